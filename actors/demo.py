@@ -1,0 +1,37 @@
+"""Demo accounts (one per role); the directory's persons and structures are added beside them."""
+
+from django.utils import timezone
+
+from actors.enums import Role
+from actors.models import User
+from actors.services import user_add_role
+
+DEMO_PASSWORD = "demo-cops-occitanie"
+
+DEMO_ACCOUNTS = [
+    ("admin@cops.demo", "Alix", "Admin", [Role.ADMIN, Role.STAFF, Role.PARTNER], True),
+    ("equipe@cops.demo", "Camille", "Binôme", [Role.STAFF, Role.PARTNER], False),
+    ("copil@cops.demo", "Dominique", "Copil", [Role.COPIL, Role.PARTNER], False),
+    ("partenaire@cops.demo", "Sacha", "Partenaire", [Role.PARTNER], False),
+]
+
+
+def seed(ctx) -> None:
+    accounts = {}
+    for email, first_name, last_name, roles, is_superuser in DEMO_ACCOUNTS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email,
+                password=DEMO_PASSWORD,
+                first_name=first_name,
+                last_name=last_name,
+                email_verified_at=timezone.now(),
+                is_staff=is_superuser,
+                is_superuser=is_superuser,
+            )
+        for role in roles:
+            user_add_role(user=user, role=role)
+        accounts[email] = user
+    ctx.shared["accounts"] = accounts
+    ctx.log(f"Comptes de démonstration : {len(accounts)}")

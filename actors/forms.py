@@ -1,0 +1,107 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from actors.models import User
+
+
+class SignupForm(forms.Form):
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    email = forms.EmailField(
+        label=_("Adresse électronique"),
+        help_text=_("Nous vous enverrons un lien pour la confirmer."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password1 = forms.CharField(
+        label=_("Mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Au moins 12 caractères, pas uniquement des chiffres, ni trop courant."),
+    )
+    password2 = forms.CharField(
+        label=_("Confirmation du mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _(
+                    "Un compte existe déjà avec cette adresse. Connectez-vous ou réinitialisez votre mot de passe."
+                )
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
+        elif password1:
+            candidate = User(
+                email=cleaned.get("email", ""),
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("Adresse électronique ou mot de passe incorrect."),
+        "inactive": _("Ce compte est désactivé."),
+        "unverified": _(
+            "Votre adresse n'est pas encore confirmée : cliquez sur le lien reçu par courriel, "
+            "ou demandez un nouveau lien."
+        ),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = _("Adresse électronique")
+        self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        self.fields["password"].label = _("Mot de passe")
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.is_verified:
+            raise forms.ValidationError(self.error_messages["unverified"], code="unverified")
+
+
+class ResendVerificationForm(forms.Form):
+    email = forms.EmailField(label=_("Adresse électronique"))
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, sending through the platform's outbox like every other email."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        from cops.mail import send_templated_email
+
+        user = context["user"]
+        reset_path = reverse(
+            "actors:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
+        )
+        send_templated_email(
+            to=to_email,
+            template="actors/emails/password_reset",
+            context={"user": user, "reset_url": settings.SITE_URL + reset_path},
+        )

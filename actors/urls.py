@@ -1,0 +1,23 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from actors import views
+
+app_name = "actors"
+
+urlpatterns = [
+    path("", views.account, name="account"),
+    path("inscription/", views.signup, name="signup"),
+    path("verifier/<uidb64>/<token>/", views.verify_email, name="verify_email"),
+    path("verifier/nouveau-lien/", views.resend_verification, name="resend_verification"),
+    path("connexion/", views.LoginView.as_view(), name="login"),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("mot-de-passe/oubli/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("mot-de-passe/oubli/envoye/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+]

@@ -1,0 +1,115 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from actors import services
+from actors.forms import LoginForm, OutboxPasswordResetForm, ResendVerificationForm, SignupForm
+from actors.models import User
+from actors.permissions import is_copil_member, is_cops_staff
+from actors.tokens import email_verification_token
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("actors:account")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_sign_up(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+        )
+        return render(request, "actors/signup_done.html", {"email": user.email})
+    return render(request, "actors/signup.html", {"form": form})
+
+
+def verify_email(request, uidb64: str, token: str):
+    try:
+        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    if user is None or not email_verification_token.check_token(user, token):
+        if user is not None and user.is_verified:
+            messages.info(request, _("Votre adresse est déjà confirmée : vous pouvez vous connecter."))
+            return redirect("actors:login")
+        return render(request, "actors/verify_email_invalid.html", status=400)
+    services.user_verify_email(user=user)
+    messages.success(request, _("Merci, votre adresse est confirmée. Vous pouvez maintenant vous connecter."))
+    return redirect("actors:login")
+
+
+@require_http_methods(["GET", "POST"])
+def resend_verification(request):
+    form = ResendVerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.filter(
+            email__iexact=form.cleaned_data["email"], email_verified_at__isnull=True
+        ).first()
+        if user is not None:
+            services.user_send_verification(user=user)
+        # Same answer whether or not the account exists: the form must not reveal who is registered.
+        messages.success(
+            request,
+            _("Si un compte non confirmé existe pour cette adresse, un nouveau lien vient d'y être envoyé."),
+        )
+        return redirect("actors:login")
+    return render(request, "actors/resend_verification.html", {"form": form})
+
+
+@login_required
+def account(request):
+    roles = [role for role in request.user.groups.values_list("name", flat=True)]
+    return render(
+        request,
+        "actors/account.html",
+        {
+            "roles": roles,
+            "is_staff_member": is_cops_staff(request.user),
+            "is_copil": is_copil_member(request.user),
+        },
+    )
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "actors/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "actors/password_change.html"
+    success_url = reverse_lazy("actors:account")
+
+    def form_valid(self, form):
+        messages.success(self.request, gettext_lazy("Votre mot de passe a été changé."))
+        return super().form_valid(form)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "actors/password_reset.html"
+    form_class = OutboxPasswordResetForm
+    success_url = reverse_lazy("actors:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "actors/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "actors/password_reset_confirm.html"
+    success_url = reverse_lazy("actors:login")
+
+    def form_valid(self, form):
+        messages.success(
+            self.request, gettext_lazy("Votre nouveau mot de passe est enregistré : connectez-vous.")
+        )
+        return super().form_valid(form)

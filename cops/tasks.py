@@ -1,0 +1,21 @@
+import logging
+
+from celery import shared_task
+
+from cops import mail
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="cops.deliver_email")
+def deliver_email(*, email_id: int) -> None:
+    mail.deliver(email_id)
+
+
+@shared_task(name="cops.flush_outbox")
+def flush_outbox() -> int:
+    """Periodic sweep: send what could not be queued or delivered earlier."""
+    sent = sum(mail.deliver(email_id) for email_id in mail.pending_email_ids())
+    if sent:
+        logger.info("Outbox sweep sent %s email(s)", sent)
+    return sent

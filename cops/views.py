@@ -1,0 +1,43 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from actors.permissions import staff_required
+from cops.figures import home_figures, staff_sections
+from cops.health import check_broker, check_database
+
+
+@require_GET
+def home(request):
+    return render(request, "home.html", {"figures": home_figures()})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": check_database(), "broker": check_broker()}
+    failed = sorted(name for name, problem in checks.items() if problem)
+    body = {name: ("ok" if problem is None else f"erreur : {problem}") for name, problem in checks.items()}
+    body["status"] = "ok" if not failed else "erreur : " + ", ".join(failed)
+    return JsonResponse(body, status=503 if failed else 200, json_dumps_params={"ensure_ascii": False})
+
+
+@staff_required
+@require_GET
+def staff_home(request):
+    return render(
+        request,
+        "staff/home.html",
+        {"figures": home_figures(), "sections": staff_sections(request.user)},
+    )
+
+
+@require_GET
+def privacy(request):
+    return render(request, "pages/privacy.html")
+
+
+@require_GET
+def accessibility(request):
+    return render(request, "pages/accessibility.html")
