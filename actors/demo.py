@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from actors.enums import Role
 from actors.models import User
-from actors.services import user_add_role
+from actors.services.accounts import user_add_role
 
 DEMO_PASSWORD = "demo-cops-occitanie"
 

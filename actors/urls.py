@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from actors import views
+from actors.views import accounts as views
 
 app_name = "actors"
 

@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from actors import services
-from actors.forms import LoginForm, OutboxPasswordResetForm, ResendVerificationForm, SignupForm
+from actors.forms.accounts import LoginForm, OutboxPasswordResetForm, ResendVerificationForm, SignupForm
 from actors.models import User
 from actors.permissions import is_copil_member, is_cops_staff
+from actors.services import accounts as services
 from actors.tokens import email_verification_token
 
 

@@ -1,0 +1,1 @@
+"""Writes of the actors app, one module per area (accounts, profiles, charter…)."""
