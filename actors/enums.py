@@ -24,3 +24,42 @@ class Side(models.TextChoices):
 
     USER = "usager", _("Patients, proches-aidants, représentants des usagers")
     PROFESSIONAL = "professionnel", _("Professionnels")
+
+
+class ActorKind(models.TextChoices):
+    """The two kinds of actor in the directory."""
+
+    PERSON = "personne", _("Personne")
+    STRUCTURE = "structure", _("Structure")
+
+
+class ModerationStatus(models.TextChoices):
+    """Life of a directory profile: nothing is public before a staff member approves it."""
+
+    DRAFT = "brouillon", _("Brouillon")
+    PENDING = "en_attente", _("En attente de modération")
+    PUBLISHED = "publie", _("Publié")
+    REJECTED = "refuse", _("Refusé")
+    ARCHIVED = "archive", _("Archivé")
+
+
+class RevisionStatus(models.TextChoices):
+    """State of the edit of an already published profile (the published version stays online)."""
+
+    DRAFT = "brouillon", _("Modification en cours")
+    PENDING = "en_attente", _("Modification en attente de modération")
+    REJECTED = "refuse", _("Modification refusée")
+
+
+class Visibility(models.IntegerChoices):
+    """Who may see a field of a person's profile; a higher level is more restricted."""
+
+    PUBLIC = 0, _("Tout le monde")
+    PARTNERS = 1, _("Les partenaires inscrits dans l'annuaire")
+    STAFF = 2, _("L'équipe du COPS uniquement")
+
+
+class MembershipStatus(models.TextChoices):
+    REQUESTED = "demandee", _("Demande en attente")
+    ACCEPTED = "acceptee", _("Acceptée")
+    REFUSED = "refusee", _("Refusée")

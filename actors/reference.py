@@ -46,7 +46,31 @@ def load_taxonomies(apps=global_apps) -> int:
         StructureType.objects.update_or_create(
             code=code, defaults={"label": label, "category": category, "position": position}
         )
+    load_directory_taxonomies(apps, data)
     return sum(len(rows) for rows in data.values())
+
+
+# The directory's own taxonomies, added after the first reference migration: the migration that
+# runs before their tables exist (actors/0002) simply skips them.
+DIRECTORY_TAXONOMIES = [
+    ("Qualification", "qualifications"),
+    ("Activity", "activities"),
+    ("Availability", "availabilities"),
+]
+
+
+def load_directory_taxonomies(apps=global_apps, data: dict | None = None) -> int:
+    data = data if data is not None else _taxonomies()
+    loaded = 0
+    for model_name, key in DIRECTORY_TAXONOMIES:
+        try:
+            model = apps.get_model("actors", model_name)
+        except LookupError:
+            continue
+        for position, (code, label) in enumerate(data.get(key, [])):
+            model.objects.update_or_create(code=code, defaults={"label": label, "position": position})
+            loaded += 1
+    return loaded
 
 
 def read_communes(path: Path = COMMUNES_CSV) -> list[dict]:

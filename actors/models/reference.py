@@ -87,3 +87,27 @@ class StructureType(Taxonomy):
     class Meta(Taxonomy.Meta):
         verbose_name = _("type de structure")
         verbose_name_plural = _("types de structure")
+
+
+class Qualification(Taxonomy):
+    """Qualifications or diplomas (e.g. DU patient partenaire, ETP 40 h, diplôme de santé)."""
+
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("qualification ou diplôme")
+        verbose_name_plural = _("qualifications ou diplômes")
+
+
+class Activity(Taxonomy):
+    """What an actor does within partnership (teaching, research, committees…)."""
+
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("activité")
+        verbose_name_plural = _("activités")
+
+
+class Availability(Taxonomy):
+    """When or how an actor is available to take part in partnership actions."""
+
+    class Meta(Taxonomy.Meta):
+        verbose_name = _("disponibilité")
+        verbose_name_plural = _("disponibilités")
