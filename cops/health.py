@@ -21,9 +21,9 @@ def check_broker() -> str | None:
 
     try:
         with app.connection_for_write() as conn:
+            # Opening the Redis transport's default channel pings the server.
             conn.ensure_connection(max_retries=1, timeout=settings.HEALTHCHECK_BROKER_TIMEOUT)
-            # A Redis transport connects lazily: ask the server something.
-            conn.default_channel.client.ping() if hasattr(conn.default_channel, "client") else None
+            conn.default_channel.client.ping()
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}".strip()[:200]
     return None
