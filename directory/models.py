@@ -48,6 +48,11 @@ class Entry(models.Model):
     tags_partners = ArrayField(models.CharField(max_length=40), default=list)
     tags_staff = ArrayField(models.CharField(max_length=40), default=list)
 
+    # What a result card shows to each audience (see directory.indexing.card_for).
+    card_public = models.JSONField(default=dict)
+    card_partners = models.JSONField(default=dict)
+    card_staff = models.JSONField(default=dict)
+
     search_public = SearchVectorField(null=True)
     search_partners = SearchVectorField(null=True)
     search_staff = SearchVectorField(null=True)

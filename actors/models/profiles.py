@@ -123,6 +123,8 @@ class Person(ModeratedProfile):
         "email": Visibility.PARTNERS,
         "phone": Visibility.STAFF,
         "website": Visibility.PUBLIC,
+        # The structures the person belongs to (a membership can reveal a health condition).
+        "memberships": Visibility.PUBLIC,
     }
 
     user = models.OneToOneField(
@@ -155,6 +157,8 @@ class Person(ModeratedProfile):
         blank=True,
         related_name="persons",
     )
+    # A commune outside Occitanie is accepted but flagged to the moderators (no map position).
+    outside_commune = models.CharField(_("commune hors Occitanie"), max_length=150, blank=True)
     qualifications = models.ManyToManyField(
         Qualification, verbose_name=_("qualifications ou diplômes"), blank=True, related_name="persons"
     )
@@ -227,6 +231,7 @@ class Structure(ModeratedProfile):
         blank=True,
         related_name="structures",
     )
+    outside_commune = models.CharField(_("commune hors Occitanie"), max_length=150, blank=True)
     # Position on the map: the commune's centroid unless moved by the author.
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
