@@ -25,3 +25,28 @@ __all__ = [
     "StructureType",
     "User",
 ]
+
+# --- Charter and committees (issue 4) ---
+from actors.models.charter import CharterVersion, RenewalInvitation, Signature  # noqa: E402
+from actors.models.committees import (  # noqa: E402
+    Binome,
+    Committee,
+    CompositionValidation,
+    Decision,
+    Mandate,
+    Meeting,
+    MeetingParticipant,
+)
+
+__all__ += [
+    "Binome",
+    "CharterVersion",
+    "Committee",
+    "CompositionValidation",
+    "Decision",
+    "Mandate",
+    "Meeting",
+    "MeetingParticipant",
+    "RenewalInvitation",
+    "Signature",
+]

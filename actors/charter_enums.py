@@ -1,0 +1,35 @@
+"""Choices of the engagement charter and the partners' committees."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CommitteeKind(models.TextChoices):
+    COPART = "copart", _("Comité des Partenaires (CoPart)")
+    COPIL = "copil", _("Comité de Pilotage (CoPil)")
+    COTEC = "cotec", _("Comité technique (CoTec)")
+    WORKING_GROUP = "gt", _("Groupe de travail")
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "prevue", _("Prévue")
+    HELD = "tenue", _("Tenue")
+    CANCELLED = "annulee", _("Annulée")
+
+
+class Attendance(models.TextChoices):
+    """A participant's attendance at a meeting, recorded by the staff afterwards."""
+
+    UNKNOWN = "non_renseignee", _("Non renseignée")
+    PRESENT = "present", _("Présent(e)")
+    EXCUSED = "excuse", _("Excusé(e)")
+    ABSENT = "absent", _("Absent(e)")
+
+
+class SignatureSide(models.TextChoices):
+    """How a signatory person is counted on the committee's "profile" chart (from ActorProfile.side)."""
+
+    USER = "usager", _("Patients, proches-aidants, représentants des usagers")
+    PROFESSIONAL = "professionnel", _("Professionnels du système de santé")
+    BOTH = "les_deux", _("Les deux")
+    UNKNOWN = "non_communique", _("Non communiqué")
