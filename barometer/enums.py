@@ -1,0 +1,99 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("En préparation")
+    OPEN = "open", _("Ouverte")
+    CLOSED = "closed", _("Close")
+    PUBLISHED = "published", _("Résultats publiés")
+
+
+class Public(models.TextChoices):
+    """The five publics of the barometer, one questionnaire each (DOMAIN.md §4)."""
+
+    PATIENTS = "patients", _("Patients, proches-aidants et représentants des usagers partenaires")
+    ASSOCIATIONS = "associations", _("Associations d'usagers et de patients")
+    TRAINING = "formation", _("Structures de formation initiale ou continue des professionnels de santé")
+    DIRECTIONS = "directions", _("Directions d'établissements de santé")
+    CARE_TEAMS = "equipes", _("Membres d'équipes de soins")
+
+    @classmethod
+    def short_labels(cls) -> dict[str, str]:
+        return {
+            cls.PATIENTS: _("Patients et proches"),
+            cls.ASSOCIATIONS: _("Associations"),
+            cls.TRAINING: _("Formation"),
+            cls.DIRECTIONS: _("Directions"),
+            cls.CARE_TEAMS: _("Équipes de soins"),
+        }
+
+    @classmethod
+    def user_side(cls) -> set[str]:
+        """Publics speaking for the usagers' side (coloured as such in charts)."""
+        return {cls.PATIENTS, cls.ASSOCIATIONS}
+
+
+class QuestionType(models.TextChoices):
+    SINGLE = "single", _("Choix unique")
+    MULTIPLE = "multiple", _("Choix multiple")
+    LIKERT = "likert", _("Échelle (Likert)")
+    YES_NO = "yesno", _("Oui / non")
+    NUMBER = "number", _("Nombre")
+    SHORT_TEXT = "short_text", _("Texte court")
+    LONG_TEXT = "long_text", _("Texte long")
+    EMAIL = "email", _("Adresse électronique")
+
+    @classmethod
+    def with_choices(cls) -> set[str]:
+        return {cls.SINGLE, cls.MULTIPLE, cls.LIKERT, cls.YES_NO}
+
+    @classmethod
+    def free_text(cls) -> set[str]:
+        return {cls.SHORT_TEXT, cls.LONG_TEXT}
+
+
+class QuestionRole(models.TextChoices):
+    """Questions the platform acts upon, besides storing the answer."""
+
+    NONE = "", _("Aucun")
+    FOLLOW_UP = "follow_up", _("Suites souhaitées (rapport, dynamique régionale)")
+    CONTACT_EMAIL = "contact_email", _("Adresse pour les suites")
+
+
+# Choice values of the follow-up question that the platform acts upon.
+WANTS_REPORT = "recevoir_rapport"
+WANTS_TO_JOIN = "rejoindre_dynamique"
+YES = "oui"
+NO = "non"
+
+
+class ResponseStatus(models.TextChoices):
+    DRAFT = "draft", _("En cours")
+    SUBMITTED = "submitted", _("Envoyée")
+
+
+class TextTag(models.TextChoices):
+    FREIN = "frein", _("Frein")
+    LEVIER = "levier", _("Levier")
+    BESOIN = "besoin", _("Besoin")
+    IMPACT = "impact", _("Impact")
+
+
+class DeliveryStatus(models.TextChoices):
+    # Claimed: reserved by a worker, the SMTP server has not been asked to accept it yet.
+    CLAIMED = "claimed", _("En cours d'envoi")
+    # Committing: the message body is with the SMTP server and the worker is about to send the
+    # final "." that makes the server accept it. After a crash this one is never sent again.
+    COMMITTING = "committing", _("Transmis au serveur")
+    SENT = "sent", _("Envoyé")
+    FAILED = "failed", _("Échec")
+
+
+ROUND_LABELS = {
+    0: _("Invitation"),
+    1: _("Relance 1"),
+    2: _("Relance 2"),
+    3: _("Relance 3"),
+}
+MAX_REMINDERS = 3

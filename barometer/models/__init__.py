@@ -1,0 +1,17 @@
+from barometer.models.campaigns import Campaign, Choice, Question, Questionnaire, Section, SendingRound
+from barometer.models.invitations import Contact, Delivery, Invitation
+from barometer.models.responses import Answer, Response
+
+__all__ = [
+    "Answer",
+    "Campaign",
+    "Choice",
+    "Contact",
+    "Delivery",
+    "Invitation",
+    "Question",
+    "Questionnaire",
+    "Response",
+    "SendingRound",
+    "Section",
+]

@@ -1,0 +1,109 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from barometer.enums import DeliveryStatus, Public
+
+
+class Invitation(models.Model):
+    """A person invited to answer one questionnaire of a campaign.
+
+    In an anonymous campaign the invitation only knows *that* its person responded
+    (`has_responded`), never which response is theirs, nor when.
+    """
+
+    campaign = models.ForeignKey(
+        "barometer.Campaign", verbose_name=_("campagne"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    questionnaire = models.ForeignKey(
+        "barometer.Questionnaire",
+        verbose_name=_("questionnaire"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    # Stored lowercased by the services, so that the unique constraint merges duplicates.
+    email = models.EmailField(_("adresse électronique"))
+    name = models.CharField(_("nom"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("importée le"), default=timezone.now)
+    unsubscribed_at = models.DateTimeField(_("désinscrite le"), null=True, blank=True)
+    has_responded = models.BooleanField(_("a répondu"), default=False)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "email"], name="invitation_unique_email"),
+        ]
+        indexes = [models.Index(fields=["campaign", "has_responded"], name="invitation_pending_idx")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def public(self) -> str:
+        return self.questionnaire.public
+
+
+class Delivery(models.Model):
+    """One round (0 = invitation, 1–3 = reminders) sent to one invitation: the claim row.
+
+    The row is inserted (committed) before the SMTP call; the unique (invitation, round)
+    makes a second send of the same round impossible, whatever the number of workers.
+    Each email carries its own token, stored hashed; any of them opens the questionnaire.
+    """
+
+    invitation = models.ForeignKey(
+        Invitation, verbose_name=_("invitation"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    round = models.PositiveSmallIntegerField(_("envoi"))
+    status = models.CharField(
+        _("statut"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.CLAIMED
+    )
+    token_hash = models.CharField(_("empreinte du lien"), max_length=64, unique=True, null=True, blank=True)
+    claimed_at = models.DateTimeField(_("pris en charge le"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("essais"), default=1)
+    error = models.TextField(_("erreur"), blank=True)
+
+    class Meta:
+        verbose_name = _("envoi")
+        verbose_name_plural = _("envois")
+        ordering = ["invitation", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "round"], name="delivery_once_per_round"),
+            models.CheckConstraint(condition=models.Q(round__lte=3), name="delivery_round_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitation} · {self.round}"
+
+
+class Contact(models.Model):
+    """An address a respondent gave for the follow-ups (report, regional dynamic).
+
+    Stored apart from the responses, with a random key and no timestamp, so that in an
+    anonymous campaign nothing joins the address to the answers it came with.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(
+        "barometer.Campaign", verbose_name=_("campagne"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    public = models.CharField(_("public"), max_length=16, choices=Public.choices)
+    email = models.EmailField(_("adresse électronique"))
+    wants_report = models.BooleanField(_("souhaite recevoir le rapport"), default=False)
+    wants_to_join = models.BooleanField(_("souhaite rejoindre la dynamique régionale"), default=False)
+    report_sent_at = models.DateTimeField(_("rapport envoyé le"), null=True, blank=True)
+    join_invited_at = models.DateTimeField(_("invitation à s'inscrire envoyée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["email"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "email"], name="contact_unique_email")]
+
+    def __str__(self) -> str:
+        return self.email

@@ -1,0 +1,185 @@
+"""Answering a questionnaire without an account: drafts saved page by page, one submission."""
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from barometer.enums import WANTS_REPORT, WANTS_TO_JOIN, QuestionRole, ResponseStatus
+from barometer.logic import Value, visible_ids
+from barometer.models import Answer, Contact, Invitation, Question, Questionnaire, Response, Section
+from barometer.tokens import new_token
+
+logger = logging.getLogger(__name__)
+
+
+class AnsweringClosed(Exception):
+    """The campaign does not accept answers (not open yet, or closed)."""
+
+
+class AlreadySubmitted(Exception):
+    pass
+
+
+@dataclass
+class IncompleteResponse(Exception):
+    """A required answer is missing: `section` is the first page to complete."""
+
+    section: Section
+    questions: list[Question]
+
+
+def _check_open(questionnaire: Questionnaire) -> None:
+    if not questionnaire.campaign.is_accepting_answers:
+        raise AnsweringClosed
+
+
+def response_start(
+    *, questionnaire: Questionnaire, client_key: uuid.UUID, invitation: Invitation | None = None
+) -> Response:
+    """The respondent's draft, created once: the same form key or the same invitation
+    always gives back the same draft, however many times (or at once) it is posted."""
+    _check_open(questionnaire)
+    if invitation is not None:
+        if invitation.has_responded:
+            raise AlreadySubmitted
+        existing = Response.objects.filter(invitation=invitation).first()
+        if existing is not None:
+            return existing
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            response, _created = Response.objects.get_or_create(
+                client_key=client_key,
+                defaults={
+                    "questionnaire": questionnaire,
+                    "invitation": invitation,
+                    "consented_on": today,
+                    "started_on": today,
+                },
+            )
+    except IntegrityError:
+        # Another request created this invitation's draft at the same moment.
+        response = Response.objects.get(invitation=invitation)
+    if response.questionnaire_id != questionnaire.pk:
+        raise AnsweringClosed
+    return response
+
+
+def response_issue_resume_key(*, response: Response) -> str:
+    """A fresh "resume later" link key for a draft started from a public link."""
+    raw, digest = new_token()
+    Response.objects.filter(pk=response.pk, status=ResponseStatus.DRAFT).update(resume_key_hash=digest)
+    return raw
+
+
+def response_values(response: Response) -> dict[int, Value]:
+    return {answer.question_id: Value.from_answer(answer) for answer in response.answers.all()}
+
+
+@transaction.atomic
+def response_save_page(*, response: Response, section: Section, values: dict[int, Value | None]) -> None:
+    """Save one page: upsert what was answered, remove what was emptied or hidden."""
+    _check_open(response.questionnaire)
+    locked = Response.objects.select_for_update().get(pk=response.pk)
+    if locked.status == ResponseStatus.SUBMITTED:
+        raise AlreadySubmitted
+    page_ids = set(section.questions.values_list("pk", flat=True))
+    to_save = {qid: v for qid, v in values.items() if qid in page_ids and v is not None and not v.is_empty}
+    to_delete = page_ids - set(to_save)
+    if to_delete:
+        Answer.objects.filter(response=locked, question_id__in=to_delete).delete()
+    if to_save:
+        Answer.objects.bulk_create(
+            [
+                Answer(
+                    response=locked, question_id=qid, choices=list(v.choices), text=v.text, number=v.number
+                )
+                for qid, v in to_save.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["response", "question"],
+            update_fields=["choices", "text", "number"],
+        )
+
+
+def missing_answers(questionnaire: Questionnaire, values: dict[int, Value]) -> IncompleteResponse | None:
+    questions = list(
+        questionnaire.questions.select_related("section").order_by("section__position", "position")
+    )
+    visible = visible_ids(questions, values)
+    missing = [q for q in questions if q.required and q.pk in visible and values.get(q.pk, Value()).is_empty]
+    if not missing:
+        return None
+    first_section = missing[0].section
+    return IncompleteResponse(
+        section=first_section, questions=[q for q in missing if q.section_id == first_section.pk]
+    )
+
+
+def response_submit(*, response_id: int) -> tuple[Response, bool]:
+    """Submit a draft. Returns (response, submitted_now): a second or concurrent submission
+    of the same draft returns submitted_now=False and changes nothing.
+
+    In an anonymous campaign the link to the invitation is cut here and the address typed for
+    the follow-ups moves to a Contact row that nothing joins to the response.
+    """
+    with transaction.atomic():
+        response = (
+            Response.objects.select_for_update(of=("self",))
+            .select_related("questionnaire__campaign")
+            .get(pk=response_id)
+        )
+        if response.status == ResponseStatus.SUBMITTED:
+            return response, False
+        questionnaire = response.questionnaire
+        _check_open(questionnaire)
+        answers = list(response.answers.select_related("question"))
+        values = {a.question_id: Value.from_answer(a) for a in answers}
+        problem = missing_answers(questionnaire, values)
+        if problem is not None:
+            raise problem
+        questions = list(questionnaire.questions.all())
+        visible = visible_ids(questions, values)
+        hidden = [a.pk for a in answers if a.question_id not in visible]
+        if hidden:
+            Answer.objects.filter(pk__in=hidden).delete()
+        _record_follow_ups(response, [a for a in answers if a.question_id in visible])
+        campaign = questionnaire.campaign
+        if response.invitation_id is not None:
+            Invitation.objects.filter(pk=response.invitation_id).update(has_responded=True)
+        response.status = ResponseStatus.SUBMITTED
+        response.submitted_on = timezone.localdate()
+        response.resume_key_hash = None
+        if campaign.anonymous:
+            response.invitation = None
+        response.save(update_fields=["status", "submitted_on", "resume_key_hash", "invitation"])
+    return response, True
+
+
+def _record_follow_ups(response: Response, answers: list[Answer]) -> None:
+    by_role = {a.question.role: a for a in answers if a.question.role}
+    follow_up = by_role.get(QuestionRole.FOLLOW_UP)
+    email_answer = by_role.get(QuestionRole.CONTACT_EMAIL)
+    wishes = set(follow_up.choices) if follow_up else set()
+    wants_report, wants_to_join = WANTS_REPORT in wishes, WANTS_TO_JOIN in wishes
+    email = (email_answer.text.strip().lower() if email_answer else "") or ""
+    campaign = response.questionnaire.campaign
+    if not email and not campaign.anonymous and response.invitation_id:
+        email = response.invitation.email
+    if email and (wants_report or wants_to_join):
+        Contact.objects.bulk_create(
+            [Contact(campaign=campaign, public=response.questionnaire.public, email=email)],
+            ignore_conflicts=True,
+        )
+        flags = {}
+        if wants_report:
+            flags["wants_report"] = True
+        if wants_to_join:
+            flags["wants_to_join"] = True
+        Contact.objects.filter(campaign=campaign, email=email).update(**flags)
+    if email_answer is not None and campaign.anonymous:
+        # The address lives in the Contact row only: the anonymous response keeps no trace of it.
+        email_answer.delete()
