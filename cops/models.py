@@ -1,7 +1,14 @@
+import uuid
+
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cops.enums import ReportStatus
+from cops.storage import private_storage
 
 
 class OutgoingEmail(models.Model):
@@ -40,3 +47,66 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+def report_upload_to(instance: "ReportJob", filename: str) -> str:
+    return f"reports/{instance.created_at:%Y/%m}/{instance.pk}/{filename}"
+
+
+class ReportJob(models.Model):
+    """A report asked for by someone, built by a Celery worker, downloaded later.
+
+    The file lives in private storage (never under MEDIA_URL): only the requester and the
+    COPS staff may download it, through a view that checks.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("type"), max_length=100)
+    params = models.JSONField(_("paramètres"), default=dict, blank=True)
+    title = models.CharField(_("titre"), max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="report_jobs",
+        verbose_name=_("demandé par"),
+    )
+    status = models.CharField(
+        _("état"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.PENDING
+    )
+    file = models.FileField(
+        _("fichier"), storage=private_storage, upload_to=report_upload_to, max_length=300, blank=True
+    )
+    filename = models.CharField(_("nom du fichier"), max_length=200, blank=True)
+    size = models.PositiveIntegerField(_("taille (octets)"), null=True, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("essais"), default=0)
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    queued_at = models.DateTimeField(_("mis en file le"), default=timezone.now)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rapport")
+        verbose_name_plural = _("rapports")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"], name="report_requester_idx"),
+            models.Index(
+                fields=["queued_at"],
+                name="report_unfinished_idx",
+                condition=models.Q(status__in=["pending", "running"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("platform:report_status", args=[self.pk])
+
+    def get_download_url(self) -> str:
+        return reverse("platform:report_download", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {ReportStatus.DONE, ReportStatus.FAILED}

@@ -245,7 +245,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint and fontTools narrate every PDF step at INFO: keep worker logs readable.
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Refuse to run production on unsafe values -----------------------------------------------
@@ -263,4 +268,5 @@ if PRODUCTION:
 # --- Periodic tasks (synced into django-celery-beat's tables, editable in the admin) ------------
 CELERY_BEAT_SCHEDULE = {
     "cops.flush_outbox": {"task": "cops.flush_outbox", "schedule": 60.0},
+    "cops.sweep_reports": {"task": "cops.sweep_reports", "schedule": 60.0},
 }

@@ -19,3 +19,18 @@ def flush_outbox() -> int:
     if sent:
         logger.info("Outbox sweep sent %s email(s)", sent)
     return sent
+
+
+@shared_task(name="cops.build_report")
+def build_report(*, job_id: str) -> None:
+    from cops.reports import report_build
+
+    report_build(job_id=job_id)
+
+
+@shared_task(name="cops.sweep_reports")
+def sweep_reports() -> int:
+    """Periodic: queue again the report jobs the broker lost or whose worker died."""
+    from cops.reports import report_sweep
+
+    return report_sweep()
