@@ -1,0 +1,83 @@
+"""The target (radar) of a session and of a group's history, drawn by cops.charts.
+
+The same Chart object feeds the page and the PDF, so both show the same SVG.
+"""
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from cops import charts
+from selfassess.enums import HistorySeries, Side
+from selfassess.results import SessionResults, SideStats
+
+
+def axis_labels(results: SessionResults) -> list[str]:
+    return [
+        f"{index}. {result.criterion.short_label}" for index, result in enumerate(results.criteria, start=1)
+    ]
+
+
+def _band(stats: list[SideStats]) -> tuple[list[float | None], list[float | None]]:
+    # A side with a single answer has no spread: its band collapses onto its line.
+    low = [None if s.count == 0 else float(s.minimum if s.has_spread else s.mean) for s in stats]
+    high = [None if s.count == 0 else float(s.maximum if s.has_spread else s.mean) for s in stats]
+    return low, high
+
+
+def session_radar(results: SessionResults) -> charts.Chart:
+    """Professionals' and users' averages with their min–max bands, then the joint rating if any."""
+    professional = [result.professional for result in results.criteria]
+    user = [result.user for result in results.criteria]
+    series = [
+        charts.Series(_("Professionnels (moyenne)"), [s.mean for s in professional], charts.PRO_COLOR),
+        charts.Series(_("Usagers (moyenne)"), [s.mean for s in user], charts.USER_COLOR),
+    ]
+    if results.has_joint:
+        series.append(
+            charts.Series(
+                _("Note commune"),
+                [None if r.joint is None else float(r.joint.score) for r in results.criteria],
+                charts.JOINT_COLOR,
+            )
+        )
+    return charts.radar_chart(
+        title=_("Cible : %(framework)s") % {"framework": results.session.framework.name},
+        axes=axis_labels(results),
+        series=series,
+        max_value=4.0,
+        bands=[(0, *_band(professional)), (1, *_band(user))],
+        category_label=_("Critère"),
+    )
+
+
+def history_value(results: SessionResults, index: int, mode: str) -> float | None:
+    result = results.criteria[index]
+    if mode == HistorySeries.JOINT:
+        return None if result.joint is None else float(result.joint.score)
+    return result.side(Side.PROFESSIONAL if mode == HistorySeries.PROFESSIONAL else Side.USER).mean
+
+
+def history_radar(history: list[SessionResults], mode: str) -> charts.Chart:
+    """One ring per session of the group, matched criterion by criterion on their stable codes.
+
+    The axes are those of the latest session; a criterion an older version did not have is
+    « non renseigné » for that session.
+    """
+    latest = history[-1]
+    codes = [result.criterion.code for result in latest.criteria]
+    series = []
+    for number, results in enumerate(history):
+        positions = {result.criterion.code: index for index, result in enumerate(results.criteria)}
+        values = [
+            history_value(results, positions[code], mode) if code in positions else None for code in codes
+        ]
+        label = f"{formats.date_format(results.session.held_on, 'j F Y')} — {results.session.title}"
+        # Not the sides' colours: a session is not a side.
+        series.append(charts.Series(label, values, charts.PALETTE[(3 + number) % len(charts.PALETTE)]))
+    return charts.radar_chart(
+        title=_("Évolution du groupe : %(mode)s") % {"mode": HistorySeries(mode).label.lower()},
+        axes=axis_labels(latest),
+        series=series,
+        max_value=4.0,
+        category_label=_("Critère"),
+    )

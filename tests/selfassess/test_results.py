@@ -1,0 +1,90 @@
+import pytest
+
+from selfassess.enums import Side
+from selfassess.results import SideStats, session_results
+from selfassess.services import joint_rating_save, session_close_individual
+from tests.factories.selfassess import ParticipantFactory
+from tests.selfassess.conftest import rate
+
+
+def test_side_stats_from_scores_exact():
+    assert SideStats.from_scores([1, 3, 4, 4]) == SideStats(count=4, mean=3.0, minimum=1, maximum=4)
+    assert SideStats.from_scores([]) == SideStats(count=0, mean=None, minimum=None, maximum=None)
+    assert SideStats.from_scores([2]).has_spread is False
+
+
+@pytest.mark.django_db
+def test_session_results_means_ranges_and_counts(rated_session):
+    results = session_results(rated_session)
+
+    by_code = {r.criterion.code: r for r in results.criteria}
+    assert [r.criterion.code for r in results.criteria] == ["a", "b", "c", "d", "e"]
+    assert by_code["a"].professional == SideStats(count=2, mean=2.0, minimum=1, maximum=3)
+    assert by_code["a"].user == SideStats(count=3, mean=4.0, minimum=4, maximum=4)
+    assert by_code["b"].professional == SideStats(count=2, mean=4.0, minimum=4, maximum=4)
+    assert by_code["b"].user == SideStats(count=3, mean=1.0, minimum=0, maximum=2)
+    assert by_code["c"].professional == SideStats(count=2, mean=2.0, minimum=2, maximum=2)
+    assert by_code["c"].user == SideStats(count=3, mean=2.0, minimum=1, maximum=3)
+    assert by_code["d"].professional == SideStats(count=1, mean=0.0, minimum=0, maximum=0)
+    assert by_code["d"].user.count == 3
+    assert round(by_code["d"].user.mean, 4) == 1.6667
+    assert by_code["e"].professional == SideStats(count=2, mean=2.5, minimum=2, maximum=3)
+    assert by_code["e"].user == SideStats()
+    # The participant who never answered counts for nobody.
+    assert results.respondents == {Side.PROFESSIONAL: 2, Side.USER: 3}
+    assert results.single_respondent_sides == []
+
+
+@pytest.mark.django_db
+def test_session_results_divergence_orders_criteria(rated_session):
+    results = session_results(rated_session)
+
+    divergences = {r.criterion.code: r.divergence for r in results.criteria}
+    assert divergences["a"] == 2.0
+    assert divergences["b"] == 3.0
+    assert divergences["c"] == 0.0
+    assert round(divergences["d"], 4) == 1.6667
+    assert divergences["e"] is None
+    # Largest gap first; a criterion one side left blank goes last.
+    assert [r.criterion.code for r in results.by_divergence] == ["b", "a", "d", "c", "e"]
+
+
+@pytest.mark.django_db
+def test_session_results_single_respondent_side_is_reported(session):
+    pro = ParticipantFactory(session=session, side=Side.PROFESSIONAL)
+    user1 = ParticipantFactory(session=session, side=Side.USER)
+    user2 = ParticipantFactory(session=session, side=Side.USER)
+    rate(pro, {"a": 3})
+    rate(user1, {"a": 1})
+    rate(user2, {"a": 2})
+
+    results = session_results(session)
+
+    assert results.respondents == {Side.PROFESSIONAL: 1, Side.USER: 2}
+    assert results.single_respondent_sides == [Side.PROFESSIONAL]
+    assert results.criteria[0].professional.has_spread is False
+    assert results.criteria[0].user.has_spread is True
+    assert results.criteria[0].divergence == 1.5
+
+
+@pytest.mark.django_db
+def test_session_results_include_joint_ratings(rated_session, staff_user):
+    session_close_individual(session=rated_session, by=staff_user)
+    criterion_b = rated_session.framework.criteria.get(code="b")
+    joint_rating_save(session=rated_session, criterion=criterion_b, score=2, note="Écart à discuter", by=staff_user)
+
+    results = session_results(rated_session)
+
+    joint = {r.criterion.code: r.joint for r in results.criteria}
+    assert joint["b"].score == 2
+    assert joint["b"].note == "Écart à discuter"
+    assert joint["a"] is None
+    assert results.has_joint is True
+    assert results.missing_joint_count == 4
+
+
+@pytest.mark.django_db
+def test_session_results_query_count_constant(rated_session, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        results = session_results(rated_session)
+        [r.criterion.sector.name for r in results.criteria]
