@@ -33,7 +33,11 @@ class FrameworkFactory(factory.django.DjangoModelFactory):
         """`criteria=[("Secteur", ["a", "b"]), …]`; codes become texts « Critère a »."""
         if not create:
             return
-        layout = extracted if extracted is not None else [("Co-expression", ["a", "b"]), ("Co-décision", ["c", "d"])]
+        layout = (
+            extracted
+            if extracted is not None
+            else [("Co-expression", ["a", "b"]), ("Co-décision", ["c", "d"])]
+        )
         position = 0
         for sector_position, (sector_name, codes) in enumerate(layout, start=1):
             sector = Sector.objects.create(framework=self, name=sector_name, position=sector_position)

@@ -71,7 +71,9 @@ def test_session_results_single_respondent_side_is_reported(session):
 def test_session_results_include_joint_ratings(rated_session, staff_user):
     session_close_individual(session=rated_session, by=staff_user)
     criterion_b = rated_session.framework.criteria.get(code="b")
-    joint_rating_save(session=rated_session, criterion=criterion_b, score=2, note="Écart à discuter", by=staff_user)
+    joint_rating_save(
+        session=rated_session, criterion=criterion_b, score=2, note="Écart à discuter", by=staff_user
+    )
 
     results = session_results(rated_session)
 

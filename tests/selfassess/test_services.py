@@ -45,7 +45,9 @@ def test_session_create_refuses_inactive_framework(partner):
 
 
 @pytest.mark.django_db
-def test_participant_invite_emails_link_and_stores_only_hash(session, staff_user, django_capture_on_commit_callbacks):
+def test_participant_invite_emails_link_and_stores_only_hash(
+    session, staff_user, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         participant, token = participant_invite(
             session=session, by=staff_user, name="Nadia Roux", email="Nadia@Exemple.fr", side=Side.USER
@@ -76,7 +78,9 @@ def test_participant_invite_twice_same_email_refused(session, staff_user):
 
 
 @pytest.mark.django_db
-def test_participant_resend_link_invalidates_previous(session, staff_user, django_capture_on_commit_callbacks):
+def test_participant_resend_link_invalidates_previous(
+    session, staff_user, django_capture_on_commit_callbacks
+):
     participant, old_token = participant_invite(
         session=session, by=staff_user, name="A", email="a@exemple.fr", side=Side.USER, notify=False
     )
@@ -183,7 +187,9 @@ def test_joint_rating_only_during_group_step(rated_session, staff_user):
 
     assert early.value.messages == ["L'étape collective de cette séance n'est pas ouverte."]
     assert late.value.messages == ["Cette séance est terminée : les notes communes ne peuvent plus changer."]
-    assert list(JointRating.objects.values_list("score", "note", "updated_by")) == [(3, "révisé", staff_user.pk)]
+    assert list(JointRating.objects.values_list("score", "note", "updated_by")) == [
+        (3, "révisé", staff_user.pk)
+    ]
 
 
 @pytest.mark.django_db
@@ -202,6 +208,8 @@ def test_invite_refused_after_individual_step(rated_session, staff_user):
     session_close_individual(session=rated_session, by=staff_user)
 
     with pytest.raises(ValidationError):
-        participant_invite(session=rated_session, by=staff_user, name="Tard", email="t@exemple.fr", side=Side.USER)
+        participant_invite(
+            session=rated_session, by=staff_user, name="Tard", email="t@exemple.fr", side=Side.USER
+        )
 
     assert not Participant.objects.filter(email="t@exemple.fr").exists()

@@ -173,8 +173,9 @@ def test_invite_after_individual_step_refused(staff_client, rated_session, staff
         follow=True,
     )
 
-    assert "L&#x27;étape individuelle de cette séance est close : il n&#x27;est plus possible d&#x27;inviter." in (
-        response.content.decode()
+    assert (
+        "L&#x27;étape individuelle de cette séance est close : il n&#x27;est plus possible d&#x27;inviter."
+        in (response.content.decode())
     )
     assert not Participant.objects.filter(email="tardif@exemple.fr").exists()
 
