@@ -276,6 +276,19 @@ def _value_axis_grid(
     return parts
 
 
+def _legend(series: Sequence[Series], colors: list[str], *, lines: bool = False) -> list[LegendItem]:
+    """Names the series; a single series is named by the title and the table header already."""
+    if len(series) < 2:
+        return []
+    return [
+        LegendItem(s.label, colors[j], DASHES[j % len(DASHES)], MARKERS[j % len(MARKERS)])
+        if lines
+        else LegendItem(s.label, colors[j])
+        for j, s in enumerate(series)
+        if s.label
+    ]
+
+
 def _all_integers(series: Sequence[Series]) -> bool:
     return all(v is None or float(v).is_integer() for s in series for v in s.values)
 
@@ -306,7 +319,7 @@ def bar_chart(
     parts += body
     parts.append("</svg>")
     headers, rows = _table(category_label or _("Catégorie"), categories, series, unit)
-    legend = [LegendItem(s.label, color) for s, color in zip(series, colors, strict=True) if s.label]
+    legend = _legend(series, colors)
     return Chart("bar", title, mark_safe("".join(parts)), headers, rows, legend, unit, description)
 
 
@@ -447,7 +460,7 @@ def stacked_bar_chart(
     headers.append(_("Total"))
     for row, total in zip(rows, totals, strict=True):
         row.append(format_number(total, unit))
-    legend = [LegendItem(s.label, color) for s, color in zip(series, colors, strict=True) if s.label]
+    legend = _legend(series, colors)
     return Chart("stacked", title, mark_safe("".join(parts)), headers, rows, legend, unit, description)
 
 
@@ -508,11 +521,7 @@ def line_chart(
     parts += body
     parts.append("</svg>")
     headers, rows = _table(category_label or _("Période"), x_labels, series, unit)
-    legend = [
-        LegendItem(s.label, colors[j], DASHES[j % len(DASHES)], MARKERS[j % len(MARKERS)])
-        for j, s in enumerate(series)
-        if s.label
-    ]
+    legend = _legend(series, colors, lines=True)
     return Chart("line", title, mark_safe("".join(parts)), headers, rows, legend, unit, description)
 
 
@@ -613,9 +622,5 @@ def radar_chart(
                 if lo is None or hi is None
                 else f"{format_number(lo)} – {format_number(hi)}"
             )
-    legend = [
-        LegendItem(s.label, colors[j], DASHES[j % len(DASHES)], MARKERS[j % len(MARKERS)])
-        for j, s in enumerate(series)
-        if s.label
-    ]
+    legend = _legend(series, colors, lines=True)
     return Chart("radar", title, mark_safe("".join(parts)), headers, rows, legend, unit, description)

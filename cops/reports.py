@@ -293,7 +293,7 @@ def _is_staff(user, params: dict) -> bool:
 )
 def build_activity_report(params: dict) -> ReportFile:
     """The key figures of the home page, as a table and a bar chart, dated and signed."""
-    from cops.charts import JOINT_COLOR, Series, bar_chart, format_number
+    from cops.charts import JOINT_COLOR, Series, bar_chart
     from cops.figures import home_figures
     from cops.pdf import render_pdf
 
@@ -312,7 +312,6 @@ def build_activity_report(params: dict) -> ReportFile:
     )
     context = {
         **current_report_context(),
-        "figure_rows": [(label, format_number(f.value)) for label, f in zip(labels, figures, strict=True)],
         "chart": chart,
     }
     content = render_pdf("pdf/platform_activity.html", context)
