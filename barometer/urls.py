@@ -14,4 +14,5 @@ urlpatterns = [
     path("q/<str:key>/page/<int:number>/enregistrer/", answering.answer_autosave, name="answer_autosave"),
     path("q/<str:key>/envoyer/", answering.answer_review, name="answer_review"),
     path("q/<str:key>/merci/", answering.answer_thanks, name="answer_thanks"),
+    path("desinscription/<str:token>/", answering.unsubscribe, name="unsubscribe"),
 ]

@@ -6,6 +6,7 @@ the process refuses to start on unsafe values (see the end of this module).
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "django_celery_beat",
     "crispy_forms",
@@ -184,6 +186,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 EMAIL_RATE_PER_MINUTE = env_int("EMAIL_RATE_PER_MINUTE", 600)
+# Barometer invitations and reminders, sent by the worker that claims each round.
+BAROMETER_EMAILS_PER_MINUTE = env_int("BAROMETER_EMAILS_PER_MINUTE", 1200)
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -202,6 +206,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "API en lecture seule de l'annuaire des acteurs du partenariat en santé.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from our own static files (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Forms and maps ----------------------------------------------------------------------
@@ -269,4 +277,17 @@ if PRODUCTION:
 CELERY_BEAT_SCHEDULE = {
     "cops.flush_outbox": {"task": "cops.flush_outbox", "schedule": 60.0},
     "cops.sweep_reports": {"task": "cops.sweep_reports", "schedule": 60.0},
+    # Directory: the staff's morning digest of profiles awaiting moderation, then the yearly
+    # "still accurate?" emails (each profile claimed before its email, so a rerun sends none twice).
+    "directory.send_moderation_digest": {
+        "task": "directory.send_moderation_digest",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "directory.send_accuracy_reminders": {
+        "task": "directory.send_accuracy_reminders",
+        "schedule": crontab(hour=10, minute=0),
+    },
+    "barometer.send_due_rounds": {"task": "barometer.send_due_rounds", "schedule": 60.0},
+    # Accompaniments: à distance evaluations whose date has come, and reminders due (each claimed once).
+    "accompaniment.send_due_evaluations": {"task": "accompaniment.send_due_evaluations", "schedule": 900.0},
 }

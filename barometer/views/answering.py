@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from barometer import selectors, tokens
@@ -17,6 +18,7 @@ from barometer.forms import ConsentForm, PageForm, field_name, other_name
 from barometer.logic import visible_ids
 from barometer.models import Delivery, Invitation, Questionnaire, Response
 from barometer.services import answering as services
+from barometer.services import invitations
 
 SESSION_KEY = "barometer"
 
@@ -379,4 +381,23 @@ def answer_thanks(request, key: str):
         request,
         "barometer/answer/thanks.html",
         {"questionnaire": questionnaire, "campaign": questionnaire.campaign},
+    )
+
+
+@csrf_exempt  # RFC 8058 one-click: mail clients POST here without a form; the token is the proof.
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    invitation = None
+    if tokens.is_well_formed(token):
+        invitation = invitations.invitation_for_token(tokens.hash_token(token))
+    if invitation is None:
+        return _invalid_link(request)
+    if request.method == "POST":
+        invitations.invitation_unsubscribe(invitation=invitation)
+        invitation.refresh_from_db()
+    return render(
+        request,
+        "barometer/answer/unsubscribe.html",
+        {"invitation": invitation, "campaign": invitation.campaign},
     )
