@@ -1,19 +1,11 @@
 import io
 import socket
-from pathlib import Path
 
 import pypdf
 import pytest
 
 from cops.charts import Series, bar_chart
 from cops.pdf import LocalOnlyFetcher, render_pdf, render_pdf_html, static_file_for
-
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-
-
-@pytest.fixture
-def test_templates(settings):
-    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], TEMPLATES_DIR]}]
 
 
 @pytest.fixture
