@@ -5,10 +5,15 @@ The same Chart object feeds the page and the PDF, so both show the same SVG.
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cops import charts
 from selfassess.enums import HistorySeries, Side
-from selfassess.results import SessionResults, SideStats
+from selfassess.models import AssessmentSession
+from selfassess.results import SessionResults, SideStats, session_results
+
+# The short names the target uses for the two sides (the radar's series say the same).
+SIDE_SHORT_LABELS = {Side.PROFESSIONAL: gettext_lazy("Professionnels"), Side.USER: gettext_lazy("Usagers")}
 
 
 def axis_labels(results: SessionResults) -> list[str]:
@@ -81,3 +86,15 @@ def history_radar(history: list[SessionResults], mode: str) -> charts.Chart:
         max_value=4.0,
         category_label=_("Critère"),
     )
+
+
+def target_context(session: AssessmentSession, results: SessionResults | None = None) -> dict:
+    """What every view of a session's target shows (page, participant view, PDF): aggregates only."""
+    results = results or session_results(session)
+    return {
+        "session": session,
+        "results": results,
+        "chart": session_radar(results),
+        "single_sides": [str(SIDE_SHORT_LABELS[side]) for side in results.single_respondent_sides],
+        "sides": Side,
+    }

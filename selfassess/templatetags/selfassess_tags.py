@@ -20,7 +20,7 @@ def side_range(stats) -> str:
     if stats.count < 2:
         return ""
     if stats.minimum == stats.maximum:
-        return _("toutes à %(value)s") % {"value": stats.minimum}
+        return _("toutes les notes à %(value)s") % {"value": stats.minimum}
     return _("de %(low)s à %(high)s") % {"low": stats.minimum, "high": stats.maximum}
 
 

@@ -9,15 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from selfassess import selectors, services
+from selfassess.charts import target_context
 from selfassess.forms import RatingForm
 from selfassess.models import AssessmentSession, Criterion, Participant, Rating
 from selfassess.permissions import participant_for, remember_participant
-from selfassess.views.target import target_context
 
 
 @never_cache
@@ -130,12 +129,7 @@ def participate(request, pk: int):
         progress = _progress(participant, len(forms))
         messages.success(
             request,
-            ngettext(
-                "Vos réponses sont enregistrées : %(answered)s critère noté sur %(total)s.",
-                "Vos réponses sont enregistrées : %(answered)s critères notés sur %(total)s.",
-                progress["answered"],
-            )
-            % progress,
+            _("Vos réponses sont enregistrées (critères notés : %(answered)s sur %(total)s).") % progress,
         )
         return redirect("selfassess:participate", pk=session.pk)
     return _render_page(request, session, participant, forms, status=400)

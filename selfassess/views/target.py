@@ -14,23 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from selfassess import selectors, services
-from selfassess.charts import history_radar, session_radar
-from selfassess.enums import HistorySeries, Side
+from selfassess.charts import history_radar, target_context
+from selfassess.enums import HistorySeries
 from selfassess.forms import JointRatingForm, SummaryForm
 from selfassess.models import AssessmentSession, Criterion
 from selfassess.permissions import get_session_for_facilitator_or_404
 from selfassess.results import SessionResults, session_results
-
-
-def target_context(session: AssessmentSession, results: SessionResults | None = None) -> dict:
-    results = results or session_results(session)
-    return {
-        "session": session,
-        "results": results,
-        "chart": session_radar(results),
-        "single_sides": [Side(side).label for side in results.single_respondent_sides],
-        "sides": Side,
-    }
 
 
 def _joint_forms(session: AssessmentSession, results: SessionResults, bound=None) -> list:

@@ -67,7 +67,6 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Participant
-        exclude = ["token"]
 
     session = factory.SubFactory(AssessmentSessionFactory)
     name = factory.Sequence(lambda n: f"Participant {n}")
@@ -75,3 +74,10 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     side = Side.PROFESSIONAL
     token = factory.Sequence(lambda n: f"jeton-de-test-{n:04d}-" + "x" * 30)
     token_hash = factory.LazyAttribute(lambda o: hash_token(o.token))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        token = kwargs.pop("token")
+        participant = super()._create(model_class, *args, **kwargs)
+        participant.token = token  # for tests: the link a participant would have received
+        return participant

@@ -1,3 +1,5 @@
+import html
+
 import pytest
 
 from selfassess.enums import Side
@@ -42,3 +44,8 @@ def rated_session(session):
     rate(user2, {"a": 4, "b": 1, "c": 2, "d": 2})
     rate(user3, {"a": 4, "b": 2, "c": 1, "d": 2})
     return session
+
+
+def text(response) -> str:
+    """The page as a reader sees it: entities such as &#x27; decoded."""
+    return html.unescape(response.content.decode())

@@ -7,14 +7,14 @@ from selfassess.models import AssessmentSession, Framework, Participant
 from selfassess.services import session_close_individual
 from tests.factories.actors import UnverifiedUserFactory
 from tests.factories.selfassess import AssessmentSessionFactory, ParticipantFactory
-from tests.selfassess.conftest import rate
+from tests.selfassess.conftest import rate, text
 
 
 @pytest.mark.django_db
 def test_index_presents_tool_to_visitors(client):
     response = client.get(reverse("selfassess:index"))
 
-    content = response.content.decode()
+    content = text(response)
     assert response.status_code == 200
     assert "S'auto-évaluer dans le partenariat en santé" in content
     assert "Baromètre de la relation du partenariat en santé" in content
@@ -27,11 +27,11 @@ def test_index_lists_only_own_sessions_for_partner(partner_client, partner, othe
     AssessmentSessionFactory(facilitator=partner, title="Ma séance à moi")
     AssessmentSessionFactory(facilitator=other_partner, title="Séance d'une autre")
 
-    content = partner_client.get(reverse("selfassess:index")).content.decode()
+    content = text(partner_client.get(reverse("selfassess:index")))
 
     assert "Mes séances" in content
     assert "Ma séance à moi" in content
-    assert "Séance d&#x27;une autre" not in content
+    assert "Séance d'une autre" not in content
 
 
 @pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_index_lists_all_sessions_for_staff_with_constant_queries(
     with django_assert_max_num_queries(12):
         response = staff_client.get(reverse("selfassess:index"))
 
-    content = response.content.decode()
+    content = text(response)
     assert content.count("sa-session-card") == 12
     assert "1 réponse sur 1 participant" in content
 
@@ -100,7 +100,7 @@ def test_session_create_invalid_keeps_input_and_says_why(partner_client):
         {"title": "", "framework": "999999", "held_on": "12/13/2026", "context": "Mon contexte tapé"},
     )
 
-    content = response.content.decode()
+    content = text(response)
     assert response.status_code == 200
     assert "Le formulaire contient 3 erreurs" in content
     assert "Mon contexte tapé" in content
@@ -122,7 +122,7 @@ def test_session_detail_shows_who_answered_not_what(staff_client, session):
     rate(pro, {"a": 3, "b": 3, "c": 3, "d": 3, "e": 3}, {"a": "MARQUEUR-COMMENTAIRE-PRO"})
     rate(user, {"a": 1, "b": 0})
 
-    content = staff_client.get(session.get_absolute_url()).content.decode()
+    content = text(staff_client.get(session.get_absolute_url()))
 
     assert "2 participants sur 3 ont répondu" in content
     assert "(1 professionnel, 1 usager)" in content
@@ -155,7 +155,7 @@ def test_invite_participant_invalid_keeps_input(staff_client, session):
         {"name": "Nadia Roux", "email": "pas-une-adresse", "side": "autre"},
     )
 
-    content = response.content.decode()
+    content = text(response)
     assert response.status_code == 400
     assert "Saisissez une adresse e-mail valide." in content
     assert "Nadia Roux" in content
@@ -173,9 +173,8 @@ def test_invite_after_individual_step_refused(staff_client, rated_session, staff
         follow=True,
     )
 
-    assert (
-        "L&#x27;étape individuelle de cette séance est close : il n&#x27;est plus possible d&#x27;inviter."
-        in (response.content.decode())
+    assert "L'étape individuelle de cette séance est close : il n'est plus possible d'inviter." in (
+        text(response)
     )
     assert not Participant.objects.filter(email="tardif@exemple.fr").exists()
 
@@ -197,7 +196,7 @@ def test_close_individual_step_without_answers_says_why(staff_client, session):
     )
 
     session.refresh_from_db()
-    assert "Personne n&#x27;a encore répondu" in response.content.decode()
+    assert "Personne n'a encore répondu" in text(response)
     assert session.step == Step.INDIVIDUAL
 
 
@@ -217,5 +216,5 @@ def test_remove_participant_who_answered_refused(staff_client, rated_session):
         reverse("selfassess:participant_remove", args=[rated_session.pk, participant.pk]), follow=True
     )
 
-    assert "Pro Un a déjà commencé à répondre" in response.content.decode()
+    assert "Pro Un a déjà commencé à répondre" in text(response)
     assert Participant.objects.filter(pk=participant.pk).exists()
