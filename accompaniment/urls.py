@@ -1,3 +1,45 @@
+from django.urls import path
+
+from accompaniment.views import accompaniments, board, content, evaluations, requests
+
 app_name = "accompaniment"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", requests.landing, name="landing"),
+    path("demander/", requests.request_create, name="request_create"),
+    path("demandes/", requests.request_list, name="request_list"),
+    path("demandes/<int:pk>/", requests.request_detail, name="request_detail"),
+    path("demandes/<int:pk>/decision/", requests.request_decide, name="request_decide"),
+    path("demandes/<int:pk>/completer/", requests.request_complete, name="request_complete"),
+    path("tableau/", board.board, name="board"),
+    path("export.csv", board.export_portfolio, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", board.export_portfolio, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("ouvrir/", accompaniments.accompaniment_open, name="open"),
+    path("<int:pk>/", accompaniments.accompaniment_detail, name="detail"),
+    path("<int:pk>/modifier/", accompaniments.accompaniment_edit, name="edit"),
+    path("<int:pk>/convention/", accompaniments.convention_edit, name="convention_edit"),
+    path("<int:pk>/convention/signee.pdf", accompaniments.convention_download, name="convention_download"),
+    path("<int:pk>/convention/a-signer.pdf", accompaniments.convention_draft, name="convention_draft"),
+    path("<int:pk>/phases/cloturer/", accompaniments.phase_close, name="phase_close"),
+    path("<int:pk>/phases/<int:phase_pk>/rouvrir/", accompaniments.phase_reopen, name="phase_reopen"),
+    path("<int:pk>/phases/<int:phase_pk>/dates/", accompaniments.phase_dates, name="phase_dates"),
+    path("<int:pk>/participants/ajouter/", content.participant_add, name="participant_add"),
+    path(
+        "<int:pk>/participants/<int:participant_pk>/retirer/",
+        content.participant_remove,
+        name="participant_remove",
+    ),
+    path("<int:pk>/rencontres/ajouter/", content.meeting_add, name="meeting_add"),
+    path("<int:pk>/constats/ajouter/", content.finding_add, name="finding_add"),
+    path("<int:pk>/actions/ajouter/", content.action_add, name="action_add"),
+    path("<int:pk>/actions/<int:action_pk>/statut/", content.action_status, name="action_status"),
+    path("<int:pk>/indicateurs/ajouter/", content.indicator_add, name="indicator_add"),
+    path("<int:pk>/mesures/ajouter/", content.measurement_add, name="measurement_add"),
+    path("<int:pk>/evaluations/a-chaud/", content.hot_evaluation_send, name="hot_evaluation_send"),
+    path(
+        "<int:pk>/evaluations/a-distance/",
+        content.impact_evaluation_schedule,
+        name="impact_evaluation_schedule",
+    ),
+    path("evaluation/<str:token>/", evaluations.evaluation_answer, name="evaluation_answer"),
+]

@@ -1,0 +1,50 @@
+"""The accompaniment dossier (PDF), built by the shared report job."""
+
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
+
+from accompaniment.models import Accompaniment
+from accompaniment.permissions import can_request_dossier
+from cops.reports import ReportError, ReportFile, current_report_context, register_report
+
+
+def _accompaniment(params: dict) -> Accompaniment | None:
+    try:
+        pk = int(params.get("accompaniment", ""))
+    except (TypeError, ValueError):
+        return None
+    return (
+        Accompaniment.objects.select_related(
+            "structure", "template", "current_phase", "professional_lead", "patient_partner_lead", "request"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _can_request(user, params: dict) -> bool:
+    accompaniment = _accompaniment(params)
+    return accompaniment is not None and can_request_dossier(user, accompaniment)
+
+
+def _title(params: dict) -> str:
+    accompaniment = _accompaniment(params)
+    if accompaniment is None:
+        return str(gettext_lazy("Dossier d'accompagnement"))
+    return str(gettext_lazy("Dossier d'accompagnement : %(title)s")) % {"title": accompaniment.title}
+
+
+@register_report("accompaniment.dossier", title=_title, can_request=_can_request)
+def build(params: dict) -> ReportFile:
+    """Context, phases, findings, action plan, indicators with their charts and evaluations."""
+    from accompaniment.dossier import dossier_context
+    from cops.pdf import render_pdf
+
+    accompaniment = _accompaniment(params)
+    if accompaniment is None:
+        raise ReportError(str(gettext_lazy("Cet accompagnement n'existe plus.")))
+    context = {**current_report_context(), **dossier_context(accompaniment)}
+    content = render_pdf("accompaniment/pdf/dossier.html", context)
+    return ReportFile(
+        filename=f"dossier-accompagnement-{slugify(accompaniment.title)[:60]}.pdf", content=content
+    )

@@ -1,0 +1,483 @@
+"""Reads of the accompaniment app, with their joins and annotations (query counts stay constant)."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accompaniment.enums import AccompanimentStatus, ActionStatus, RequestStatus, TransitionKind
+from accompaniment.models import (
+    Accompaniment,
+    Action,
+    Evaluation,
+    EvaluationInvitation,
+    EvaluationResponse,
+    Finding,
+    Indicator,
+    Measurement,
+    Meeting,
+    Participant,
+    Phase,
+    PhaseDefinition,
+    PhaseTemplate,
+    PhaseTransition,
+    RequestComplement,
+    RequestDecision,
+    SupportRequest,
+)
+from accompaniment.permissions import referent_structure_ids
+from actors.permissions import is_copil_member, is_cops_staff
+
+OPEN_ACTION_STATUSES = [ActionStatus.TODO, ActionStatus.IN_PROGRESS]
+
+
+# --- Periodic task ----------------------------------------------------------------------------------
+
+
+def due_evaluation_ids(*, now: datetime) -> list[int]:
+    today = timezone.localtime(now).date()
+    return list(
+        Evaluation.objects.filter(launched_at__isnull=True, scheduled_for__lte=today)
+        .order_by("scheduled_for", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def due_reminder_ids(*, now: datetime) -> list[int]:
+    return list(
+        EvaluationInvitation.objects.filter(
+            answered_at__isnull=True, next_reminder_at__isnull=False, next_reminder_at__lte=now
+        )
+        .order_by("next_reminder_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# --- Requests ---------------------------------------------------------------------------------------
+
+
+def visible_requests(user) -> QuerySet[SupportRequest]:
+    """Staff and CoPil members see the whole queue; a référent sees their structures' requests."""
+    requests = SupportRequest.objects.select_related("structure", "requested_by", "accompaniment").annotate(
+        decision_count=Count("decisions")
+    )
+    if is_cops_staff(user) or is_copil_member(user):
+        return requests
+    return requests.filter(structure_id__in=referent_structure_ids(user))
+
+
+def waiting_request_count() -> int:
+    return SupportRequest.objects.filter(status=RequestStatus.SUBMITTED).count()
+
+
+def request_history(support_request: SupportRequest) -> list[dict]:
+    """Submission, decisions and complements in order, for the request page and the timeline."""
+    events = [{"at": support_request.submitted_at, "kind": "submitted", "by": support_request.requested_by}]
+    for decision in RequestDecision.objects.filter(request=support_request).select_related(
+        "recorded_by", "copil_meeting"
+    ):
+        events.append(
+            {"at": decision.recorded_at, "kind": "decision", "decision": decision, "by": decision.recorded_by}
+        )
+    for complement in RequestComplement.objects.filter(request=support_request).select_related("added_by"):
+        events.append(
+            {
+                "at": complement.added_at,
+                "kind": "complement",
+                "complement": complement,
+                "by": complement.added_by,
+            }
+        )
+    return sorted(events, key=lambda event: event["at"])
+
+
+# --- Accompaniments: lists -------------------------------------------------------------------------------
+
+
+def _overdue_evaluations_subquery(today: date) -> Subquery:
+    answered = EvaluationResponse.objects.filter(evaluation=OuterRef("pk"))
+    overdue = (
+        Evaluation.objects.filter(accompaniment=OuterRef("pk"))
+        .annotate(has_answer=Exists(answered))
+        .filter(
+            Q(launched_at__isnull=False, answer_by__lt=today, has_answer=False)
+            | Q(launched_at__isnull=True, scheduled_for__lt=today)
+        )
+        .order_by()
+        .values("accompaniment")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(overdue, output_field=IntegerField()), 0)
+
+
+def with_alerts(
+    accompaniments: QuerySet[Accompaniment], today: date | None = None
+) -> QuerySet[Accompaniment]:
+    """Annotate overdue actions and overdue evaluations (highlighted on the board and lists)."""
+    today = today or timezone.localdate()
+    overdue_actions = (
+        Action.objects.filter(accompaniment=OuterRef("pk"), status__in=OPEN_ACTION_STATUSES, due_on__lt=today)
+        .order_by()
+        .values("accompaniment")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return accompaniments.annotate(
+        overdue_actions=Coalesce(Subquery(overdue_actions, output_field=IntegerField()), 0),
+        overdue_evaluations=_overdue_evaluations_subquery(today),
+    )
+
+
+@dataclass
+class BoardFilters:
+    support_type: str = ""
+    zone: str = ""
+    departement: str = ""
+    lead: int | None = None
+    template: int | None = None
+    alerts_only: bool = False
+
+
+def board_accompaniments(filters: BoardFilters) -> QuerySet[Accompaniment]:
+    accompaniments = with_alerts(
+        Accompaniment.objects.select_related(
+            "structure__commune__departement",
+            "template",
+            "current_phase",
+            "professional_lead",
+            "patient_partner_lead",
+        )
+    ).order_by("structure__name", "title")
+    if filters.support_type:
+        accompaniments = accompaniments.filter(support_type=filters.support_type)
+    if filters.zone:
+        accompaniments = accompaniments.filter(
+            Q(structure__zone=filters.zone) | Q(structure__commune__departement__zone=filters.zone)
+        )
+    if filters.departement:
+        accompaniments = accompaniments.filter(
+            Q(structure__commune__departement_id=filters.departement)
+            | Q(structure__territories__code=filters.departement)
+        ).distinct()
+    if filters.lead:
+        accompaniments = accompaniments.filter(
+            Q(professional_lead_id=filters.lead) | Q(patient_partner_lead_id=filters.lead)
+        )
+    if filters.template:
+        accompaniments = accompaniments.filter(template_id=filters.template)
+    if filters.alerts_only:
+        accompaniments = accompaniments.filter(Q(overdue_actions__gt=0) | Q(overdue_evaluations__gt=0))
+    return accompaniments
+
+
+@dataclass
+class BoardColumn:
+    key: str
+    title: str
+    description: str
+    cards: list = field(default_factory=list)
+
+
+@dataclass
+class Board:
+    template: PhaseTemplate
+    columns: list[BoardColumn]
+
+    @property
+    def count(self) -> int:
+        return sum(len(column.cards) for column in self.columns)
+
+
+def build_boards(accompaniments, completed_label: str) -> list[Board]:
+    """One kanban per phase template in use: a column per phase, then the completed ones."""
+    accompaniments = list(accompaniments)
+    template_ids = {accompaniment.template_id for accompaniment in accompaniments}
+    templates = PhaseTemplate.objects.filter(pk__in=template_ids).prefetch_related(
+        Prefetch("definitions", queryset=PhaseDefinition.objects.order_by("position"))
+    )
+    boards = []
+    for template in templates:
+        columns = {
+            definition.position: BoardColumn(str(definition.position), definition.short_name, definition.name)
+            for definition in template.definitions.all()
+        }
+        done = BoardColumn("done", completed_label, "")
+        for accompaniment in accompaniments:
+            if accompaniment.template_id != template.pk:
+                continue
+            if accompaniment.status == AccompanimentStatus.COMPLETED or accompaniment.current_phase is None:
+                done.cards.append(accompaniment)
+            else:
+                columns.setdefault(
+                    accompaniment.current_phase.position,
+                    BoardColumn(
+                        str(accompaniment.current_phase.position), accompaniment.current_phase.short_name, ""
+                    ),
+                ).cards.append(accompaniment)
+        boards.append(Board(template=template, columns=[*columns.values(), done]))
+    return boards
+
+
+def referent_accompaniments(user) -> QuerySet[Accompaniment]:
+    return with_alerts(
+        Accompaniment.objects.filter(structure_id__in=referent_structure_ids(user)).select_related(
+            "structure", "template", "current_phase", "professional_lead", "patient_partner_lead"
+        )
+    ).order_by("-created_at")
+
+
+def completed_or_running_count() -> int:
+    return Accompaniment.objects.count()
+
+
+def portfolio(filters: BoardFilters | None = None) -> QuerySet[Accompaniment]:
+    """The export's rows: every accompaniment with its counts."""
+    accompaniments = board_accompaniments(filters or BoardFilters())
+    return accompaniments.annotate(
+        meeting_count=Count("meetings", distinct=True),
+        action_count=Count("actions", distinct=True),
+        indicator_count=Count("indicators", distinct=True),
+        participant_count=Count("participants", distinct=True),
+    )
+
+
+# --- One accompaniment --------------------------------------------------------------------------------
+
+
+def accompaniment_phases(accompaniment: Accompaniment) -> list[Phase]:
+    return list(
+        Phase.objects.filter(accompaniment=accompaniment)
+        .select_related("definition")
+        .annotate(
+            meeting_count=Count("meetings", distinct=True),
+            finding_count=Count("findings", distinct=True),
+            action_count=Count("actions", distinct=True),
+            indicator_count=Count("indicators", distinct=True),
+        )
+        .order_by("position")
+    )
+
+
+def accompaniment_participants(accompaniment: Accompaniment) -> list[Participant]:
+    return list(accompaniment.participants.select_related("person").order_by("last_name", "first_name"))
+
+
+def accompaniment_meetings(accompaniment: Accompaniment) -> list[Meeting]:
+    return list(
+        Meeting.objects.filter(accompaniment=accompaniment)
+        .select_related("phase")
+        .prefetch_related(Prefetch("participants", queryset=Participant.objects.order_by("last_name")))
+        .order_by("-held_on", "-pk")
+    )
+
+
+def accompaniment_findings(accompaniment: Accompaniment) -> list[Finding]:
+    return list(
+        Finding.objects.filter(accompaniment=accompaniment).select_related("phase").order_by("kind", "pk")
+    )
+
+
+def accompaniment_actions(accompaniment: Accompaniment) -> list[Action]:
+    today = timezone.localdate()
+    actions = list(
+        Action.objects.filter(accompaniment=accompaniment)
+        .select_related("owner", "phase")
+        .order_by("due_on", "pk")
+    )
+    for action in actions:
+        action.is_overdue = action.is_open and action.due_on < today
+    return actions
+
+
+def accompaniment_indicators(accompaniment: Accompaniment) -> list[Indicator]:
+    return list(
+        Indicator.objects.filter(accompaniment=accompaniment)
+        .select_related("phase")
+        .prefetch_related(Prefetch("measurements", queryset=Measurement.objects.order_by("measured_on")))
+        .order_by("pk")
+    )
+
+
+def accompaniment_evaluations(accompaniment: Accompaniment) -> list[Evaluation]:
+    today = timezone.localdate()
+    evaluations = list(
+        Evaluation.objects.filter(accompaniment=accompaniment)
+        .annotate(
+            invitation_count=Count("invitations", distinct=True),
+            response_count=Count("responses", distinct=True),
+        )
+        .prefetch_related(Prefetch("responses", queryset=EvaluationResponse.objects.order_by("pk")))
+        .order_by("kind")
+    )
+    for evaluation in evaluations:
+        evaluation.is_overdue = evaluation.response_count == 0 and (
+            (evaluation.launched_at is not None and evaluation.answer_by and evaluation.answer_by < today)
+            or (
+                evaluation.launched_at is None
+                and evaluation.scheduled_for
+                and evaluation.scheduled_for < today
+            )
+        )
+    return evaluations
+
+
+def accompaniment_transitions(accompaniment: Accompaniment) -> list[PhaseTransition]:
+    return list(
+        PhaseTransition.objects.filter(accompaniment=accompaniment)
+        .select_related("phase", "by")
+        .order_by("at", "pk")
+    )
+
+
+@dataclass
+class TimelineEvent:
+    on: date
+    at: datetime | None
+    kind: str  # request, decision, complement, opened, phase_started, phase_closed, phase_reopened, meeting, convention, evaluation
+    title: str
+    detail: str = ""
+    by: str = ""
+
+
+def accompaniment_timeline(
+    accompaniment: Accompaniment,
+    *,
+    transitions: list[PhaseTransition],
+    meetings: list[Meeting],
+    evaluations: list[Evaluation],
+    labels: dict[str, str],
+) -> list[TimelineEvent]:
+    """Everything that happened, most recent first: request, decisions, phases, meetings, convention, evaluations."""
+    events: list[TimelineEvent] = []
+
+    def when(moment: datetime) -> date:
+        return timezone.localtime(moment).date()
+
+    if accompaniment.request_id:
+        for item in request_history(accompaniment.request):
+            if item["kind"] == "submitted":
+                events.append(
+                    TimelineEvent(
+                        when(item["at"]), item["at"], "request", labels["request"], by=str(item["by"] or "")
+                    )
+                )
+            elif item["kind"] == "decision":
+                decision = item["decision"]
+                events.append(
+                    TimelineEvent(
+                        decision.decided_on,
+                        item["at"],
+                        "decision",
+                        labels["decision"] % {"outcome": decision.get_outcome_display().lower()},
+                        decision.reason,
+                        str(item["by"] or ""),
+                    )
+                )
+            else:
+                events.append(
+                    TimelineEvent(
+                        when(item["at"]),
+                        item["at"],
+                        "complement",
+                        labels["complement"],
+                        item["complement"].text,
+                    )
+                )
+    kinds = {
+        TransitionKind.STARTED: ("phase_started", labels["phase_started"]),
+        TransitionKind.CLOSED: ("phase_closed", labels["phase_closed"]),
+        TransitionKind.REOPENED: ("phase_reopened", labels["phase_reopened"]),
+    }
+    for transition in transitions:
+        kind, label = kinds[transition.kind]
+        on = when(transition.at)
+        if (
+            transition.kind == TransitionKind.STARTED
+            and transition.phase.started_on
+            and transition.phase.position == 1
+        ):
+            on = min(on, transition.phase.started_on)
+        events.append(
+            TimelineEvent(
+                on,
+                transition.at,
+                kind,
+                label % {"phase": transition.phase.short_name},
+                transition.reason,
+                str(transition.by or ""),
+            )
+        )
+    for meeting in meetings:
+        events.append(
+            TimelineEvent(meeting.held_on, None, "meeting", meeting.title, meeting.phase.short_name)
+        )
+    if accompaniment.convention_signed_on:
+        events.append(
+            TimelineEvent(accompaniment.convention_signed_on, None, "convention", labels["convention"])
+        )
+    for evaluation in evaluations:
+        if evaluation.launched_at:
+            events.append(
+                TimelineEvent(
+                    when(evaluation.launched_at),
+                    evaluation.launched_at,
+                    "evaluation",
+                    labels["evaluation_sent"] % {"evaluation": evaluation.get_kind_display()},
+                    labels["responses"]
+                    % {"count": evaluation.response_count, "invited": evaluation.invitation_count},
+                )
+            )
+        elif evaluation.scheduled_for:
+            events.append(
+                TimelineEvent(
+                    evaluation.scheduled_for,
+                    None,
+                    "evaluation_planned",
+                    labels["evaluation_planned"] % {"evaluation": evaluation.get_kind_display()},
+                )
+            )
+    return sorted(
+        events,
+        key=lambda event: (
+            event.on,
+            event.at or datetime.min.replace(tzinfo=timezone.get_current_timezone()),
+        ),
+        reverse=True,
+    )
+
+
+def evaluation_summary(evaluation: Evaluation) -> list[dict]:
+    """Per question: the mean by side and overall (scales), or the comments (texts)."""
+    from accompaniment.enums import Side
+    from accompaniment.questionnaires import SCALE
+
+    responses = list(evaluation.responses.all())
+    summary = []
+    for question in evaluation.questions:
+        code = question["code"]
+        if question["type"] == SCALE:
+
+            def mean(rows, code=code):
+                values = [row.answers[code] for row in rows if isinstance(row.answers.get(code), int)]
+                return round(sum(values) / len(values), 1) if values else None
+
+            summary.append(
+                {
+                    "question": question,
+                    "mean": mean(responses),
+                    "mean_user": mean([r for r in responses if r.side == Side.USER]),
+                    "mean_professional": mean([r for r in responses if r.side == Side.PROFESSIONAL]),
+                    "count": sum(1 for r in responses if isinstance(r.answers.get(code), int)),
+                }
+            )
+        else:
+            summary.append(
+                {
+                    "question": question,
+                    "comments": [r.answers[code] for r in responses if r.answers.get(code)],
+                }
+            )
+    return summary

@@ -1,0 +1,1 @@
+"""Views of the accompaniment app, one module per area."""

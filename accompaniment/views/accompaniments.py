@@ -1,0 +1,367 @@
+"""One accompaniment: opening it, its page, its convention and its phases."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accompaniment import permissions, selectors
+from accompaniment.charts import indicator_chart
+from accompaniment.enums import EvaluationKind, PhaseKind, PhaseStatus, RequestStatus
+from accompaniment.forms import (
+    AccompanimentForm,
+    AccompanimentOpenForm,
+    ActionStatusForm,
+    ConventionForm,
+    HotEvaluationForm,
+    ImpactScheduleForm,
+    PhaseCloseForm,
+    PhaseDatesForm,
+    PhaseReopenForm,
+)
+from accompaniment.models import Phase, SupportRequest
+from accompaniment.requirements import requirement_states
+from accompaniment.services import accompaniments as services
+from accompaniment.views.helpers import apply_errors
+from actors.enums import ModerationStatus
+from actors.models import Structure
+from actors.permissions import staff_required
+
+
+def timeline_labels() -> dict[str, str]:
+    return {
+        "request": _("Demande d'appui déposée"),
+        "decision": _("Décision du CoPil : %(outcome)s"),
+        "complement": _("Complément d'information transmis"),
+        "phase_started": _("Début de la phase « %(phase)s »"),
+        "phase_closed": _("Phase « %(phase)s » clôturée"),
+        "phase_reopened": _("Phase « %(phase)s » rouverte"),
+        "convention": _("Convention de partenariat signée"),
+        "evaluation_sent": _("%(evaluation)s envoyée aux participants"),
+        "evaluation_planned": _("%(evaluation)s prévue"),
+        "responses": _("%(count)s réponse(s) sur %(invited)s invitation(s)"),
+    }
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def accompaniment_open(request):
+    """Open an accompaniment, usually from a request accepted by the CoPil (?demande=<id>)."""
+    support_request = None
+    request_id = request.GET.get("demande") or request.POST.get("demande")
+    if request_id:
+        support_request = get_object_or_404(SupportRequest.objects.select_related("structure"), pk=request_id)
+    structures = Structure.objects.exclude(status=ModerationStatus.ARCHIVED).order_by("name")
+    initial = {}
+    if support_request is not None:
+        initial = {
+            "structure": support_request.structure_id,
+            "title": support_request.title,
+            "support_type": support_request.support_type,
+            "context": support_request.context,
+            "expected_outcome": support_request.expected_outcome,
+        }
+    form = AccompanimentOpenForm(
+        request.POST or None,
+        structures=structures,
+        lock_structure=support_request is not None,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            accompaniment = services.accompaniment_open(
+                structure=data["structure"],
+                title=data["title"],
+                support_type=data["support_type"],
+                template=data["template"],
+                professional_lead=data["professional_lead"],
+                patient_partner_lead=data["patient_partner_lead"],
+                context=data["context"],
+                expected_outcome=data["expected_outcome"],
+                started_on=data["started_on"],
+                request=support_request,
+                by=request.user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("L'accompagnement est ouvert : sa première phase commence."))
+            return redirect(accompaniment)
+    return render(
+        request,
+        "accompaniment/accompaniment_open.html",
+        {
+            "form": form,
+            "support_request": support_request,
+            "request_not_accepted": support_request is not None
+            and support_request.status != RequestStatus.ACCEPTED,
+        },
+    )
+
+
+@login_required
+@require_GET
+def accompaniment_detail(request, pk: int):
+    accompaniment = permissions.get_accompaniment_or_404(request, pk)
+    user = request.user
+    phases = selectors.accompaniment_phases(accompaniment)
+    current = next((phase for phase in phases if phase.status == PhaseStatus.CURRENT), None)
+    closed = [phase for phase in phases if phase.status == PhaseStatus.CLOSED]
+    last_closed = closed[-1] if closed else None
+    meetings = selectors.accompaniment_meetings(accompaniment)
+    evaluations = selectors.accompaniment_evaluations(accompaniment)
+    indicators = selectors.accompaniment_indicators(accompaniment)
+    actions = selectors.accompaniment_actions(accompaniment)
+    findings = selectors.accompaniment_findings(accompaniment)
+    can_manage = permissions.can_manage_accompaniment(user, accompaniment)
+    can_contribute = permissions.can_contribute_to_accompaniment(user, accompaniment)
+    if current is not None:
+        current.accompaniment = accompaniment
+        current.requirements = requirement_states(current)
+    hot = next((e for e in evaluations if e.kind == EvaluationKind.HOT), None)
+    impact = next((e for e in evaluations if e.kind == EvaluationKind.IMPACT), None)
+    context = {
+        "accompaniment": accompaniment,
+        "phases": phases,
+        "current": current,
+        "last_closed": last_closed,
+        "participants": selectors.accompaniment_participants(accompaniment),
+        "meetings": meetings,
+        "findings": findings,
+        "findings_by_kind": _group_findings(findings),
+        "actions": actions,
+        "indicators": [(indicator, indicator_chart(indicator)) for indicator in indicators],
+        "evaluations": [(e, selectors.evaluation_summary(e)) for e in evaluations],
+        "hot_evaluation": hot,
+        "impact_evaluation": impact,
+        "timeline": selectors.accompaniment_timeline(
+            accompaniment,
+            transitions=selectors.accompaniment_transitions(accompaniment),
+            meetings=meetings,
+            evaluations=evaluations,
+            labels=timeline_labels(),
+        ),
+        "can_manage": can_manage,
+        "can_contribute": can_contribute,
+        "can_reopen": permissions.can_reopen_phase(user, accompaniment) and last_closed is not None,
+        "close_form": PhaseCloseForm() if can_manage and current is not None else None,
+        "hot_form": HotEvaluationForm()
+        if can_manage
+        and current is not None
+        and current.kind == PhaseKind.HOT_EVALUATION
+        and not (hot and hot.launched_at)
+        else None,
+        "impact_form": ImpactScheduleForm(initial={"scheduled_for": impact.scheduled_for})
+        if can_manage and impact is not None and impact.launched_at is None
+        else None,
+        "action_status_form": ActionStatusForm(),
+        "overdue_action_count": sum(1 for action in actions if action.is_overdue),
+    }
+    return render(request, "accompaniment/detail.html", context)
+
+
+def _group_findings(findings):
+    from accompaniment.enums import FindingKind
+
+    return [(kind, label, [f for f in findings if f.kind == kind]) for kind, label in FindingKind.choices]
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def accompaniment_edit(request, pk: int):
+    accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=True)
+    form = AccompanimentForm(
+        request.POST or None,
+        initial={
+            "title": accompaniment.title,
+            "support_type": accompaniment.support_type,
+            "context": accompaniment.context,
+            "expected_outcome": accompaniment.expected_outcome,
+            "professional_lead": accompaniment.professional_lead_id,
+            "patient_partner_lead": accompaniment.patient_partner_lead_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.accompaniment_update(accompaniment=accompaniment, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("L'accompagnement est mis à jour."))
+            return redirect(accompaniment)
+    return render(
+        request, "accompaniment/accompaniment_edit.html", {"accompaniment": accompaniment, "form": form}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def convention_edit(request, pk: int):
+    accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=True)
+    form = ConventionForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={
+            "start": accompaniment.convention_start,
+            "end": accompaniment.convention_end,
+            "planned_interventions": accompaniment.planned_interventions,
+            "signed_on": accompaniment.convention_signed_on,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.convention_update(
+                accompaniment=accompaniment,
+                start=data["start"],
+                end=data["end"],
+                planned_interventions=data["planned_interventions"],
+                signed_on=data["signed_on"],
+                signed_file=data["signed_file"] or None,
+                by=request.user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("La convention de partenariat est enregistrée."))
+            return redirect(accompaniment.get_absolute_url() + "#convention")
+    return render(
+        request, "accompaniment/convention_form.html", {"accompaniment": accompaniment, "form": form}
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def convention_download(request, pk: int):
+    """The signed convention, to the staff and the structure's référents only (private storage)."""
+    accompaniment = permissions.get_accompaniment_or_404(request, pk)
+    if not accompaniment.convention_file:
+        raise Http404
+    try:
+        handle = accompaniment.convention_file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    filename = f"convention-{slugify(accompaniment.structure.name)[:60]}.pdf"
+    response = FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def convention_draft(request, pk: int):
+    """A convention de partenariat generated from the accompaniment, ready to be signed."""
+    from cops.pdf import render_pdf
+
+    accompaniment = permissions.get_accompaniment_or_404(request, pk)
+    phases = selectors.accompaniment_phases(accompaniment)
+    content = render_pdf(
+        "accompaniment/pdf/convention.html",
+        {"accompaniment": accompaniment, "phases": phases, "generated_by": request.user.get_full_name()},
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    filename = f"convention-a-signer-{slugify(accompaniment.structure.name)[:60]}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Phases ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phase_close(request, pk: int):
+    accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=True)
+    current = accompaniment.current_phase
+    form = PhaseCloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            phase = services.phase_close(
+                accompaniment=accompaniment,
+                by=request.user,
+                ended_on=form.cleaned_data["ended_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if accompaniment.current_phase is not None:
+                messages.success(
+                    request,
+                    _("La phase « %(closed)s » est clôturée ; la phase « %(next)s » commence.")
+                    % {"closed": phase.short_name, "next": accompaniment.current_phase.short_name},
+                )
+            else:
+                messages.success(request, _("Dernière phase clôturée : l'accompagnement est terminé."))
+            return redirect(accompaniment.get_absolute_url() + "#phases")
+    if current is not None:
+        current.accompaniment = accompaniment
+        requirements = requirement_states(current)
+    else:
+        requirements = []
+    return render(
+        request,
+        "accompaniment/phase_close.html",
+        {"accompaniment": accompaniment, "phase": current, "requirements": requirements, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phase_reopen(request, pk: int, phase_pk: int):
+    accompaniment = permissions.get_accompaniment_or_404(request, pk)
+    if not permissions.can_reopen_phase(request.user, accompaniment):
+        raise PermissionDenied
+    phase = get_object_or_404(Phase, pk=phase_pk, accompaniment=accompaniment)
+    form = PhaseReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.phase_reopen(phase=phase, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("La phase « %(phase)s » est rouverte.") % {"phase": phase.short_name})
+            return redirect(accompaniment.get_absolute_url() + "#phases")
+    return render(
+        request,
+        "accompaniment/phase_reopen.html",
+        {"accompaniment": accompaniment, "phase": phase, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phase_dates(request, pk: int, phase_pk: int):
+    accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=True)
+    phase = get_object_or_404(Phase, pk=phase_pk, accompaniment=accompaniment)
+    form = PhaseDatesForm(
+        request.POST or None, initial={"started_on": phase.started_on, "ended_on": phase.ended_on}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.phase_set_dates(
+                phase=phase,
+                started_on=form.cleaned_data["started_on"],
+                ended_on=form.cleaned_data["ended_on"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Les dates de la phase « %(phase)s » sont corrigées.") % {"phase": phase.short_name},
+            )
+            return redirect(accompaniment.get_absolute_url() + "#phases")
+    return render(
+        request,
+        "accompaniment/phase_dates.html",
+        {"accompaniment": accompaniment, "phase": phase, "form": form},
+    )

@@ -1,0 +1,291 @@
+"""Adding content to an accompaniment: participants, meetings, findings, actions, indicators, evaluations."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accompaniment import permissions
+from accompaniment.enums import EvaluationKind
+from accompaniment.forms import (
+    ActionForm,
+    ActionStatusForm,
+    FindingForm,
+    HotEvaluationForm,
+    ImpactScheduleForm,
+    IndicatorForm,
+    MeasurementForm,
+    MeetingForm,
+    ParticipantForm,
+)
+from accompaniment.models import Action, Evaluation, Participant
+from accompaniment.services import accompaniments as accompaniment_services
+from accompaniment.services import content as services
+from accompaniment.services import evaluations as evaluation_services
+from accompaniment.views.helpers import apply_errors
+
+
+def _content_form(
+    request,
+    pk,
+    *,
+    form_class,
+    template,
+    title,
+    anchor,
+    save,
+    success,
+    manage=True,
+    intro="",
+    form_kwargs=None,
+):
+    """The shared shape of the "add something" pages: permission → form → service → back to the section."""
+    accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=manage, contribute=not manage)
+    kwargs = form_kwargs(accompaniment) if form_kwargs else {}
+    form = form_class(request.POST or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(accompaniment, form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(accompaniment.get_absolute_url() + anchor)
+    return render(
+        request,
+        template,
+        {"accompaniment": accompaniment, "form": form, "title": title, "intro": intro, "anchor": anchor},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participant_add(request, pk: int):
+    def save(accompaniment, data):
+        accompaniment_services.participant_add(
+            accompaniment=accompaniment,
+            person=data["person"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            side=data["side"],
+            function=data["function"],
+        )
+
+    return _content_form(
+        request,
+        pk,
+        form_class=ParticipantForm,
+        form_kwargs=lambda accompaniment: {"structure": accompaniment.structure},
+        template="accompaniment/content_form.html",
+        title=_("Ajouter un participant de la structure"),
+        intro=_(
+            "Les participants sont les personnes de la structure engagées dans le projet : ils peuvent porter des actions et reçoivent les questionnaires d'évaluation."
+        ),
+        anchor="#participants",
+        save=save,
+        success=_("Le participant est ajouté."),
+    )
+
+
+@login_required
+@require_POST
+def participant_remove(request, pk: int, participant_pk: int):
+    accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=True)
+    participant = get_object_or_404(Participant, pk=participant_pk, accompaniment=accompaniment)
+    try:
+        accompaniment_services.participant_remove(participant=participant)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(name)s ne fait plus partie des participants.") % {"name": participant})
+    return redirect(accompaniment.get_absolute_url() + "#participants")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_add(request, pk: int):
+    def save(accompaniment, data):
+        services.meeting_add(
+            accompaniment=accompaniment,
+            held_on=data["held_on"],
+            title=data["title"],
+            notes=data["notes"],
+            participants=list(data["participants"]),
+            by=request.user,
+        )
+
+    return _content_form(
+        request,
+        pk,
+        form_class=MeetingForm,
+        form_kwargs=lambda accompaniment: {"accompaniment": accompaniment},
+        template="accompaniment/content_form.html",
+        title=_("Enregistrer une rencontre"),
+        anchor="#rencontres",
+        save=save,
+        success=_("La rencontre est enregistrée."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def finding_add(request, pk: int):
+    def save(accompaniment, data):
+        services.finding_add(
+            accompaniment=accompaniment, kind=data["kind"], text=data["text"], by=request.user
+        )
+
+    return _content_form(
+        request,
+        pk,
+        form_class=FindingForm,
+        template="accompaniment/content_form.html",
+        title=_("Ajouter un constat"),
+        intro=_(
+            "Un frein freine le partenariat ; un levier le favorise ; une potentialité est une ressource encore peu exploitée."
+        ),
+        anchor="#constats",
+        save=save,
+        success=_("Le constat est ajouté."),
+        manage=False,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_add(request, pk: int):
+    def save(accompaniment, data):
+        services.action_add(
+            accompaniment=accompaniment,
+            title=data["title"],
+            description=data["description"],
+            owner=data["owner"],
+            due_on=data["due_on"],
+            by=request.user,
+        )
+
+    return _content_form(
+        request,
+        pk,
+        form_class=ActionForm,
+        form_kwargs=lambda accompaniment: {"accompaniment": accompaniment},
+        template="accompaniment/content_form.html",
+        title=_("Ajouter une action au plan"),
+        intro=_("Chaque action a un responsable parmi les participants de la structure et une échéance."),
+        anchor="#plan",
+        save=save,
+        success=_("L'action est ajoutée au plan."),
+    )
+
+
+@login_required
+@require_POST
+def action_status(request, pk: int, action_pk: int):
+    accompaniment = permissions.get_accompaniment_or_404(request, pk, contribute=True)
+    action = get_object_or_404(Action, pk=action_pk, accompaniment=accompaniment)
+    form = ActionStatusForm(request.POST)
+    if form.is_valid():
+        services.action_set_status(action=action, status=form.cleaned_data["status"], by=request.user)
+        messages.success(
+            request,
+            _("« %(action)s » : %(status)s.")
+            % {"action": action.title, "status": action.get_status_display().lower()},
+        )
+    else:
+        messages.error(request, _("Choisissez un statut pour l'action."))
+    return redirect(accompaniment.get_absolute_url() + "#plan")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_add(request, pk: int):
+    def save(accompaniment, data):
+        services.indicator_add(accompaniment=accompaniment, by=request.user, **data)
+
+    return _content_form(
+        request,
+        pk,
+        form_class=IndicatorForm,
+        template="accompaniment/content_form.html",
+        title=_("Définir un indicateur"),
+        intro=_(
+            "Un indicateur co-élaboré avec la structure : sa valeur de départ, sa cible, puis les mesures au fil du temps."
+        ),
+        anchor="#indicateurs",
+        save=save,
+        success=_("L'indicateur est défini."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def measurement_add(request, pk: int):
+    def save(accompaniment, data):
+        services.measurement_add(
+            accompaniment=accompaniment,
+            indicator=data["indicator"],
+            measured_on=data["measured_on"],
+            value=data["value"],
+            comment=data["comment"],
+            by=request.user,
+        )
+
+    return _content_form(
+        request,
+        pk,
+        form_class=MeasurementForm,
+        form_kwargs=lambda accompaniment: {"accompaniment": accompaniment},
+        template="accompaniment/content_form.html",
+        title=_("Enregistrer une mesure d'indicateur"),
+        anchor="#indicateurs",
+        save=save,
+        success=_("La mesure est enregistrée."),
+        manage=False,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hot_evaluation_send(request, pk: int):
+    def save(accompaniment, data):
+        evaluation_services.evaluation_send_hot(
+            accompaniment=accompaniment, by=request.user, answer_by=data["answer_by"]
+        )
+
+    return _content_form(
+        request,
+        pk,
+        form_class=HotEvaluationForm,
+        template="accompaniment/content_form.html",
+        title=_("Envoyer l'évaluation à chaud"),
+        intro=_(
+            "Chaque participant ayant une adresse reçoit un lien personnel vers un court questionnaire sur le projet et sur l'accompagnement du COPS ; deux relances partent automatiquement."
+        ),
+        anchor="#evaluations",
+        save=save,
+        success=_("L'évaluation à chaud est envoyée aux participants."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def impact_evaluation_schedule(request, pk: int):
+    def save(accompaniment, data):
+        evaluation = get_object_or_404(Evaluation, accompaniment=accompaniment, kind=EvaluationKind.IMPACT)
+        evaluation_services.impact_evaluation_reschedule(
+            evaluation=evaluation, scheduled_for=data["scheduled_for"], by=request.user
+        )
+
+    return _content_form(
+        request,
+        pk,
+        form_class=ImpactScheduleForm,
+        template="accompaniment/content_form.html",
+        title=_("Programmer l'évaluation d'impact à distance"),
+        anchor="#evaluations",
+        save=save,
+        success=_("La date d'envoi de l'évaluation à distance est enregistrée."),
+    )

@@ -1,0 +1,39 @@
+"""Answering an evaluation by personal link: no account needed."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accompaniment.forms import EvaluationAnswerForm
+from accompaniment.services import evaluations as services
+from accompaniment.views.helpers import apply_errors
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def evaluation_answer(request, token: str):
+    invitation = services.evaluation_link_lookup(token)
+    if invitation is None:
+        return render(request, "accompaniment/evaluation_invalid.html", status=404)
+    evaluation = invitation.evaluation
+    context = {"invitation": invitation, "evaluation": evaluation, "accompaniment": evaluation.accompaniment}
+    if invitation.answered_at is not None:
+        return render(request, "accompaniment/evaluation_thanks.html", {**context, "already": True})
+    form = EvaluationAnswerForm(request.POST or None, questions=evaluation.questions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evaluation_answer(invitation=invitation, answers=form.cleaned_data)
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):  # answered meanwhile, from another link
+                return render(request, "accompaniment/evaluation_thanks.html", {**context, "already": True})
+            apply_errors(form, exc)
+        else:
+            return render(request, "accompaniment/evaluation_thanks.html", {**context, "already": False})
+    sections = [
+        (section, label, [form[q["code"]] for q in evaluation.questions if q["section"] == section])
+        for section, label in (("projet", "projet"), ("cops", "cops"))
+    ]
+    return render(
+        request, "accompaniment/evaluation_answer.html", {**context, "form": form, "sections": sections}
+    )
