@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from actors.demo_directory import seed as seed_directory
 from actors.enums import Role
 from actors.models import User
 from actors.services.accounts import user_add_role
@@ -35,3 +36,5 @@ def seed(ctx) -> None:
         accounts[email] = user
     ctx.shared["accounts"] = accounts
     ctx.log(f"Comptes de démonstration : {len(accounts)}")
+    # The directory's persons, structures and memberships (ctx.shared["persons"], ["structures"]).
+    seed_directory(ctx)

@@ -1,3 +1,65 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from directory import api
+from directory.views import browse, exports, memberships, moderation, register
+
 app_name = "directory"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Browsing
+    path("annuaire/", browse.directory_list, name="list"),
+    path("carte/", browse.directory_map, name="map"),
+    path("annuaire/patients-partenaires/", browse.patient_partners, name="patient_partners"),
+    path("annuaire/personnes/<int:pk>/", browse.person_detail, name="person_detail"),
+    path("annuaire/personnes/<int:pk>/photo/", browse.person_photo, name="person_photo"),
+    path("annuaire/structures/<int:pk>/", browse.structure_detail, name="structure_detail"),
+    path("annuaire/communes/", browse.commune_suggestions, name="commune_suggestions"),
+    path("annuaire/export.<str:fmt>", exports.export, name="export"),
+    path("annuaire/confirmer/<str:token>/", exports.confirm_accuracy, name="confirm_accuracy"),
+    # Registering
+    path("annuaire/inscription/", register.register_start, name="register"),
+    path("annuaire/inscription/personne/<slug:step>/", register.register_person, name="register_person"),
+    path(
+        "annuaire/inscription/structure/nouvelle/",
+        register.register_structure,
+        {"step": "identite"},
+        name="register_structure_new",
+    ),
+    path(
+        "annuaire/inscription/structure/<int:pk>/<slug:step>/",
+        register.register_structure,
+        name="register_structure",
+    ),
+    path("annuaire/mes-fiches/", register.my_profiles, name="my_profiles"),
+    path(
+        "annuaire/mes-fiches/<str:kind>/<int:pk>/<slug:action>/",
+        register.profile_action,
+        name="profile_action",
+    ),
+    # Memberships
+    path(
+        "annuaire/structures/<int:pk>/rejoindre/", memberships.request_membership, name="membership_request"
+    ),
+    path("annuaire/demandes/", memberships.membership_requests, name="membership_requests"),
+    path("annuaire/demandes/<int:pk>/", memberships.decide_membership, name="membership_decide"),
+    # Staff
+    path("annuaire/moderation/", moderation.moderation_queue_view, name="moderation_queue"),
+    path("annuaire/moderation/<str:kind>/<int:pk>/", moderation.moderation_review, name="moderation_review"),
+    path(
+        "annuaire/moderation/fusion/<str:kind>/<int:keep>/<int:remove>/",
+        moderation.merge_profiles,
+        name="merge_profiles",
+    ),
+    # API (read-only) and its OpenAPI schema
+    path("api/annuaire/acteurs/", api.ActorList.as_view(), name="api_actors"),
+    path("api/annuaire/personnes/<int:pk>/", api.PersonDetail.as_view(), name="api_person"),
+    path("api/annuaire/structures/<int:pk>/", api.StructureDetail.as_view(), name="api_structure"),
+    path("api/annuaire/carte.geojson", api.MapPoints.as_view(), name="api_geojson"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path(
+        "api/schema/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="directory:api_schema"),
+        name="api_docs",
+    ),
+]

@@ -1,0 +1,1 @@
+"""Reads of the actors app, one module per area (profiles, charter…)."""

@@ -1,0 +1,379 @@
+"""Reads about the committees: members and mandates, the CoPil's binômes, meetings, yearly counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from actors.charter_enums import Attendance, CommitteeKind, MeetingStatus
+from actors.enums import ActorKind, Side, Visibility
+from actors.models import (
+    Binome,
+    Committee,
+    CompositionValidation,
+    Mandate,
+    Meeting,
+    MeetingParticipant,
+    Signature,
+)
+from actors.selectors.charter import charter_current_version
+
+# --- Committees and mandates --------------------------------------------------------------------------
+
+
+def committees_active() -> QuerySet[Committee]:
+    return Committee.objects.filter(is_active=True).order_by("position", "name")
+
+
+def committee_by_kind(kind: str) -> Committee | None:
+    return Committee.objects.filter(kind=kind).first()
+
+
+def current_filter(day: date) -> Q:
+    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+def mandates_of(committee: Committee) -> QuerySet[Mandate]:
+    return committee.mandates.select_related(
+        "person__user", "structure", "binome", "validation__meeting"
+    ).order_by("binome_id", "-start_date", "pk")
+
+
+def committees_with_counts(day: date | None = None) -> list[Committee]:
+    day = day or timezone.localdate()
+    current = Q(mandates__start_date__lte=day) & (
+        Q(mandates__end_date__isnull=True) | Q(mandates__end_date__gte=day)
+    )
+    return list(
+        committees_active().annotate(
+            current_mandates=Count("mandates", filter=current, distinct=True),
+            meetings_count=Count("meetings", distinct=True),
+        )
+    )
+
+
+def public_person_name(person) -> str:
+    """A committee member's name as the public may see it: the last name only when it is public."""
+    if person.field_level("last_name") <= Visibility.PUBLIC:
+        return f"{person.first_name} {person.last_name}".strip()
+    initial = f" {person.last_name[:1]}." if person.last_name else ""
+    return f"{person.first_name}{initial}"
+
+
+@dataclass
+class BinomeMember:
+    name: str
+    side: str
+    role: str
+    url: str = ""
+
+    @property
+    def side_label(self) -> str:
+        return str(Side(self.side).label) if self.side else ""
+
+
+@dataclass
+class BinomeView:
+    number: int
+    professional: BinomeMember | None
+    partner: BinomeMember | None
+    start_date: date
+    end_date: date | None
+    validated_on: date | None
+
+
+def copil_public_composition(day: date | None = None) -> tuple[list[BinomeView], list[Mandate]]:
+    """The CoPil's current binômes validated by the CoPart, and its invited structures (public page)."""
+    from actors.selectors.charter import directory_url
+
+    day = day or timezone.localdate()
+    copil = committee_by_kind(CommitteeKind.COPIL)
+    if copil is None:
+        return [], []
+    mandates = list(
+        copil.mandates.filter(current_filter(day), validation__isnull=False)
+        .select_related("person", "structure", "validation")
+        .order_by("binome_id", "pk")
+    )
+    binomes: dict[int, dict[str, Mandate]] = {}
+    structures = []
+    for mandate in mandates:
+        if mandate.structure_id:
+            structures.append(mandate)
+        elif mandate.binome_id:
+            binomes.setdefault(mandate.binome_id, {})[mandate.side] = mandate
+
+    def member(mandate: Mandate | None) -> BinomeMember | None:
+        if mandate is None:
+            return None
+        from actors.enums import ModerationStatus
+
+        person = mandate.person
+        published = person.status == ModerationStatus.PUBLISHED
+        return BinomeMember(
+            name=public_person_name(person),
+            side=mandate.side,
+            role=mandate.role,
+            url=directory_url(ActorKind.PERSON, person.pk) if published else "",
+        )
+
+    views = []
+    for number, pair in enumerate(binomes.values(), start=1):
+        first = pair.get(Side.PROFESSIONAL) or pair.get(Side.USER)
+        views.append(
+            BinomeView(
+                number=number,
+                professional=member(pair.get(Side.PROFESSIONAL)),
+                partner=member(pair.get(Side.USER)),
+                start_date=first.start_date,
+                end_date=first.end_date,
+                validated_on=first.validation.validated_on if first.validation_id else None,
+            )
+        )
+    return views, structures
+
+
+def pending_copil_mandates(committee: Committee) -> QuerySet[Mandate]:
+    """Current or future mandates the CoPart has not validated yet."""
+    today = timezone.localdate()
+    return (
+        committee.mandates.filter(validation__isnull=True)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .select_related("person", "structure", "binome")
+        .order_by("binome_id", "pk")
+    )
+
+
+def composition_validations(committee: Committee) -> QuerySet[CompositionValidation]:
+    return committee.validations.select_related("meeting").annotate(mandates_count=Count("mandates"))
+
+
+# --- Who a meeting invites -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invitee:
+    email: str
+    name: str
+    user_id: int | None = None
+    person_id: int | None = None
+
+
+def _person_invitee(person, fallback_name: str = "") -> Invitee | None:
+    user = person.user if person.user_id and person.user.is_active else None
+    email = user.email if user else person.email
+    if not email:
+        return None
+    return Invitee(email.lower(), str(person) or fallback_name, user.pk if user else None, person.pk)
+
+
+def copart_invitees() -> list[Invitee]:
+    """The CoPart is the current version's signatories: persons, and whoever signed for a structure."""
+    version = charter_current_version()
+    if version is None:
+        return []
+    invitees: dict[str, Invitee] = {}
+    for signature in (
+        Signature.objects.filter(version=version, withdrawn_at__isnull=True)
+        .select_related("person__user", "structure", "signed_by__person")
+        .order_by("pk")
+    ):
+        if signature.kind == ActorKind.PERSON:
+            invitee = _person_invitee(signature.person)
+        else:
+            signer = signature.signed_by
+            if signer is not None and signer.is_active:
+                person = getattr(signer, "person", None)
+                invitee = Invitee(
+                    signer.email.lower(),
+                    f"{signer.get_full_name() or signer.email} ({signature.structure.name})",
+                    signer.pk,
+                    person.pk if person else None,
+                )
+            elif signature.structure.email:
+                invitee = Invitee(signature.structure.email.lower(), signature.structure.name)
+            else:
+                invitee = None
+        if invitee is not None and invitee.email not in invitees:
+            invitees[invitee.email] = invitee
+    return list(invitees.values())
+
+
+def committee_invitees(committee: Committee, day: date) -> list[Invitee]:
+    """Members holding a mandate on the meeting's day (invited structures through their contact address)."""
+    if committee.kind == CommitteeKind.COPART:
+        return copart_invitees()
+    invitees: dict[str, Invitee] = {}
+    for mandate in committee.mandates.filter(current_filter(day)).select_related("person__user", "structure"):
+        if mandate.person_id:
+            invitee = _person_invitee(mandate.person)
+        elif mandate.structure.email:
+            invitee = Invitee(mandate.structure.email.lower(), mandate.structure.name)
+        else:
+            invitee = None
+        if invitee is not None and invitee.email not in invitees:
+            invitees[invitee.email] = invitee
+    return list(invitees.values())
+
+
+# --- Meetings ---------------------------------------------------------------------------------------------
+
+
+def meetings_of(committee: Committee) -> QuerySet[Meeting]:
+    return committee.meetings.annotate(
+        participants_count=Count("participants", distinct=True),
+        present_count=Count(
+            "participants", filter=Q(participants__attendance=Attendance.PRESENT), distinct=True
+        ),
+        decisions_count=Count("decisions", distinct=True),
+    ).order_by("-starts_at")
+
+
+def upcoming_meetings(limit: int = 10) -> QuerySet[Meeting]:
+    return (
+        Meeting.objects.filter(starts_at__gte=timezone.now())
+        .exclude(status=MeetingStatus.CANCELLED)
+        .select_related("committee")
+        .order_by("starts_at")[:limit]
+    )
+
+
+def upcoming_meetings_count() -> int:
+    return (
+        Meeting.objects.filter(starts_at__gte=timezone.now()).exclude(status=MeetingStatus.CANCELLED).count()
+    )
+
+
+def meetings_of_user(user) -> QuerySet[Meeting]:
+    return (
+        Meeting.objects.filter(participants__user=user)
+        .select_related("committee")
+        .distinct()
+        .order_by("-starts_at")
+    )
+
+
+def meeting_detail(pk: int) -> Meeting:
+    return (
+        Meeting.objects.select_related("committee", "created_by")
+        .prefetch_related(
+            Prefetch("participants", queryset=MeetingParticipant.objects.order_by("name", "email")),
+            "decisions",
+        )
+        .get(pk=pk)
+    )
+
+
+def copart_meetings() -> QuerySet[Meeting]:
+    """CoPart meetings that can record a validation of the CoPil's composition (not cancelled)."""
+    return (
+        Meeting.objects.filter(committee__kind=CommitteeKind.COPART)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by("-starts_at")
+    )
+
+
+@dataclass(frozen=True)
+class YearCounts:
+    year: int
+    meetings: int
+    participants: int  # distinct people present at least once
+    attendances: int  # presences, all meetings together
+    by_committee: list[tuple[str, int]] = field(default_factory=list)
+
+
+def meeting_year_counts(year: int) -> YearCounts:
+    """Meetings held in `year` (not cancelled, already begun) and the people present at them."""
+    held = Meeting.objects.filter(starts_at__year=year, starts_at__lte=timezone.now()).exclude(
+        status=MeetingStatus.CANCELLED
+    )
+    present = MeetingParticipant.objects.filter(meeting__in=held, attendance=Attendance.PRESENT)
+    by_committee = list(
+        held.values_list("committee__short_name").annotate(count=Count("pk")).order_by("committee__position")
+    )
+    return YearCounts(
+        year=year,
+        meetings=held.count(),
+        participants=present.values("email").distinct().count(),
+        attendances=present.count(),
+        by_committee=[(name, count) for name, count in by_committee],
+    )
+
+
+# --- Calendar invitation (.ics, RFC 5545) ---------------------------------------------------------------
+
+
+def _ics_escape(text: str) -> str:
+    return (
+        (text or "")
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _ics_fold(line: str) -> str:
+    """Lines longer than 75 octets are folded (CRLF + space), never inside a UTF-8 character."""
+    encoded = line.encode("utf-8")
+    if len(encoded) <= 75:
+        return line
+    parts, current = [], b""
+    for char in line:
+        piece = char.encode("utf-8")
+        if len(current) + len(piece) > (75 if not parts else 74):
+            parts.append(current.decode("utf-8"))
+            current = b""
+        current += piece
+    parts.append(current.decode("utf-8"))
+    return "\r\n ".join(parts)
+
+
+def _ics_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def meeting_ics(meeting: Meeting, *, method: str = "REQUEST") -> str:
+    """The meeting as a calendar event; the same UID with a higher SEQUENCE updates it in agendas."""
+    url = settings.SITE_URL + reverse("charter:meeting_detail", args=[meeting.pk])
+    description = meeting.agenda.strip()
+    if meeting.visio_url:
+        description = f"{description}\n\nVisioconférence : {meeting.visio_url}".strip()
+    location = meeting.location or meeting.visio_url
+    status = "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED"
+    organizer = settings.DEFAULT_FROM_EMAIL
+    organizer_email = organizer.rsplit("<", 1)[-1].rstrip(">").strip()
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//COPS Occitanie//Plateforme du partenariat en sante//FR",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{method}",
+        "BEGIN:VEVENT",
+        f"UID:{meeting.uid}@cops-occitanie",
+        f"SEQUENCE:{meeting.sequence}",
+        f"DTSTAMP:{_ics_time(timezone.now())}",
+        f"DTSTART:{_ics_time(meeting.starts_at)}",
+        f"DTEND:{_ics_time(meeting.ends_at)}",
+        f"SUMMARY:{_ics_escape(f'{meeting.committee.short_name} — {meeting.title}')}",
+        f"LOCATION:{_ics_escape(location)}",
+        f"DESCRIPTION:{_ics_escape(description)}",
+        f"URL:{url}",
+        f"ORGANIZER;CN={_ics_escape('COPS Occitanie')}:mailto:{organizer_email}",
+        f"STATUS:{status}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(_ics_fold(line) for line in lines) + "\r\n"
+
+
+def binomes_of(committee: Committee) -> QuerySet[Binome]:
+    return committee.binomes.prefetch_related(
+        Prefetch("mandates", queryset=Mandate.objects.select_related("person", "validation__meeting"))
+    ).order_by("pk")

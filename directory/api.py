@@ -1,0 +1,288 @@
+"""Read-only API of the directory (published actors only), documented by drf-spectacular.
+
+Every response is built from the same per-audience data as the pages: the index columns of
+the caller's audience for lists and map points, `person_view(person, level)` for details.
+"""
+
+from django.http import Http404, HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.gzip import gzip_page
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from actors.enums import ModerationStatus
+from actors.permissions import directory_viewer_level
+from actors.selectors.profiles import person_view, published_persons, published_structures, structure_view
+from directory.filters import EntryFilter
+from directory.indexing import BADGES
+from directory.models import Entry, audience_for_level
+from directory.ratelimit import hit
+from directory.selectors import geojson_bytes, map_points
+
+
+class LevelFilterBackend(DjangoFilterBackend):
+    """The directory's FilterSet, told the caller's visibility level."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        kwargs.pop("request", None)
+        kwargs["level"] = directory_viewer_level(request.user)
+        return kwargs
+
+
+class DirectoryPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "taille"
+    max_page_size = 200
+
+
+class SearchThrottle(BaseThrottle):
+    """Keyword and name searches share the pages' limit (directory.ratelimit, shared cache)."""
+
+    def allow_request(self, request, view):
+        if not (request.query_params.get("q") or request.query_params.get("nom")):
+            return True
+        return not hit(request, "search")
+
+    def wait(self):
+        return 60
+
+
+class GeoJSONRenderer(BaseRenderer):
+    media_type = "application/geo+json"
+    format = "geojson"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class CardSerializer(serializers.Serializer):
+    """A result as its stored card for the caller's audience."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["personne", "structure"])
+    title = serializers.CharField()
+    subtitle = serializers.CharField()
+    place = serializers.CharField()
+    domains = serializers.ListField(child=serializers.CharField())
+    excerpt = serializers.CharField()
+    url = serializers.CharField(help_text="Adresse de la fiche sur le site.")
+    badges = serializers.ListField(child=serializers.CharField())
+
+    def to_representation(self, entry):
+        audience = self.context["audience"]
+        card = dict(getattr(entry, f"card_{audience}"))
+        tags = getattr(entry, f"tags_{audience}")
+        card["badges"] = [label for tag, label in BADGES.items() if tag in tags]
+        card.pop("image", None)
+        card["url"] = self.context["request"].build_absolute_uri(card["url"])
+        return {name: card.get(name, "") for name in self.fields}
+
+
+@extend_schema(
+    tags=["annuaire"],
+    summary="Acteurs publiés (personnes et structures), filtrés",
+    description=(
+        "Mêmes filtres que la page /annuaire/ (codes des taxonomies). Un visiteur non connecté ne voit que "
+        "les informations publiques ; un partenaire dont la fiche est publiée voit aussi celles réservées aux "
+        "partenaires."
+    ),
+)
+class ActorList(generics.ListAPIView):
+    serializer_class = CardSerializer
+    filter_backends = [LevelFilterBackend]
+    filterset_class = EntryFilter
+    pagination_class = DirectoryPagination
+    throttle_classes = [SearchThrottle]
+
+    def get_queryset(self):
+        audience = audience_for_level(directory_viewer_level(self.request.user))
+        # Only the caller's audience columns are read.
+        return Entry.objects.only("pk", "kind", f"card_{audience}", f"tags_{audience}", f"sort_{audience}")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["audience"] = audience_for_level(directory_viewer_level(self.request.user))
+        return context
+
+
+def _labels(items) -> list[str]:
+    return [item.label for item in items]
+
+
+class PersonDetailSerializer(serializers.Serializer):
+    """A person's profile as the caller may see it: restricted fields are absent."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    subtitle = serializers.CharField()
+    place = serializers.CharField(required=False)
+    url = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField(required=False)
+    profiles = serializers.ListField(child=serializers.CharField(), required=False)
+    domains = serializers.ListField(child=serializers.CharField(), required=False)
+    territories = serializers.ListField(child=serializers.CharField(), required=False)
+    region_wide = serializers.BooleanField(required=False)
+    commune = serializers.CharField(required=False)
+    qualifications = serializers.ListField(child=serializers.CharField(), required=False)
+    activities = serializers.ListField(child=serializers.CharField(), required=False)
+    availabilities = serializers.ListField(child=serializers.CharField(), required=False)
+    bio = serializers.CharField(required=False)
+    experience = serializers.CharField(required=False)
+    email = serializers.EmailField(required=False)
+    phone = serializers.CharField(required=False)
+    website = serializers.CharField(required=False)
+    structures = serializers.ListField(child=serializers.DictField(), required=False)
+
+    def to_representation(self, view):
+        request = self.context["request"]
+        shown = view.visible_fields
+        data = {
+            "id": view.id,
+            "kind": view.kind,
+            "title": view.title,
+            "subtitle": " · ".join(_labels(view.profiles[:3])),
+            "url": request.build_absolute_uri(view.url),
+            "first_name": view.first_name,
+        }
+        if "commune" in shown and view.commune:
+            data["place"] = data["commune"] = view.commune
+        if "last_name" in shown:
+            data["last_name"] = view.last_name
+        for name in ("profiles", "domains", "qualifications", "activities", "availabilities"):
+            if name in shown:
+                data[name] = _labels(getattr(view, name))
+        if "territories" in shown:
+            data["territories"] = _labels(view.territories)
+            data["region_wide"] = view.region_wide
+        for name in ("bio", "experience", "email", "phone", "website"):
+            if name in shown and getattr(view, name):
+                data[name] = getattr(view, name)
+        if "memberships" in shown:
+            data["structures"] = [
+                {"id": m.structure_id, "name": m.structure_name, "function": m.function}
+                for m in view.memberships
+            ]
+        return data
+
+
+class StructureDetailSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    subtitle = serializers.CharField()
+    place = serializers.CharField()
+    url = serializers.CharField()
+    name = serializers.CharField()
+    acronym = serializers.CharField()
+    structure_type = serializers.CharField()
+    siret = serializers.CharField()
+    finess = serializers.CharField()
+    address = serializers.CharField()
+    postal_code = serializers.CharField()
+    commune = serializers.CharField()
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+    domains = serializers.ListField(child=serializers.CharField())
+    territories = serializers.ListField(child=serializers.CharField())
+    region_wide = serializers.BooleanField()
+    description = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    website = serializers.CharField()
+    members = serializers.ListField(child=serializers.DictField())
+
+    def to_representation(self, view):
+        request = self.context["request"]
+        return {
+            "id": view.id,
+            "kind": view.kind,
+            "title": view.title,
+            "subtitle": view.structure_type,
+            "place": view.commune or "",
+            "url": request.build_absolute_uri(view.url),
+            "name": view.name,
+            "acronym": view.acronym,
+            "structure_type": view.structure_type,
+            "siret": view.siret,
+            "finess": view.finess,
+            "address": view.address,
+            "postal_code": view.postal_code,
+            "commune": view.commune or "",
+            "latitude": None if view.latitude is None else round(view.latitude, 5),
+            "longitude": None if view.longitude is None else round(view.longitude, 5),
+            "domains": _labels(view.domains),
+            "territories": _labels(view.territories),
+            "region_wide": view.region_wide,
+            "description": view.description,
+            "email": view.email,
+            "phone": view.phone,
+            "website": view.website,
+            "members": [
+                {"id": member.person_id, "title": member.title, "function": member.function}
+                for member in view.members
+            ],
+        }
+
+
+@extend_schema(tags=["annuaire"], summary="Fiche publiée d'une personne", responses=PersonDetailSerializer)
+class PersonDetail(APIView):
+    def get(self, request, pk: int):
+        person = published_persons().filter(pk=pk).first()
+        if person is None:
+            raise Http404
+        view = person_view(person, directory_viewer_level(request.user))
+        return Response(PersonDetailSerializer(view, context={"request": request}).data)
+
+
+@extend_schema(
+    tags=["annuaire"], summary="Fiche publiée d'une structure", responses=StructureDetailSerializer
+)
+class StructureDetail(APIView):
+    def get(self, request, pk: int):
+        structure = published_structures().filter(pk=pk, status=ModerationStatus.PUBLISHED).first()
+        if structure is None:
+            raise Http404
+        view = structure_view(structure, directory_viewer_level(request.user))
+        return Response(StructureDetailSerializer(view, context={"request": request}).data)
+
+
+@extend_schema(
+    tags=["annuaire"],
+    summary="Points de la carte (GeoJSON compact)",
+    description=(
+        "FeatureCollection des acteurs localisables, avec les mêmes filtres que la liste. Chaque point ne porte "
+        "que son identifiant et son type (`k` : `p` personne, `s` structure) ; coordonnées arrondies à 4 "
+        "décimales. Une personne est placée au centre de sa commune, jamais à son adresse. Les détails "
+        "s'obtiennent par /api/annuaire/personnes/{id}/ ou /api/annuaire/structures/{id}/."
+    ),
+    responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection")},
+    parameters=None,
+)
+@method_decorator(gzip_page, name="dispatch")
+class MapPoints(generics.GenericAPIView):
+    filter_backends = [LevelFilterBackend]
+    filterset_class = EntryFilter
+    throttle_classes = [SearchThrottle]
+    pagination_class = None
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
+    serializer_class = inline_serializer("GeoJSON", fields={"type": serializers.CharField()})
+
+    def get_queryset(self):
+        return Entry.objects.all()
+
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        body = geojson_bytes(map_points(queryset, directory_viewer_level(request.user)))
+        response = HttpResponse(body, content_type="application/geo+json")
+        response["Cache-Control"] = "private, max-age=60"
+        return response

@@ -1,0 +1,275 @@
+"""The directory's filters (django-filter), shared by the list, the map, the API and exports.
+
+Every filter reads the columns of the viewer's audience only (see directory.models). Values
+in the URL are the taxonomies' codes, so a filtered address is readable and shareable:
+/annuaire/?type=personne&domaine=soin-accompagnement&territoire=34&q=diabète
+Within one filter the values are alternatives (OR); different filters combine (AND).
+"""
+
+import math
+import re
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from actors.enums import ActorKind, Visibility, Zone
+from actors.models import (
+    Activity,
+    ActorProfile,
+    Availability,
+    Commune,
+    Departement,
+    Domain,
+    Qualification,
+    StructureType,
+)
+from directory.indexing import fold
+from directory.models import Entry, audience_for_level
+
+RADIUS_CHOICES = [("5", "5 km"), ("10", "10 km"), ("20", "20 km"), ("50", "50 km"), ("100", "100 km")]
+# Trigram threshold for misspelt names: "Dupond" still finds "Dupont".
+NAME_SIMILARITY = 0.45
+
+
+def _taxonomy_choices(model):
+    def choices():
+        return [(item.code, item.label) for item in model.objects.filter(is_active=True)]
+
+    return choices
+
+
+def territory_choices():
+    zones = [
+        (Zone.EST.value, _("Est")),
+        (Zone.OUEST.value, _("Ouest")),
+        (Zone.REGION.value, _("Toute la région")),
+    ]
+    return zones + [(d.code, f"{d.name} ({d.code})") for d in Departement.objects.all()]
+
+
+class TagFilter(django_filters.MultipleChoiceFilter):
+    """Keeps the actors carrying any of the chosen tags (GIN-indexed array overlap)."""
+
+    def __init__(self, *args, prefix: str, **kwargs):
+        self.prefix = prefix
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        super().__init__(*args, **kwargs)
+
+    @property
+    def prefixes(self) -> list[str]:
+        return [self.prefix]
+
+    def tags_for(self, values) -> list[str]:
+        return [f"{self.prefix}{value}" for value in values]
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"tags_{self.parent.audience}__overlap": self.tags_for(value)})
+
+
+class TerritoryFilter(TagFilter):
+    """Départements ("31") and zones ("est", "ouest", "region") share one parameter."""
+
+    ZONES = {zone.value for zone in Zone}
+
+    @property
+    def prefixes(self) -> list[str]:
+        return ["t:", "z:"]
+
+    def tags_for(self, values) -> list[str]:
+        return [f"z:{value}" if value in self.ZONES else f"t:{value}" for value in values]
+
+
+class EntryFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Mot-clé"), method="filter_keyword")
+    nom = django_filters.CharFilter(label=_("Nom ou prénom"), method="filter_name")
+    type = TagFilter(label=_("Type d'acteur"), prefix="k:", choices=ActorKind.choices)
+    profil = TagFilter(label=_("Profil d'acteur"), prefix="p:", choices=_taxonomy_choices(ActorProfile))
+    domaine = TagFilter(label=_("Domaine d'activité"), prefix="d:", choices=_taxonomy_choices(Domain))
+    territoire = TerritoryFilter(label=_("Territoire d'activité"), prefix="t:", choices=territory_choices)
+    type_structure = TagFilter(
+        label=_("Type de structure"), prefix="st:", choices=_taxonomy_choices(StructureType)
+    )
+    qualification = TagFilter(
+        label=_("Qualifications ou diplômes"), prefix="q:", choices=_taxonomy_choices(Qualification)
+    )
+    activite = TagFilter(label=_("Activités"), prefix="a:", choices=_taxonomy_choices(Activity))
+    disponibilite = TagFilter(label=_("Disponibilité"), prefix="v:", choices=_taxonomy_choices(Availability))
+    code_postal = django_filters.CharFilter(label=_("Code postal"), method="filter_postal_code")
+    commune = django_filters.CharFilter(label=_("Commune"), method="filter_commune")
+    rayon = django_filters.ChoiceFilter(
+        label=_("Dans un rayon de"),
+        choices=RADIUS_CHOICES,
+        method="filter_radius",
+    )
+
+    # Filters shown as checkbox groups with a count per value, in this order.
+    FACETS = (
+        "type",
+        "profil",
+        "domaine",
+        "territoire",
+        "type_structure",
+        "qualification",
+        "activite",
+        "disponibilite",
+    )
+
+    class Meta:
+        model = Entry
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, level: int = Visibility.PUBLIC, **kwargs):
+        self.level = int(level)
+        self.audience = audience_for_level(self.level)
+        super().__init__(data, *args, **kwargs)
+        self.commune_obj: Commune | None = None
+        self.keyword = ""
+
+    # --- Validation of free-text parameters -----------------------------------------------------
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_directory_checks", False):
+            form._directory_checks = True
+            original_clean = form.clean
+
+            def clean():
+                cleaned = original_clean()
+                postal = (cleaned.get("code_postal") or "").strip()
+                if postal and not re.fullmatch(r"\d{5}", postal):
+                    form.add_error("code_postal", _("Un code postal compte 5 chiffres, par exemple 34000."))
+                commune = (cleaned.get("commune") or "").strip()
+                if commune and not Commune.objects.filter(insee_code=_commune_code(commune)).exists():
+                    form.add_error(
+                        "commune",
+                        _("Commune inconnue : choisissez-la dans la liste proposée (nom ou code postal)."),
+                    )
+                if cleaned.get("rayon") and not commune:
+                    form.add_error("rayon", _("Choisissez d'abord une commune pour chercher autour d'elle."))
+                return cleaned
+
+            form.clean = clean
+        return form
+
+    # --- Filter methods --------------------------------------------------------------------------------
+
+    def col(self, prefix: str) -> str:
+        return f"{prefix}_{self.audience}"
+
+    def filter_keyword(self, qs, name, value):
+        value = (value or "").strip()[:200]
+        if not value:
+            return qs
+        self.keyword = value
+        query = SearchQuery(value, config="fr_unaccent", search_type="websearch")
+        folded = fold(value)
+        vector = F(self.col("search"))
+        return qs.filter(
+            Q(**{self.col("search"): query}) | Q(**{f"{self.col('sort')}__trigram_word_similar": folded})
+        ).annotate(
+            rank=SearchRank(vector, query)
+            + Coalesce(TrigramWordSimilarity(folded, self.col("sort")), Value(0.0)) / 2
+        )
+
+    def filter_name(self, qs, name, value):
+        folded = fold(value)[:100]
+        if not folded:
+            return qs
+        similarity = TrigramWordSimilarity(folded, self.col("sort"))
+        return qs.annotate(name_similarity=similarity).filter(
+            Q(**{f"{self.col('sort')}__contains": folded}) | Q(name_similarity__gte=NAME_SIMILARITY)
+        )
+
+    def filter_postal_code(self, qs, name, value):
+        value = (value or "").strip()
+        if not re.fullmatch(r"\d{5}", value):
+            return qs
+        return qs.filter(**{f"{self.col('tags')}__contains": [f"cp:{value}"]})
+
+    def filter_commune(self, qs, name, value):
+        code = _commune_code(value)
+        commune = Commune.objects.filter(insee_code=code).first()
+        if commune is None:
+            return qs
+        self.commune_obj = commune
+        if self.form.cleaned_data.get("rayon"):
+            return qs  # the radius filter takes over
+        return qs.filter(**{f"{self.col('tags')}__contains": [f"c:{commune.insee_code}"]})
+
+    def filter_radius(self, qs, name, value):
+        commune = (
+            self.commune_obj
+            or Commune.objects.filter(
+                insee_code=_commune_code(self.form.cleaned_data.get("commune") or "")
+            ).first()
+        )
+        if not value or commune is None:
+            return qs
+        radius = float(value)
+        lat_delta = radius / 111.0
+        lng_delta = radius / (111.0 * max(math.cos(math.radians(commune.latitude)), 0.01))
+        # Great-circle distance in km; the bounding box lets PostgreSQL discard most rows first.
+        distance = RawSQL(
+            "6371.0 * acos(least(1.0, cos(radians(%s)) * cos(radians(directory_entry.latitude)) "
+            "* cos(radians(directory_entry.longitude) - radians(%s)) "
+            "+ sin(radians(%s)) * sin(radians(directory_entry.latitude))))",
+            (commune.latitude, commune.longitude, commune.latitude),
+            output_field=FloatField(),
+        )
+        return (
+            qs.filter(
+                location_level__lte=self.level,
+                latitude__range=(commune.latitude - lat_delta, commune.latitude + lat_delta),
+                longitude__range=(commune.longitude - lng_delta, commune.longitude + lng_delta),
+            )
+            .annotate(distance=distance)
+            .filter(distance__lte=radius)
+        )
+
+    # django-filter applies filters in declaration order; the radius needs the commune first.
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.keyword:
+            return queryset.order_by("-rank", self.col("sort"), "pk")
+        if "name_similarity" in queryset.query.annotations:
+            return queryset.order_by("-name_similarity", self.col("sort"), "pk")
+        return queryset.order_by(self.col("sort"), "pk")
+
+    @property
+    def active_params(self) -> dict[str, list[str]]:
+        if not self.is_bound:
+            return {}
+        cleaned = self.form.cleaned_data if self.form.is_valid() else {}
+        active = {}
+        for name in self.filters:
+            value = cleaned.get(name)
+            if value in (None, "", []):
+                continue
+            active[name] = value if isinstance(value, list) else [str(value)]
+        return active
+
+
+def _commune_code(value: str) -> str:
+    """Accept an INSEE code, or "Name (postal code)" as the autocomplete shows it."""
+    value = (value or "").strip()
+    if re.fullmatch(r"\d[\dAB]\d{3}", value):
+        return value
+    match = re.fullmatch(r"(.+?)\s*\((\d{5})\)", value)
+    if match:
+        name, postal = match.groups()
+        commune = (
+            Commune.objects.filter(postal_codes__contains=[postal], name__iexact=name.strip())
+            .order_by("-population")
+            .first()
+        )
+        return commune.insee_code if commune else ""
+    commune = Commune.objects.filter(name__iexact=value).order_by("-population").first()
+    return commune.insee_code if commune else ""

@@ -1,0 +1,29 @@
+"""Periodic tasks of the directory: thin, idempotent (rows or days are claimed first)."""
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="directory.send_moderation_digest")
+def send_moderation_digest() -> bool:
+    """The staff's daily email listing the profiles waiting for moderation."""
+    from actors.services.profiles import moderation_digest_send
+
+    sent = moderation_digest_send()
+    if sent:
+        logger.info("Directory: moderation digest sent")
+    return sent
+
+
+@shared_task(name="directory.send_accuracy_reminders")
+def send_accuracy_reminders() -> int:
+    """The yearly "still accurate?" emails to the owners of published profiles."""
+    from actors.services.profiles import accuracy_reminders_send
+
+    sent = accuracy_reminders_send()
+    if sent:
+        logger.info("Directory: %s accuracy reminder(s) sent", sent)
+    return sent

@@ -1,0 +1,17 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def page_range(paginator, number):
+    """Page numbers around the current one, None where pages are elided."""
+    return [
+        None if page == paginator.ELLIPSIS else page
+        for page in paginator.get_elided_page_range(number, on_each_side=1, on_ends=1)
+    ]
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,268 @@
+"""Browsing the directory: list, map, detail pages, photos, commune suggestions."""
+
+import re
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import F, Func, Value
+from django.db.models.functions import Lower
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from actors.enums import MembershipStatus, ModerationStatus, RevisionStatus, Visibility
+from actors.models import ActorProfile, Commune, Person
+from actors.permissions import can_edit_person, can_edit_structure, directory_viewer_level
+from actors.selectors.profiles import (
+    person_of_user,
+    person_view,
+    persons_for_display,
+    structure_view,
+    structures_for_display,
+)
+from directory.indexing import fold
+from directory.ratelimit import rate_limited
+from directory.selectors import entry_filter, facet_groups, result_cards
+
+PAGE_SIZE = 20
+# The "patient partenaire" family of actor profiles, for the ready-made view.
+PATIENT_PARTNER_CODES = (
+    "patient-partenaire",
+    "patient-partenaire-ressource",
+    "patient-partenaire-formateur",
+    "patient-partenaire-chercheur",
+    "mediateur-sante-pair",
+)
+
+
+def map_context() -> dict:
+    """Tile server settings for the pages that draw a map (configurable by environment)."""
+    return {"tiles_url": settings.MAP_TILES_URL, "tiles_attribution": settings.MAP_TILES_ATTRIBUTION}
+
+
+def is_search(request) -> bool:
+    return bool(request.GET.get("q") or request.GET.get("nom"))
+
+
+def _listing_context(request, *, data=None, with_results: bool = True) -> dict:
+    level = directory_viewer_level(request.user)
+    filterset = entry_filter(data if data is not None else request.GET, level=level)
+    query = (data if data is not None else request.GET).copy()
+    query.pop("page", None)
+    context = {
+        "query_without_page": query.urlencode(),
+        "chips": _chips(query, filterset),
+        "filterset": filterset,
+        "form": filterset.form,
+        "facets": facet_groups(filterset),
+        "level": level,
+        "is_partner_view": level >= Visibility.PARTNERS,
+        "active_count": len(filterset.active_params),
+        "radius_selected": str(filterset.form.data.get("rayon", "")),
+    }
+    if with_results:
+        paginator = Paginator(filterset.qs, PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        context.update(
+            page=page,
+            total=paginator.count,
+            cards=result_cards(page.object_list, filterset.audience),
+        )
+    else:
+        context["total"] = filterset.qs.count()
+    return context
+
+
+def _chips(query, filterset) -> list[dict]:
+    """One removable chip per active filter value: its label and the address without it."""
+    chips = []
+    for name, field in filterset.form.fields.items():
+        values = query.getlist(name)
+        if not values or name == "page":
+            continue
+        choices = dict((str(value), str(label)) for value, label in getattr(field, "choices", []))
+        for value in values:
+            if not value:
+                continue
+            remaining = query.copy()
+            remaining.setlist(name, [other for other in values if other != value])
+            if name == "commune":
+                remaining.pop("rayon", None)
+            label = choices.get(value, value)
+            if name == "rayon":
+                label = _("dans un rayon de %(km)s km") % {"km": value}
+            chips.append({"label": f"{field.label} : {label}", "remove_query": remaining.urlencode()})
+    return chips
+
+
+@require_GET
+@rate_limited("search", when=is_search)
+def directory_list(request):
+    return render(request, "directory/list.html", _listing_context(request))
+
+
+@require_GET
+@rate_limited("search", when=is_search)
+def directory_map(request):
+    return render(
+        request, "directory/map.html", {**_listing_context(request, with_results=False), **map_context()}
+    )
+
+
+@require_GET
+@rate_limited("search", when=is_search)
+def patient_partners(request):
+    """For structures looking for available patient partners, by domain and territory (the
+    barometer names it as a top need): persons with a patient-partner profile and an availability."""
+    data = request.GET.copy()
+    data.setlist("type", ["personne"])
+    if not data.getlist("profil"):
+        codes = set(
+            ActorProfile.objects.filter(code__in=PATIENT_PARTNER_CODES).values_list("code", flat=True)
+        )
+        data.setlist("profil", [code for code in PATIENT_PARTNER_CODES if code in codes])
+    context = _listing_context(request, data=data)
+    context["preset"] = "patients"
+    context["shown_facets"] = [
+        g for g in context["facets"] if g.name in ("profil", "domaine", "territoire", "disponibilite")
+    ]
+    return render(request, "directory/patient_partners.html", context)
+
+
+# --- Detail pages ---------------------------------------------------------------------------------------
+
+
+def _status_context(profile, *, can_edit: bool) -> dict:
+    """The moderation banner shown to the author and the staff (never to other viewers)."""
+    if not can_edit:
+        return {}
+    return {
+        "status": profile.status,
+        "status_label": ModerationStatus(profile.status).label,
+        "revision_status": profile.revision_status,
+        "revision_status_label": RevisionStatus(profile.revision_status).label
+        if profile.revision_status
+        else "",
+        "moderation_note": profile.moderation_note,
+    }
+
+
+@require_GET
+def person_detail(request, pk: int):
+    person = get_object_or_404(persons_for_display(), pk=pk)
+    can_edit = can_edit_person(request.user, person)
+    if person.status != ModerationStatus.PUBLISHED and not can_edit:
+        raise Http404
+    # The author sees all of their own profile; the page says what others see.
+    level = Visibility.STAFF if can_edit else directory_viewer_level(request.user)
+    view = person_view(person, level)
+    return render(
+        request,
+        "directory/person_detail.html",
+        {
+            "actor": view,
+            "can_edit": can_edit,
+            "is_owner": person.user_id is not None and person.user_id == request.user.pk,
+            "seen_by": {name: Visibility(value).label for name, value in person.field_levels.items()}
+            if can_edit
+            else {},
+            **_status_context(person, can_edit=can_edit),
+        },
+    )
+
+
+@require_GET
+def structure_detail(request, pk: int):
+    structure = get_object_or_404(structures_for_display(), pk=pk)
+    can_edit = can_edit_structure(request.user, structure)
+    if structure.status != ModerationStatus.PUBLISHED and not can_edit:
+        raise Http404
+    level = directory_viewer_level(request.user)
+    view = structure_view(structure, level)
+    own_person = person_of_user(request.user)
+    membership = None
+    if own_person is not None:
+        membership = next((m for m in structure.memberships.all() if m.person_id == own_person.pk), None)
+    return render(
+        request,
+        "directory/structure_detail.html",
+        {
+            "actor": view,
+            "can_edit": can_edit,
+            "own_person": own_person,
+            "membership": membership,
+            "can_request_membership": (
+                own_person is not None
+                and structure.status == ModerationStatus.PUBLISHED
+                and (membership is None or membership.status == MembershipStatus.REFUSED)
+            ),
+            **_status_context(structure, can_edit=can_edit),
+            **map_context(),
+        },
+    )
+
+
+@require_GET
+@cache_control(private=True, max_age=300)
+def person_photo(request, pk: int):
+    person = get_object_or_404(Person.objects.only("pk", "user_id", "status", "photo", "visibility"), pk=pk)
+    if can_edit_person(request.user, person):
+        allowed = True
+    else:
+        allowed = person.status == ModerationStatus.PUBLISHED and person.field_level(
+            "photo"
+        ) <= directory_viewer_level(request.user)
+    if not allowed or not person.photo:
+        raise Http404
+    try:
+        handle = person.photo.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, content_type="image/jpeg")
+
+
+# --- Commune suggestions (reference data only, no external service) ------------------------------------
+
+
+@require_GET
+def commune_suggestions(request):
+    query = (request.GET.get("q") or "").strip()[:60]
+    communes = Commune.objects.select_related("departement")
+    if len(query) < 2:
+        return JsonResponse({"results": []})
+    if re.fullmatch(r"\d{2,5}", query):
+        postal = Func(F("postal_codes"), Value(" "), function="array_to_string")
+        communes = communes.annotate(postal_text=postal).filter(postal_text__regex=rf"(^| ){query}")
+    else:
+        folded = fold(query)
+        name = Func(Lower("name"), function="unaccent")
+        communes = communes.annotate(folded_name=name).filter(folded_name__startswith=folded)
+        if not communes.exists():
+            communes = (
+                Commune.objects.select_related("departement")
+                .annotate(folded_name=name)
+                .filter(folded_name__contains=folded)
+            )
+    results = [
+        {
+            "code": commune.insee_code,
+            "label": f"{commune.name} ({_postal_for(commune, query)})",
+            "name": commune.name,
+            "departement": commune.departement.name,
+        }
+        for commune in communes.order_by("-population")[:10]
+    ]
+    return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
+
+
+def _postal_for(commune: Commune, query: str) -> str:
+    for code in commune.postal_codes:
+        if code.startswith(query):
+            return code
+    return commune.postal_codes[0] if commune.postal_codes else commune.departement_id
+
+
+def page_not_found_message() -> str:
+    return _("Cette fiche n'existe pas ou n'est pas publiée.")

@@ -1,0 +1,512 @@
+"""Registering in the directory: a person's or a structure's profile in short steps.
+
+Each valid step is saved as a draft (so nothing typed is lost and the author can come back);
+an invalid step saves nothing. The last step records consent and sends the profile to
+moderation; for a published profile, the edit waits for moderation while the published
+version stays online.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from actors.enums import MembershipStatus, ModerationStatus
+from actors.models import (
+    Activity,
+    ActorProfile,
+    Availability,
+    Commune,
+    Departement,
+    Domain,
+    Membership,
+    Person,
+    Qualification,
+    Structure,
+    StructureType,
+)
+from actors.permissions import can_edit_structure, is_partner
+from actors.selectors.profiles import (
+    pending_memberships_for_referent,
+    person_possible_duplicates,
+    structure_possible_duplicates,
+    structures_editable_by,
+)
+from actors.services.profiles import (
+    person_delete,
+    person_save,
+    profile_archive,
+    profile_current_data,
+    profile_discard_revision,
+    profile_restore,
+    profile_submit,
+    structure_save,
+)
+from directory import forms
+from directory.ratelimit import rate_limited
+from directory.views.browse import map_context
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: str
+    form_class: type
+    intro: str = ""
+
+
+PERSON_STEPS = [
+    Step(
+        "identite",
+        gettext_lazy("Identité"),
+        forms.PersonIdentityForm,
+        gettext_lazy("Comment vous présenter dans l'annuaire. Seul votre prénom est toujours visible."),
+    ),
+    Step(
+        "profils",
+        gettext_lazy("Profils et domaines"),
+        forms.PersonProfilesForm,
+        gettext_lazy("Votre place dans le partenariat en santé."),
+    ),
+    Step(
+        "territoire",
+        gettext_lazy("Territoire et commune"),
+        forms.PersonTerritoryForm,
+        gettext_lazy("Sur la carte, vous apparaîtrez au centre de votre commune, jamais à votre adresse."),
+    ),
+    Step(
+        "activites",
+        gettext_lazy("Activités et disponibilité"),
+        forms.PersonActivitiesForm,
+        gettext_lazy("Ce que vous faites et quand vous êtes disponible."),
+    ),
+    Step(
+        "visibilite",
+        gettext_lazy("Visibilité et envoi"),
+        forms.PersonVisibilityForm,
+        gettext_lazy("Choisissez qui voit chaque information, relisez, puis envoyez votre fiche."),
+    ),
+]
+STRUCTURE_STEPS = [
+    Step("identite", gettext_lazy("Identité"), forms.StructureIdentityForm),
+    Step("domaines", gettext_lazy("Domaines et présentation"), forms.StructureDomainsForm),
+    Step(
+        "adresse",
+        gettext_lazy("Adresse et territoire"),
+        forms.StructureAddressForm,
+        gettext_lazy("L'adresse d'une structure est publique."),
+    ),
+    Step(
+        "position",
+        gettext_lazy("Position sur la carte"),
+        forms.StructurePositionForm,
+        gettext_lazy("L'épingle est placée au centre de la commune : faites-la glisser sur votre bâtiment."),
+    ),
+    Step(
+        "publication",
+        gettext_lazy("Relecture et envoi"),
+        forms.ConsentForm,
+        gettext_lazy("Relisez la fiche puis envoyez-la à l'équipe du COPS."),
+    ),
+]
+
+
+def _step_index(steps: list[Step], slug: str) -> int:
+    for index, step in enumerate(steps):
+        if step.slug == slug:
+            return index
+    raise Http404
+
+
+def _require_partner(request):
+    if not is_partner(request.user):
+        messages.warning(
+            request, _("Confirmez d'abord votre adresse électronique pour rejoindre l'annuaire.")
+        )
+        return redirect("actors:account")
+    return None
+
+
+# --- Initial values and changes ----------------------------------------------------------------------------
+
+
+def _initial(step: Step, data: dict) -> dict:
+    initial = dict(data)
+    if "commune" in data:
+        initial["commune"] = forms.commune_initial(data.get("commune"), data.get("outside_commune", ""))
+    if step.form_class is forms.PersonVisibilityForm:
+        for name, default in Person.RESTRICTABLE_FIELDS.items():
+            initial[f"vis_{name}"] = int((data.get("visibility") or {}).get(name, default))
+    initial.pop("photo", None)
+    initial.pop("logo", None)
+    return initial
+
+
+def _changes(form) -> dict:
+    if hasattr(form, "changes"):
+        return form.changes()
+    if isinstance(form, forms.PersonVisibilityForm):
+        return {"visibility": form.visibility()}
+    if isinstance(form, forms.ConsentForm):
+        return {}
+    changes = dict(form.cleaned_data)
+    for file_field in ("photo", "logo"):
+        if changes.pop(f"remove_{file_field}", False):
+            changes[file_field] = False
+        elif file_field in changes and changes[file_field] is None:
+            changes.pop(file_field)
+    return changes
+
+
+def _steps_context(steps: list[Step], index: int, url_for) -> list[dict]:
+    return [
+        {
+            "number": position + 1,
+            "title": step.title,
+            "url": url_for(step.slug),
+            "state": "done" if position < index else ("current" if position == index else "todo"),
+        }
+        for position, step in enumerate(steps)
+    ]
+
+
+def _labels(model, ids) -> list[str]:
+    return list(model.objects.filter(pk__in=ids or []).values_list("label", flat=True))
+
+
+def person_summary(data: dict) -> list[tuple[str, str, str]]:
+    """(step slug, label, value) lines shown before sending."""
+    territories = (
+        _("Toute la région")
+        if data.get("region_wide")
+        else ", ".join(
+            Departement.objects.filter(pk__in=data.get("territories") or []).values_list("name", flat=True)
+        )
+    )
+    return [
+        ("identite", _("Nom"), f"{data.get('first_name', '')} {data.get('last_name', '')}".strip()),
+        ("identite", _("Adresse électronique"), data.get("email") or "—"),
+        ("identite", _("Téléphone"), data.get("phone") or "—"),
+        ("profils", _("Profils d'acteur"), ", ".join(_labels(ActorProfile, data.get("profiles"))) or "—"),
+        ("profils", _("Domaines d'activité"), ", ".join(_labels(Domain, data.get("domains"))) or "—"),
+        (
+            "territoire",
+            _("Commune"),
+            forms.commune_initial(data.get("commune"), data.get("outside_commune", "")) or "—",
+        ),
+        ("territoire", _("Territoires d'activité"), territories or "—"),
+        ("activites", _("Activités"), ", ".join(_labels(Activity, data.get("activities"))) or "—"),
+        (
+            "activites",
+            _("Disponibilités"),
+            ", ".join(_labels(Availability, data.get("availabilities"))) or "—",
+        ),
+        (
+            "activites",
+            _("Qualifications"),
+            ", ".join(_labels(Qualification, data.get("qualifications"))) or "—",
+        ),
+        ("activites", _("Présentation"), data.get("bio") or "—"),
+        ("activites", _("Expérience et savoirs"), data.get("experience") or "—"),
+    ]
+
+
+def structure_summary(data: dict) -> list[tuple[str, str, str]]:
+    structure_type = StructureType.objects.filter(pk=data.get("structure_type")).first()
+    territories = (
+        _("Toute la région")
+        if data.get("region_wide")
+        else ", ".join(
+            Departement.objects.filter(pk__in=data.get("territories") or []).values_list("name", flat=True)
+        )
+    )
+    return [
+        ("identite", _("Nom"), data.get("name") or "—"),
+        ("identite", _("Sigle"), data.get("acronym") or "—"),
+        ("identite", _("Type"), structure_type.label if structure_type else "—"),
+        ("identite", _("SIRET"), data.get("siret") or "—"),
+        ("identite", _("FINESS"), data.get("finess") or "—"),
+        (
+            "identite",
+            _("Contact"),
+            " · ".join(v for v in (data.get("email"), data.get("phone"), data.get("website")) if v) or "—",
+        ),
+        ("domaines", _("Domaines d'activité"), ", ".join(_labels(Domain, data.get("domains"))) or "—"),
+        ("domaines", _("Présentation"), data.get("description") or "—"),
+        (
+            "adresse",
+            _("Adresse"),
+            " ".join(
+                v
+                for v in (
+                    data.get("address"),
+                    data.get("postal_code"),
+                    forms.commune_initial(data.get("commune"), data.get("outside_commune", "")),
+                )
+                if v
+            )
+            or "—",
+        ),
+        ("adresse", _("Territoires d'activité"), territories or "—"),
+    ]
+
+
+# --- Person ------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limited("register", methods=("POST",))
+def register_person(request, step: str):
+    if (refusal := _require_partner(request)) is not None:
+        return refusal
+    index = _step_index(PERSON_STEPS, step)
+    current = PERSON_STEPS[index]
+    person = Person.objects.filter(user=request.user).first()
+    if person is None and index > 0:
+        return redirect("directory:register_person", PERSON_STEPS[0].slug)
+    if person is not None and person.status == ModerationStatus.ARCHIVED:
+        messages.info(
+            request, _("Votre fiche est archivée : restaurez-la depuis « Mes fiches » pour la modifier.")
+        )
+        return redirect("directory:my_profiles")
+    data = (
+        profile_current_data(person)
+        if person
+        else {
+            "first_name": request.user.first_name,
+            "last_name": request.user.last_name,
+            "email": request.user.email,
+        }
+    )
+    is_last = index == len(PERSON_STEPS) - 1
+    if request.method == "POST":
+        form = current.form_class(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    person = person_save(person=person, by=request.user, changes=_changes(form))
+                    if is_last:
+                        profile_submit(profile=person, by=request.user, consent=form.cleaned_data["consent"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if is_last:
+                    messages.success(
+                        request,
+                        _(
+                            "Votre fiche est envoyée à l'équipe du COPS. Vous recevrez un message dès qu'elle sera "
+                            "publiée."
+                        ),
+                    )
+                    return redirect("directory:my_profiles")
+                if "save_and_leave" in request.POST:
+                    messages.success(request, _("Votre brouillon est enregistré."))
+                    return redirect("directory:my_profiles")
+                return redirect("directory:register_person", PERSON_STEPS[index + 1].slug)
+    else:
+        form = current.form_class(initial=_initial(current, data))
+    context = {
+        "kind": "personne",
+        "step": current,
+        "index": index,
+        "total": len(PERSON_STEPS),
+        "steps": _steps_context(
+            PERSON_STEPS,
+            index,
+            lambda slug: reverse("directory:register_person", args=[slug]) if person else "",
+        ),
+        "form": form,
+        "is_last": is_last,
+        "profile_status": person.status if person else "",
+        "is_published": bool(person and person.status == ModerationStatus.PUBLISHED),
+        "has_photo": bool(data.get("photo")),
+        "photo_url": reverse("directory:person_photo", args=[person.pk]) if person and person.photo else "",
+        "previous_url": reverse("directory:register_person", args=[PERSON_STEPS[index - 1].slug])
+        if index
+        else "",
+    }
+    if is_last and person is not None:
+        context["summary"] = person_summary(data)
+        context["possible_duplicate"] = bool(person_possible_duplicates(person))
+    return render(request, "directory/register/step.html", context)
+
+
+# --- Structure ------------------------------------------------------------------------------------------------
+
+
+def _structure_for_edit(request, pk: int | None) -> Structure | None:
+    if pk is None:
+        return None
+    structure = get_object_or_404(Structure, pk=pk)
+    if not can_edit_structure(request.user, structure):
+        raise PermissionDenied
+    return structure
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limited("register", methods=("POST",))
+def register_structure(request, step: str, pk: int | None = None):
+    if (refusal := _require_partner(request)) is not None:
+        return refusal
+    index = _step_index(STRUCTURE_STEPS, step)
+    current = STRUCTURE_STEPS[index]
+    structure = _structure_for_edit(request, pk)
+    if structure is None and index > 0:
+        return redirect("directory:register_structure_new")
+    if structure is not None and structure.status == ModerationStatus.ARCHIVED:
+        messages.info(
+            request, _("Cette fiche est archivée : restaurez-la depuis « Mes fiches » pour la modifier.")
+        )
+        return redirect("directory:my_profiles")
+    data = profile_current_data(structure) if structure else {}
+    if current.form_class is forms.StructurePositionForm and not data.get("commune"):
+        messages.info(
+            request, _("Indiquez d'abord la commune de la structure : l'épingle partira de son centre.")
+        )
+        return redirect("directory:register_structure", structure.pk, "adresse")
+    if current.form_class is forms.StructurePositionForm and data.get("latitude") is None:
+        commune = Commune.objects.get(pk=data["commune"])
+        data = {**data, "latitude": commune.latitude, "longitude": commune.longitude}
+    is_last = index == len(STRUCTURE_STEPS) - 1
+
+    def url_for(slug):
+        return reverse("directory:register_structure", args=[structure.pk, slug]) if structure else ""
+
+    if request.method == "POST":
+        form = current.form_class(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    structure = structure_save(structure=structure, by=request.user, changes=_changes(form))
+                    if is_last:
+                        profile_submit(
+                            profile=structure, by=request.user, consent=form.cleaned_data["consent"]
+                        )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if is_last:
+                    messages.success(
+                        request,
+                        _("La fiche de la structure est envoyée à l'équipe du COPS pour validation."),
+                    )
+                    return redirect("directory:my_profiles")
+                if "save_and_leave" in request.POST:
+                    messages.success(request, _("Votre brouillon est enregistré."))
+                    return redirect("directory:my_profiles")
+                return redirect("directory:register_structure", structure.pk, STRUCTURE_STEPS[index + 1].slug)
+    else:
+        form = current.form_class(initial=_initial(current, data))
+    context = {
+        "kind": "structure",
+        "step": current,
+        "index": index,
+        "total": len(STRUCTURE_STEPS),
+        "steps": _steps_context(STRUCTURE_STEPS, index, url_for),
+        "form": form,
+        "is_last": is_last,
+        "structure": structure,
+        "profile_status": structure.status if structure else "",
+        "is_published": bool(structure and structure.status == ModerationStatus.PUBLISHED),
+        "logo_url": structure.logo.url if structure and structure.logo else "",
+        "previous_url": url_for(STRUCTURE_STEPS[index - 1].slug) if index else "",
+        "position": (data.get("latitude"), data.get("longitude")),
+        **map_context(),
+    }
+    if is_last and structure is not None:
+        context["summary"] = structure_summary(data)
+        context["duplicates"] = [
+            s for s in structure_possible_duplicates(structure) if s.status == ModerationStatus.PUBLISHED
+        ]
+    return render(request, "directory/register/step.html", context)
+
+
+# --- The author's space ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def register_start(request):
+    person = Person.objects.filter(user=request.user).first()
+    return render(
+        request,
+        "directory/register/start.html",
+        {
+            "person": person,
+            "structures": structures_editable_by(request.user),
+            "is_partner": is_partner(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def my_profiles(request):
+    person = Person.objects.filter(user=request.user).select_related("commune").first()
+    memberships = (
+        Membership.objects.filter(person=person).select_related("structure").order_by("structure__name")
+        if person
+        else []
+    )
+    return render(
+        request,
+        "directory/my_profiles.html",
+        {
+            "person": person,
+            "structures": structures_editable_by(request.user),
+            "memberships": memberships,
+            "pending_requests": pending_memberships_for_referent(request.user).count(),
+            "MembershipStatus": MembershipStatus,
+        },
+    )
+
+
+def _own_profile(request, kind: str, pk: int):
+    if kind == "personne":
+        return get_object_or_404(Person, pk=pk, user=request.user)
+    structure = get_object_or_404(Structure, pk=pk)
+    if not can_edit_structure(request.user, structure):
+        raise PermissionDenied
+    return structure
+
+
+@login_required
+@require_http_methods(["POST"])
+def profile_action(request, kind: str, pk: int, action: str):
+    """Archive, restore or delete one's own profile, or drop a pending edit."""
+    profile = _own_profile(request, kind, pk)
+    try:
+        if action == "archiver":
+            profile_archive(profile=profile, by=request.user)
+            messages.success(request, _("La fiche est retirée de l'annuaire. Vous pourrez la restaurer."))
+        elif action == "restaurer":
+            profile_restore(profile=profile, by=request.user)
+            messages.success(
+                request, _("La fiche est restaurée comme brouillon : envoyez-la pour la republier.")
+            )
+        elif action == "abandonner-modification":
+            profile_discard_revision(profile=profile, by=request.user)
+            messages.success(
+                request, _("Votre modification est abandonnée ; la version publiée reste en ligne.")
+            )
+        elif action == "supprimer" and kind == "personne":
+            if request.POST.get("confirm") != "oui":
+                messages.error(request, _("Cochez la case de confirmation pour supprimer votre fiche."))
+                return redirect("directory:my_profiles")
+            person_delete(person=profile, by=request.user)
+            messages.success(request, _("Votre fiche et ses données ont été supprimées."))
+        else:
+            raise Http404
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("directory:my_profiles")
