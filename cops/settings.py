@@ -167,6 +167,8 @@ STAFF_EMAIL = env_str("STAFF_EMAIL", "equipe@cops-occitanie.fr")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# Lets several deployments (or a test worker) share one Redis without taking each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 # A task is acknowledged after it ran, and redelivered if its worker dies: every task
