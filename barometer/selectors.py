@@ -97,3 +97,63 @@ def failed_deliveries(campaign: Campaign) -> QuerySet[Delivery]:
 
 def invitations_for(campaign: Campaign) -> QuerySet[Invitation]:
     return Invitation.objects.filter(campaign=campaign).select_related("questionnaire").order_by("email")
+
+
+def questionnaires_with_counts(campaign: Campaign) -> list[Questionnaire]:
+    return list(
+        campaign.questionnaires.annotate(
+            submitted=Count("responses", filter=Q(responses__status=ResponseStatus.SUBMITTED), distinct=True),
+            drafts=Count("responses", filter=Q(responses__status=ResponseStatus.DRAFT), distinct=True),
+            invited=Count("invitations", distinct=True),
+            invited_responded=Count("invitations", filter=Q(invitations__has_responded=True), distinct=True),
+            question_count=Count("questions", distinct=True),
+        ).order_by("position")
+    )
+
+
+def invitation_stats(campaign: Campaign) -> dict[str, int]:
+    return Invitation.objects.filter(campaign=campaign).aggregate(
+        total=Count("pk"),
+        responded=Count("pk", filter=Q(has_responded=True)),
+        unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
+    )
+
+
+def invitations_with_rounds(campaign: Campaign) -> QuerySet[Invitation]:
+    return invitations_for(campaign).prefetch_related(
+        Prefetch("deliveries", queryset=Delivery.objects.order_by("round"))
+    )
+
+
+def free_texts(
+    questionnaire: Questionnaire, *, query: str = "", tag: str = "", featured: bool = False
+) -> QuerySet[Answer]:
+    """Free-text answers (text questions and "Autre, précisez") of submitted responses."""
+    queryset = (
+        Answer.objects.filter(
+            response__questionnaire=questionnaire, response__status=ResponseStatus.SUBMITTED
+        )
+        .exclude(text="")
+        .exclude(question__type=QuestionType.EMAIL)
+        .select_related("question")
+        .order_by("question__section__position", "question__position", "pk")
+    )
+    if query:
+        queryset = queryset.filter(text__unaccent__icontains=query)
+    if tag:
+        queryset = queryset.filter(tags__contains=[tag])
+    if featured:
+        queryset = queryset.filter(featured=True)
+    return queryset
+
+
+def featured_quotes(campaign: Campaign) -> QuerySet[Answer]:
+    return (
+        Answer.objects.filter(
+            response__questionnaire__campaign=campaign,
+            response__status=ResponseStatus.SUBMITTED,
+            featured=True,
+        )
+        .select_related("question", "response__questionnaire")
+        .order_by("response__questionnaire__position", "question__position", "pk")
+    )

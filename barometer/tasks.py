@@ -22,3 +22,10 @@ def send_round(*, round_id: int) -> int:
     if result.busy:
         logger.info("Barometer round %s is being sent by another worker", round_id)
     return result.sent
+
+
+@shared_task(name="barometer.publish_report")
+def publish_report(*, campaign_id: int) -> None:
+    from barometer.services.reports import report_publish
+
+    report_publish(campaign_id=campaign_id)

@@ -1,4 +1,12 @@
-from barometer.models.campaigns import Campaign, Choice, Question, Questionnaire, Section, SendingRound
+from barometer.models.campaigns import (
+    Campaign,
+    Choice,
+    PublishedReport,
+    Question,
+    Questionnaire,
+    Section,
+    SendingRound,
+)
 from barometer.models.invitations import Contact, Delivery, Invitation
 from barometer.models.responses import Answer, Response
 
@@ -9,6 +17,7 @@ __all__ = [
     "Contact",
     "Delivery",
     "Invitation",
+    "PublishedReport",
     "Question",
     "Questionnaire",
     "Response",

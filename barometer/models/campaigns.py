@@ -216,3 +216,20 @@ class SendingRound(models.Model):
         from barometer.enums import ROUND_LABELS
 
         return f"{self.campaign.year} · {ROUND_LABELS[self.number]}"
+
+
+class PublishedReport(models.Model):
+    """The PDF report offered to everyone once the results are published."""
+
+    campaign = models.OneToOneField(
+        Campaign, verbose_name=_("campagne"), on_delete=models.CASCADE, related_name="published_report"
+    )
+    content = models.BinaryField(_("contenu"))
+    generated_at = models.DateTimeField(_("généré le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rapport publié")
+        verbose_name_plural = _("rapports publiés")
+
+    def __str__(self) -> str:
+        return f"{self.campaign.year}"

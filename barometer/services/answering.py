@@ -183,3 +183,12 @@ def _record_follow_ups(response: Response, answers: list[Answer]) -> None:
     if email_answer is not None and campaign.anonymous:
         # The address lives in the Contact row only: the anonymous response keeps no trace of it.
         email_answer.delete()
+
+
+@transaction.atomic
+def answer_tag(*, answer: Answer, tags: list[str], featured: bool, by=None) -> Answer:
+    """Staff qualify a free-text answer (frein, levier, besoin, impact) and may quote it."""
+    answer.tags = sorted(set(tags))
+    answer.featured = featured
+    answer.save(update_fields=["tags", "featured"])
+    return answer

@@ -178,7 +178,7 @@ def _page_context(
         if question.pk not in page_ids:
             continue
         controller_here = question.is_conditional and question.show_if_question_id in page_ids
-        if question.is_conditional and not controller_here and question.pk not in visible:
+        if question.is_conditional and not controller_here and question.pk not in visible and not preview:
             continue  # hidden by an answer given on another page
         controller = next((q for q in questions if q.pk == question.show_if_question_id), None)
         blocks.append(
@@ -186,7 +186,7 @@ def _page_context(
                 "question": question,
                 "field": form[field_name(question)],
                 "other": form[other_name(question)] if other_name(question) in form.fields else None,
-                "controller": controller if controller_here else None,
+                "controller": controller if controller_here or preview else None,
                 "condition_labels": [
                     c.label
                     for c in (controller.choices.all() if controller else [])
