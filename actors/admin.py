@@ -2,7 +2,20 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from actors.models import ActorProfile, Commune, Departement, Domain, StructureType, User
+from actors.models import (
+    Activity,
+    ActorProfile,
+    Availability,
+    Commune,
+    Departement,
+    Domain,
+    Membership,
+    Person,
+    Qualification,
+    Structure,
+    StructureType,
+    User,
+)
 
 
 @admin.register(User)
@@ -33,14 +46,71 @@ class CommuneAdmin(admin.ModelAdmin):
     search_fields = ["name", "insee_code", "postal_codes"]
 
 
+class ReindexOnChangeMixin:
+    """Result cards and filters store taxonomy labels: rebuild the directory index after a change."""
+
+    def _queue_reindex(self):
+        from django.db import transaction
+
+        from directory.tasks import rebuild_index
+
+        transaction.on_commit(lambda: rebuild_index.delay())
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._queue_reindex()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._queue_reindex()
+
+
 @admin.register(ActorProfile)
-class ActorProfileAdmin(admin.ModelAdmin):
+class ActorProfileAdmin(ReindexOnChangeMixin, admin.ModelAdmin):
     list_display = ["label", "code", "side", "position", "is_active"]
     list_editable = ["position", "is_active"]
     list_filter = ["side"]
 
 
-@admin.register(Domain, StructureType)
-class TaxonomyAdmin(admin.ModelAdmin):
+@admin.register(Domain, StructureType, Qualification, Activity, Availability)
+class TaxonomyAdmin(ReindexOnChangeMixin, admin.ModelAdmin):
     list_display = ["label", "code", "position", "is_active"]
     list_editable = ["position", "is_active"]
+
+
+# --- Directory profiles (moderation happens in the staff pages; the admin is for corrections) ---
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["structure"]
+    fields = ["structure", "function", "is_referent", "status"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "commune", "status", "revision_status", "published_at"]
+    list_filter = ["status", "revision_status", "zone"]
+    search_fields = ["first_name", "last_name", "email", "user__email"]
+    autocomplete_fields = ["user", "commune"]
+    filter_horizontal = [
+        "profiles",
+        "domains",
+        "territories",
+        "qualifications",
+        "activities",
+        "availabilities",
+    ]
+    readonly_fields = ["created_at", "updated_at", "submitted_at", "published_at", "moderated_at", "revision"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Structure)
+class StructureAdmin(admin.ModelAdmin):
+    list_display = ["name", "structure_type", "commune", "status", "revision_status"]
+    list_filter = ["status", "revision_status", "structure_type", "zone"]
+    search_fields = ["name", "acronym", "siret", "finess"]
+    autocomplete_fields = ["commune", "created_by"]
+    filter_horizontal = ["domains", "territories"]
+    readonly_fields = ["created_at", "updated_at", "submitted_at", "published_at", "moderated_at", "revision"]

@@ -32,8 +32,6 @@ from directory.indexing import fold
 from directory.models import Entry, audience_for_level
 
 RADIUS_CHOICES = [("5", "5 km"), ("10", "10 km"), ("20", "20 km"), ("50", "50 km"), ("100", "100 km")]
-# Trigram threshold for misspelt names: "Dupond" still finds "Dupont".
-NAME_SIMILARITY = 0.45
 
 
 def _taxonomy_choices(model):
@@ -184,9 +182,10 @@ class EntryFilter(django_filters.FilterSet):
         if not folded:
             return qs
         similarity = TrigramWordSimilarity(folded, self.col("sort"))
-        return qs.annotate(name_similarity=similarity).filter(
-            Q(**{f"{self.col('sort')}__contains": folded}) | Q(name_similarity__gte=NAME_SIMILARITY)
-        )
+        return qs.filter(
+            Q(**{f"{self.col('sort')}__contains": folded})
+            | Q(**{f"{self.col('sort')}__trigram_word_similar": folded})
+        ).annotate(name_similarity=similarity)
 
     def filter_postal_code(self, qs, name, value):
         value = (value or "").strip()

@@ -27,3 +27,13 @@ def send_accuracy_reminders() -> int:
     if sent:
         logger.info("Directory: %s accuracy reminder(s) sent", sent)
     return sent
+
+
+@shared_task(name="directory.rebuild_index")
+def rebuild_index() -> dict:
+    """Rebuild every directory entry (after a taxonomy label changed in the admin)."""
+    from directory.indexing import reindex_all
+
+    counts = reindex_all()
+    logger.info("Directory index rebuilt: %s", counts)
+    return counts

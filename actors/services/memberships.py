@@ -94,7 +94,7 @@ def membership_decide(
     """A référent (or the staff) accepts or refuses a request; the person is emailed."""
     with transaction.atomic():
         membership = (
-            Membership.objects.select_for_update()
+            Membership.objects.select_for_update(of=("self",))
             .select_related("person__user", "structure")
             .get(pk=membership.pk)
         )

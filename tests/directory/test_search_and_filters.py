@@ -1,0 +1,163 @@
+import pytest
+from django.urls import reverse
+
+from actors.enums import Visibility
+from directory.models import Entry
+from directory.selectors import entry_filter, facet_groups
+from tests.factories.directory import make_person, make_structure
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(data, level=Visibility.PUBLIC) -> list[str]:
+    return [entry.title_staff for entry in entry_filter(data, level=level).qs]
+
+
+@pytest.fixture
+def directory():
+    """A small directory across Occitanie."""
+    return {
+        "purpan": make_structure(
+            name="Hôpital Purpan",
+            structure_type="chu",
+            commune="31555",
+            postal_code="31300",
+            territories=["31"],
+            domains=["soin-accompagnement"],
+            description="Formations au partenariat pour les équipes soignantes.",
+        ),
+        "ifsi": make_structure(
+            name="IFSI d'Albi",
+            structure_type="institut-formation",
+            commune="81004",
+            postal_code="81000",
+            territories=["81"],
+            domains=["formation-recherche-innovation"],
+            description="Institut de formation en soins infirmiers.",
+        ),
+        "dupont": make_person(
+            first_name="Marie",
+            last_name="Dupont",
+            commune="34172",
+            territories=["34", "30"],
+            profiles=["patient-partenaire-formateur"],
+            domains=["formation-recherche-innovation"],
+            bio="J'interviens dans la formation des étudiants.",
+        ),
+        "garcia": make_person(
+            first_name="Luc",
+            last_name="Garcia",
+            commune="82121",
+            territories=[],
+            region_wide=True,
+            profiles=["proche-aidant"],
+            domains=["soin-accompagnement"],
+            availabilities=["soir-week-end"],
+            qualifications=[],
+            activities=[],
+            bio="Aidant de mon épouse.",
+        ),
+    }
+
+
+def test_filter_by_kind_profile_domain_and_structure_type(directory):
+    assert sorted(titles({"type": ["structure"]})) == ["Hôpital Purpan", "IFSI d'Albi"]
+    assert titles({"profil": ["proche-aidant"]}) == ["Luc Garcia"]
+    assert sorted(titles({"domaine": ["formation-recherche-innovation"]})) == ["IFSI d'Albi", "Marie Dupont"]
+    assert titles({"type_structure": ["chu"]}) == ["Hôpital Purpan"]
+    assert titles({"disponibilite": ["soir-week-end"]}) == ["Luc Garcia"]
+
+
+def test_values_of_one_filter_are_alternatives_and_filters_combine(directory):
+    assert sorted(titles({"profil": ["proche-aidant", "patient-partenaire-formateur"]})) == [
+        "Luc Garcia",
+        "Marie Dupont",
+    ]
+    assert titles({"type": ["personne"], "domaine": ["soin-accompagnement"]}) == ["Luc Garcia"]
+
+
+def test_territory_filter_by_departement_zone_and_region(directory):
+    # Luc acts region-wide: he is found in every département and zone.
+    assert sorted(titles({"territoire": ["30"]})) == ["Luc Garcia", "Marie Dupont"]
+    assert sorted(titles({"territoire": ["ouest"]})) == ["Hôpital Purpan", "IFSI d'Albi", "Luc Garcia"]
+    assert sorted(titles({"territoire": ["est"]})) == ["Luc Garcia", "Marie Dupont"]
+    assert titles({"territoire": ["region"]}) == ["Luc Garcia"]
+
+
+def test_commune_postal_code_and_radius_filters(directory):
+    assert titles({"commune": "31555"}) == ["Hôpital Purpan"]
+    assert titles({"commune": "Toulouse (31000)"}) == ["Hôpital Purpan"]
+    assert titles({"code_postal": "31300"}) == ["Hôpital Purpan"]
+    # Montauban (82) is about 45 km from Toulouse, Albi about 70 km.
+    assert sorted(titles({"commune": "31555", "rayon": "50"})) == ["Hôpital Purpan", "Luc Garcia"]
+    assert sorted(titles({"commune": "31555", "rayon": "100"})) == [
+        "Hôpital Purpan",
+        "IFSI d'Albi",
+        "Luc Garcia",
+    ]
+
+
+def test_invalid_free_text_filters_are_reported_in_french(directory, client):
+    response = client.get(
+        reverse("directory:list"), {"code_postal": "31", "commune": "Atlantide", "rayon": "20"}
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Un code postal compte 5 chiffres, par exemple 34000." in content
+    assert "Commune inconnue : choisissez-la dans la liste proposée (nom ou code postal)." in content
+
+
+def test_keyword_search_ignores_accents(directory):
+    assert titles({"q": "hopital"}) == ["Hôpital Purpan"]
+    assert titles({"q": "epouse"}) == ["Luc Garcia"]
+
+
+def test_keyword_search_uses_french_stemming_and_ranks_by_relevance(directory):
+    # "formations" finds "formation"; the IFSI (in its name and description) ranks first.
+    found = titles({"q": "formations"})
+
+    assert set(found) == {"IFSI d'Albi", "Hôpital Purpan", "Marie Dupont"}
+    assert found[0] == "IFSI d'Albi"
+
+
+def test_misspelt_names_are_found_by_trigram_similarity(directory):
+    assert titles({"nom": "Dupond"}) == ["Marie Dupont"]
+    assert titles({"q": "Garsia"}) == ["Luc Garcia"]
+    assert titles({"nom": "purpen"}) == ["Hôpital Purpan"]
+
+
+def test_facet_counts_count_each_value_with_the_other_filters(directory):
+    filterset = entry_filter(
+        {"type": ["personne"], "domaine": ["soin-accompagnement"]}, level=Visibility.PUBLIC
+    )
+
+    groups = {group.name: group for group in facet_groups(filterset)}
+
+    kinds = {option.value: option.count for option in groups["type"].options}
+    domains = {option.value: option.count for option in groups["domaine"].options}
+    # Kind counts ignore the kind filter itself but honour the domain: 1 person, 1 structure.
+    assert kinds == {"personne": 1, "structure": 1}
+    # Domain counts ignore the domain filter but honour the kind: persons per domain.
+    assert domains["soin-accompagnement"] == 1
+    assert domains["formation-recherche-innovation"] == 1
+    assert [o.value for o in groups["domaine"].options if o.checked] == ["soin-accompagnement"]
+
+
+def test_list_page_shows_counts_and_keeps_filters_in_the_address(directory, client):
+    response = client.get(reverse("directory:list"), {"type": "personne", "q": "formation"})
+
+    content = response.content.decode()
+    assert "1 acteur trouvé" in content
+    assert "Marie Dupont" in content
+    assert "Hôpital Purpan" not in content
+    # The map tab keeps the same filters.
+    assert 'href="/carte/?type=personne&amp;q=formation"' in content
+
+
+def test_unpublished_profiles_are_not_in_the_index(directory):
+    make_person(first_name="Brouillon", last_name="Jamais", status="brouillon")
+    make_person(first_name="Attente", last_name="Encore", status="en_attente")
+
+    assert Entry.objects.count() == 4
+    assert titles({"nom": "Brouillon"}, level=Visibility.STAFF) == []
