@@ -13,7 +13,7 @@ from selfassess.models import AssessmentSession
 from selfassess.results import SessionResults, SideStats, session_results
 
 # The short names the target uses for the two sides (the radar's series say the same).
-SIDE_SHORT_LABELS = {Side.PROFESSIONAL: gettext_lazy("Professionnels"), Side.USER: gettext_lazy("Usagers")}
+SIDE_GROUP_LABELS = {Side.PROFESSIONAL: gettext_lazy("Professionnels"), Side.USER: gettext_lazy("Usagers")}
 
 
 def axis_labels(results: SessionResults) -> list[str]:
@@ -95,6 +95,6 @@ def target_context(session: AssessmentSession, results: SessionResults | None = 
         "session": session,
         "results": results,
         "chart": session_radar(results),
-        "single_sides": [str(SIDE_SHORT_LABELS[side]) for side in results.single_respondent_sides],
+        "single_sides": [str(SIDE_GROUP_LABELS[side]) for side in results.single_respondent_sides],
         "sides": Side,
     }

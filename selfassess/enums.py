@@ -4,10 +4,13 @@ from django.utils.translation import gettext_lazy as _
 # Participants take the partnership's two sides as the actors' directory defines them.
 from actors.enums import Side
 
-__all__ = ["Side", "Step", "HistorySeries"]
+__all__ = ["SIDE_SHORT_LABELS", "Side", "Step", "HistorySeries"]
 
 SCALE_MIN = 0
 SCALE_MAX = 4
+
+# The short names of the two sides, for badges and the target's series.
+SIDE_SHORT_LABELS = {Side.PROFESSIONAL: _("Professionnel"), Side.USER: _("Usager")}
 
 
 class Step(models.TextChoices):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from selfassess.enums import SCALE_MAX, SCALE_MIN, Side, Step
+from selfassess.enums import SCALE_MAX, SCALE_MIN, SIDE_SHORT_LABELS, Side, Step
 
 SCORE_VALIDATORS = [MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)]
 
@@ -232,6 +232,10 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def side_short_label(self) -> str:
+        return str(SIDE_SHORT_LABELS.get(self.side, self.get_side_display()))
 
 
 class Rating(models.Model):

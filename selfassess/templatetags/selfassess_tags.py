@@ -31,3 +31,14 @@ def scale_label(framework, value) -> str:
         return framework.scale_labels[int(value)]
     except (TypeError, ValueError, IndexError):
         return ""
+
+
+@register.filter
+def points(value) -> str:
+    """A gap between the sides in words: « 0,5 point », « 2 points » (French: plural from 2)."""
+    if value is None:
+        return "–"
+    rounded = round(float(value), 1)
+    return (_("%(value)s points") if rounded >= 2 else _("%(value)s point")) % {
+        "value": format_number(rounded)
+    }

@@ -64,6 +64,8 @@ def _detail_context(request, session, invite_form=None) -> dict:
         "participants": participants,
         "criteria_count": criteria_count,
         "respondent_count": len(respondents),
+        "complete_count": sum(1 for p in participants if p.is_complete),
+        "in_progress_count": sum(1 for p in respondents if not p.is_complete),
         "side_counts": {side.value: sum(1 for p in respondents if p.side == side.value) for side in Side},
         "invite_form": invite_form or InviteForm(),
         "sides": Side,

@@ -41,9 +41,9 @@ def test_target_page_orders_criteria_by_divergence(staff_client, group_session):
     ]
     by_code = dict(zip("abcde", positions, strict=True))
     assert by_code["b"] < by_code["a"] < by_code["d"] < by_code["c"] < by_code["e"]
-    assert (
-        "Écart entre les côtés : 3 points" in content or "Écart entre les côtés : <strong>3 point" in content
-    )
+    assert "Écart entre les côtés : <strong>3 points</strong>" in content
+    assert "Écart entre les côtés : <strong>1,7 point</strong>" in content
+    assert "Écart entre les côtés : <strong>incomplet, un côté n'a pas répondu</strong>" in content
     assert "2 professionnels ont répondu, 3 usagers" in content
     assert "Professionnels (moyenne)" in content and "Usagers (moyenne)" in content
     assert "Note commune" not in _legend(content)

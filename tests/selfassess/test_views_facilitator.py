@@ -124,8 +124,8 @@ def test_session_detail_shows_who_answered_not_what(staff_client, session):
 
     content = text(staff_client.get(session.get_absolute_url()))
 
-    assert "2 participants sur 3 ont répondu" in content
-    assert "(1 professionnel, 1 usager)" in content
+    assert "1 participant sur 3 a tout noté, 1 est en cours" in content
+    assert "Ont commencé à répondre : 1 professionnel, 1 usager." in content
     assert "Hélène Fabre" in content and "Marc Olive" in content and "Lina Sol" in content
     assert "a répondu" in content
     assert "en cours : 2 sur 5" in content
