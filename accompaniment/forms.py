@@ -1,5 +1,7 @@
 """Input validation only; the business rules live in the services."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -97,9 +99,10 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         from actors.models.committees import Meeting
 
+        # The meetings of the last two years: a decision is recorded soon after the meeting.
         self.fields["copil_meeting"].queryset = Meeting.objects.filter(
-            committee__kind=CommitteeKind.COPIL
-        ).order_by("-starts_at")[:30]
+            committee__kind=CommitteeKind.COPIL, starts_at__gte=timezone.now() - timedelta(days=730)
+        ).order_by("-starts_at")
 
 
 class ComplementForm(forms.Form):

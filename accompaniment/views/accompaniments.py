@@ -67,7 +67,7 @@ def accompaniment_open(request):
             "expected_outcome": support_request.expected_outcome,
         }
     form = AccompanimentOpenForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         structures=structures,
         lock_structure=support_request is not None,
         initial=initial,
@@ -172,12 +172,12 @@ def _group_findings(findings):
     return [(kind, label, [f for f in findings if f.kind == kind]) for kind, label in FindingKind.choices]
 
 
-@staff_required
+@login_required
 @require_http_methods(["GET", "POST"])
 def accompaniment_edit(request, pk: int):
     accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=True)
     form = AccompanimentForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "title": accompaniment.title,
             "support_type": accompaniment.support_type,
@@ -205,8 +205,8 @@ def accompaniment_edit(request, pk: int):
 def convention_edit(request, pk: int):
     accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=True)
     form = ConventionForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
         initial={
             "start": accompaniment.convention_start,
             "end": accompaniment.convention_end,
@@ -280,7 +280,7 @@ def convention_draft(request, pk: int):
 def phase_close(request, pk: int):
     accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=True)
     current = accompaniment.current_phase
-    form = PhaseCloseForm(request.POST or None)
+    form = PhaseCloseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             phase = services.phase_close(
@@ -320,7 +320,7 @@ def phase_reopen(request, pk: int, phase_pk: int):
     if not permissions.can_reopen_phase(request.user, accompaniment):
         raise PermissionDenied
     phase = get_object_or_404(Phase, pk=phase_pk, accompaniment=accompaniment)
-    form = PhaseReopenForm(request.POST or None)
+    form = PhaseReopenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.phase_reopen(phase=phase, by=request.user, reason=form.cleaned_data["reason"])
@@ -342,7 +342,8 @@ def phase_dates(request, pk: int, phase_pk: int):
     accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=True)
     phase = get_object_or_404(Phase, pk=phase_pk, accompaniment=accompaniment)
     form = PhaseDatesForm(
-        request.POST or None, initial={"started_on": phase.started_on, "ended_on": phase.ended_on}
+        request.POST if request.method == "POST" else None,
+        initial={"started_on": phase.started_on, "ended_on": phase.ended_on},
     )
     if request.method == "POST" and form.is_valid():
         try:

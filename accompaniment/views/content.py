@@ -40,11 +40,12 @@ def _content_form(
     manage=True,
     intro="",
     form_kwargs=None,
+    button="",
 ):
     """The shared shape of the "add something" pages: permission → form → service → back to the section."""
     accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=manage, contribute=not manage)
     kwargs = form_kwargs(accompaniment) if form_kwargs else {}
-    form = form_class(request.POST or None, **kwargs)
+    form = form_class(request.POST if request.method == "POST" else None, **kwargs)
     if request.method == "POST" and form.is_valid():
         try:
             save(accompaniment, form.cleaned_data)
@@ -56,7 +57,14 @@ def _content_form(
     return render(
         request,
         template,
-        {"accompaniment": accompaniment, "form": form, "title": title, "intro": intro, "anchor": anchor},
+        {
+            "accompaniment": accompaniment,
+            "form": form,
+            "title": title,
+            "intro": intro,
+            "anchor": anchor,
+            "button": button or _("Enregistrer"),
+        },
     )
 
 
@@ -81,6 +89,7 @@ def participant_add(request, pk: int):
         form_kwargs=lambda accompaniment: {"structure": accompaniment.structure},
         template="accompaniment/content_form.html",
         title=_("Ajouter un participant de la structure"),
+        button=_("Ajouter le participant"),
         intro=_(
             "Les participants sont les personnes de la structure engagées dans le projet : ils peuvent porter des actions et reçoivent les questionnaires d'évaluation."
         ),
@@ -124,6 +133,7 @@ def meeting_add(request, pk: int):
         form_kwargs=lambda accompaniment: {"accompaniment": accompaniment},
         template="accompaniment/content_form.html",
         title=_("Enregistrer une rencontre"),
+        button=_("Enregistrer la rencontre"),
         anchor="#rencontres",
         save=save,
         success=_("La rencontre est enregistrée."),
@@ -144,6 +154,7 @@ def finding_add(request, pk: int):
         form_class=FindingForm,
         template="accompaniment/content_form.html",
         title=_("Ajouter un constat"),
+        button=_("Ajouter le constat"),
         intro=_(
             "Un frein freine le partenariat ; un levier le favorise ; une potentialité est une ressource encore peu exploitée."
         ),
@@ -174,6 +185,7 @@ def action_add(request, pk: int):
         form_kwargs=lambda accompaniment: {"accompaniment": accompaniment},
         template="accompaniment/content_form.html",
         title=_("Ajouter une action au plan"),
+        button=_("Ajouter l'action"),
         intro=_("Chaque action a un responsable parmi les participants de la structure et une échéance."),
         anchor="#plan",
         save=save,
@@ -211,6 +223,7 @@ def indicator_add(request, pk: int):
         form_class=IndicatorForm,
         template="accompaniment/content_form.html",
         title=_("Définir un indicateur"),
+        button=_("Définir l'indicateur"),
         intro=_(
             "Un indicateur co-élaboré avec la structure : sa valeur de départ, sa cible, puis les mesures au fil du temps."
         ),
@@ -240,6 +253,7 @@ def measurement_add(request, pk: int):
         form_kwargs=lambda accompaniment: {"accompaniment": accompaniment},
         template="accompaniment/content_form.html",
         title=_("Enregistrer une mesure d'indicateur"),
+        button=_("Enregistrer la mesure"),
         anchor="#indicateurs",
         save=save,
         success=_("La mesure est enregistrée."),
@@ -261,6 +275,7 @@ def hot_evaluation_send(request, pk: int):
         form_class=HotEvaluationForm,
         template="accompaniment/content_form.html",
         title=_("Envoyer l'évaluation à chaud"),
+        button=_("Envoyer l'évaluation aux participants"),
         intro=_(
             "Chaque participant ayant une adresse reçoit un lien personnel vers un court questionnaire sur le projet et sur l'accompagnement du COPS ; deux relances partent automatiquement."
         ),
@@ -285,6 +300,7 @@ def impact_evaluation_schedule(request, pk: int):
         form_class=ImpactScheduleForm,
         template="accompaniment/content_form.html",
         title=_("Programmer l'évaluation d'impact à distance"),
+        button=_("Enregistrer la date"),
         anchor="#evaluations",
         save=save,
         success=_("La date d'envoi de l'évaluation à distance est enregistrée."),

@@ -20,7 +20,9 @@ def evaluation_answer(request, token: str):
     context = {"invitation": invitation, "evaluation": evaluation, "accompaniment": evaluation.accompaniment}
     if invitation.answered_at is not None:
         return render(request, "accompaniment/evaluation_thanks.html", {**context, "already": True})
-    form = EvaluationAnswerForm(request.POST or None, questions=evaluation.questions)
+    form = EvaluationAnswerForm(
+        request.POST if request.method == "POST" else None, questions=evaluation.questions
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.evaluation_answer(invitation=invitation, answers=form.cleaned_data)

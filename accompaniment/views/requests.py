@@ -63,7 +63,9 @@ def request_create(request):
         "contact_email": request.user.email,
         "structure": request.GET.get("structure") or (structures[0].pk if len(structures) == 1 else None),
     }
-    form = SupportRequestForm(request.POST or None, structures=structures, initial=initial)
+    form = SupportRequestForm(
+        request.POST if request.method == "POST" else None, structures=structures, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if not permissions.can_request_support(request.user, data["structure"]):
@@ -151,7 +153,7 @@ def request_decide(request, pk: int):
     support_request = permissions.get_request_or_404(request, pk)
     if not permissions.can_decide_request(request.user):
         raise PermissionDenied
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -183,7 +185,7 @@ def request_complete(request, pk: int):
     support_request = permissions.get_request_or_404(request, pk)
     if not permissions.can_complete_request(request.user, support_request):
         raise PermissionDenied
-    form = ComplementForm(request.POST or None)
+    form = ComplementForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.support_request_complete(
