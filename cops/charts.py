@@ -38,6 +38,7 @@ GRID = "#d9d4ca"
 FONT_FAMILY = "Atkinson Hyperlegible, DejaVu Sans, sans-serif"
 FONT_SIZE = 13
 CHAR_WIDTH = 6.6  # average glyph width at FONT_SIZE, used to wrap labels
+VALUE_CHAR_WIDTH = 5.8  # at the 11 px of grouped value labels
 
 WIDTH = 640
 # Vertical bar, stacked bar and line charts.
@@ -45,11 +46,14 @@ MARGIN_LEFT = 56
 MARGIN_RIGHT = 16
 MARGIN_TOP = 24
 PLOT_HEIGHT = 240
-# Radar.
-RADAR_CX = 320
+# Radar: narrower than the other charts so that it stays readable once scaled down on a phone.
+RADAR_WIDTH = 520
+RADAR_CX = 260
 RADAR_CY = 170
 RADAR_RADIUS = 130
 RADAR_HEIGHT = 350
+RADAR_LABEL_CHARS = 14
+RADAR_LABEL_SIZE = 15
 
 
 @dataclass
@@ -156,11 +160,12 @@ def nice_axis(max_value: float, *, integer: bool = False) -> tuple[float, list[f
 
 
 def _wrap(text: str, max_chars: int, max_lines: int = 3) -> list[str]:
-    words = str(text).split()
+    # Long compound names ("Haute-Garonne") may break after their hyphen.
+    words = [part for word in str(text).split() for part in _split_hyphens(word, max_chars)]
     lines: list[str] = []
     current = ""
     for word in words:
-        candidate = f"{current} {word}".strip()
+        candidate = current + word if current.endswith("-") or not current else f"{current} {word}"
         if len(candidate) <= max_chars or not current:
             current = candidate
         else:
@@ -174,6 +179,13 @@ def _wrap(text: str, max_chars: int, max_lines: int = 3) -> list[str]:
     return [line if len(line) <= max_chars + 2 else line[: max_chars - 1] + "…" for line in lines] or [""]
 
 
+def _split_hyphens(word: str, max_chars: int) -> list[str]:
+    if len(word) <= max_chars or "-" not in word.strip("-"):
+        return [word]
+    pieces = word.split("-")
+    return [piece + "-" for piece in pieces[:-1]] + [pieces[-1]]
+
+
 def _text(x: float, y: float, text: str, *, anchor: str = "middle", css: str = "", **attrs: str) -> str:
     extra = "".join(f' {key.replace("_", "-")}="{value}"' for key, value in attrs.items())
     klass = f' class="{css}"' if css else ""
@@ -184,13 +196,20 @@ def _text(x: float, y: float, text: str, *, anchor: str = "middle", css: str = "
 
 
 def _multiline(
-    x: float, y: float, lines: list[str], *, anchor: str = "middle", line_height: float = 15
+    x: float,
+    y: float,
+    lines: list[str],
+    *,
+    anchor: str = "middle",
+    line_height: float = 15,
+    font_size: int = 0,
 ) -> str:
+    size = f' font-size="{font_size}"' if font_size else ""
     spans = "".join(
         f'<tspan x="{svg_number(x)}" dy="{svg_number(0 if i == 0 else line_height)}">{escape(line)}</tspan>'
         for i, line in enumerate(lines)
     )
-    return f'<text x="{svg_number(x)}" y="{svg_number(y)}" text-anchor="{anchor}" fill="{INK}">{spans}</text>'
+    return f'<text x="{svg_number(x)}" y="{svg_number(y)}" text-anchor="{anchor}" fill="{INK}"{size}>{spans}</text>'
 
 
 def _marker(kind: str, x: float, y: float, color: str, size: float = 4.5) -> str:
@@ -219,11 +238,13 @@ def _colors(series: Sequence[Series]) -> list[str]:
     return [s.color or PALETTE[i % len(PALETTE)] for i, s in enumerate(series)]
 
 
-def _open_svg(kind: str, title: str, description: str, height: float) -> tuple[str, list[str]]:
+def _open_svg(
+    kind: str, title: str, description: str, height: float, width: int = WIDTH
+) -> tuple[str, list[str]]:
     uid = f"chart-{secrets.token_hex(4)}"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg chart-svg-{kind}" '
-        f'viewBox="0 0 {WIDTH} {svg_number(height)}" width="{WIDTH}" height="{svg_number(height)}" '
+        f'viewBox="0 0 {width} {svg_number(height)}" width="{width}" height="{svg_number(height)}" '
         f'role="img" aria-labelledby="{uid}-title {uid}-desc" font-family="{FONT_FAMILY}" '
         f'font-size="{FONT_SIZE}" fill="{INK}">',
         f'<title id="{uid}-title">{escape(title)}</title>',
@@ -353,9 +374,15 @@ def _vertical_bars(categories, series, colors, top, ticks, unit) -> tuple[float,
                 f'width="{svg_number(bar_width - 2 * inset)}" height="{svg_number(bar_height)}" '
                 f'fill="{colors[j]}"/>'
             )
-            parts.append(
-                _text(x + bar_width / 2, baseline - bar_height - 6, format_number(value, unit), css="value")
-            )
+            label = format_number(value, unit)
+            # Side-by-side bars get smaller labels, and none when even that would overlap the
+            # neighbour: the numbers table below the chart always has them.
+            if len(series) == 1:
+                parts.append(_text(x + bar_width / 2, baseline - bar_height - 6, label, css="value"))
+            elif len(label) * VALUE_CHAR_WIDTH <= bar_width + 2:
+                parts.append(
+                    _text(x + bar_width / 2, baseline - bar_height - 5, label, css="value", font_size="11")
+                )
     labels, lines = _category_labels(categories, band, baseline)
     parts += labels
     return baseline + 18 + 15 * lines, parts
@@ -512,7 +539,13 @@ def line_chart(
                 continue
             body.append(_marker(marker, point[0], point[1], colors[j]))
             if show_values:
-                dy = -9 if j % 2 == 0 else 19
+                # The highest value at this x is labelled above its point, the others below,
+                # so that labels of crossing lines do not overlap.
+                present = [other.values[i] for other in series if other.values[i] is not None]
+                highest = s.values[i] == max(present) and all(
+                    other.values[i] != s.values[i] for other in series[:j]
+                )
+                dy = -9 if highest else 19
                 body.append(_text(point[0], point[1] + dy, format_number(s.values[i], unit), css="value"))
     labels, lines = _category_labels(x_labels, band, baseline)
     body += labels
@@ -577,16 +610,17 @@ def radar_chart(
         angle = -math.pi / 2 + 2 * math.pi * i / count
         cos, sin = math.cos(angle), math.sin(angle)
         anchor = "middle" if abs(cos) < 0.2 else ("start" if cos > 0 else "end")
-        lines = _wrap(axis, 22)
+        lines = _wrap(axis, RADAR_LABEL_CHARS)
         lx = RADAR_CX + (RADAR_RADIUS + 12) * cos
         ly = RADAR_CY + (RADAR_RADIUS + 12) * sin + 4
         if sin < -0.2:
-            ly -= 15 * (len(lines) - 1) + 4
+            ly -= 17 * (len(lines) - 1) + 4
         elif sin > 0.2:
-            ly += 10
+            ly += 11
         else:
-            ly -= 7.5 * (len(lines) - 1)
-        body.append(_multiline(lx, ly, lines, anchor=anchor))
+            ly -= 8.5 * (len(lines) - 1)
+        # Axis names are a little larger: the radar is the chart people read on their phone.
+        body.append(_multiline(lx, ly, lines, anchor=anchor, line_height=17, font_size=RADAR_LABEL_SIZE))
     for series_index, low, high in bands or []:
         color = colors[series_index]
         outer = [radar_point(i, count, v or 0, max_value) for i, v in enumerate(high)]
@@ -610,7 +644,7 @@ def radar_chart(
         for (x, y), value in zip(points, s.values, strict=True):
             if value is not None:
                 body.append(_marker(marker, x, y, colors[j]))
-    _uid, parts = _open_svg("radar", title, description, RADAR_HEIGHT)
+    _uid, parts = _open_svg("radar", title, description, RADAR_HEIGHT, RADAR_WIDTH)
     parts += body
     parts.append("</svg>")
     headers, rows = _table(category_label or _("Axe"), axes, series, unit)

@@ -124,10 +124,10 @@ def test_radar_chart_polygon_points_for_known_values():
 
     polygons = re.findall(r'<polygon class="series" points="([^"]*)"', chart.svg)
 
-    # Centre (320, 170), radius 130: axis 0 up, then clockwise.
-    assert polygons == ["320,40 385,170 320,202.5 222.5,170"]
+    # Centre (260, 170), radius 130: axis 0 up, then clockwise.
+    assert polygons == ["260,40 325,170 260,202.5 162.5,170"]
     rings = re.findall(r'<polygon points="([^"]*)" fill="none"', chart.svg)
-    assert rings[-1] == "320,40 450,170 320,300 190,170"
+    assert rings[-1] == "260,40 390,170 260,300 130,170"
     assert len(rings) == 4
     assert chart.rows == [["Gouvernance", "4"], ["Formation", "2"], ["Recherche", "1"], ["Soins", "3"]]
 
@@ -142,7 +142,7 @@ def test_radar_chart_spread_band_and_its_table_column():
 
     band = re.search(r'<path class="band" d="([^"]*)" fill="([^"]*)"', chart.svg)
 
-    assert band.group(1).startswith("M320 40 L")
+    assert band.group(1).startswith("M260 40 L")
     assert band.group(1).count("Z") == 2
     assert band.group(2) == charts.USER_COLOR
     assert 'fill-rule="evenodd"' in chart.svg
