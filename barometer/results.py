@@ -8,6 +8,7 @@ hidden the next smallest is hidden too, so that it cannot be worked out from the
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -256,6 +257,8 @@ def participation(campaign: Campaign, *, public: bool = False) -> list[Participa
 
 
 def participation_chart(rows: list[Participation]):
+    if not any(p.invited for p in rows):
+        return None  # nobody was invited by email (public links only): no rate to draw
     labels = Public.short_labels()
     return charts.bar_chart(
         title=_("Taux de réponse des personnes invitées, par public"),
@@ -267,6 +270,7 @@ def participation_chart(rows: list[Participation]):
 
 
 def responses_per_day(campaign: Campaign):
+    """Submissions per day, or per week when the campaign ran longer than three weeks."""
     rows = list(
         Response.objects.filter(questionnaire__campaign=campaign, status=SUBMITTED)
         .values("submitted_on")
@@ -275,18 +279,34 @@ def responses_per_day(campaign: Campaign):
     )
     if not rows:
         return None
-    cumulative, total = [], 0
+    weekly = (rows[-1]["submitted_on"] - rows[0]["submitted_on"]).days > 21
+    buckets: dict = {}
     for row in rows:
-        total += row["n"]
+        day = row["submitted_on"]
+        key = day - timedelta(days=day.weekday()) if weekly else day
+        buckets[key] = buckets.get(key, 0) + row["n"]
+    keys = sorted(buckets)
+    cumulative, total = [], 0
+    for key in keys:
+        total += buckets[key]
         cumulative.append(total)
     return charts.line_chart(
-        title=_("Réponses envoyées, cumul par jour"),
-        x_labels=[row["submitted_on"].strftime("%d/%m") for row in rows],
+        title=_("Réponses envoyées, par semaine et en cumul")
+        if weekly
+        else _("Réponses envoyées, par jour et en cumul"),
+        x_labels=[
+            (_("sem. du %(d)s") % {"d": key.strftime("%d/%m")}) if weekly else key.strftime("%d/%m")
+            for key in keys
+        ],
         series=[
-            charts.Series(_("Réponses du jour"), [row["n"] for row in rows], charts.PALETTE[3]),
+            charts.Series(
+                _("Réponses de la semaine") if weekly else _("Réponses du jour"),
+                [buckets[k] for k in keys],
+                charts.PALETTE[3],
+            ),
             charts.Series(_("Cumul"), cumulative, charts.PALETTE[4]),
         ],
-        category_label=_("Jour"),
+        category_label=_("Semaine") if weekly else _("Jour"),
     )
 
 
@@ -326,6 +346,11 @@ def cross_tabs(campaign: Campaign, *, public: bool = False) -> list[CrossTab]:
             continue
         group.sort(key=lambda q: q.questionnaire.position)
         reference = group[0]
+        # Only questions offering the same answers compare (a shared code may hold public-specific lists).
+        reference_values = [c.value for c in reference.choices.all()]
+        group = [q for q in group if [c.value for c in q.choices.all()] == reference_values]
+        if len(group) < 2:
+            continue
         options = [(c.value, c.label) for c in reference.choices.all()]
         publics = [str(labels[q.questionnaire.public]) for q in group]
         totals = [answered.get(q.pk, 0) for q in group]

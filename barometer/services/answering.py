@@ -192,3 +192,74 @@ def answer_tag(*, answer: Answer, tags: list[str], featured: bool, by=None) -> A
     answer.featured = featured
     answer.save(update_fields=["tags", "featured"])
     return answer
+
+
+@dataclass
+class ImportedResponse:
+    values: dict[int, Value]
+    submitted_on: object  # date
+    invitation: Invitation | None = None
+
+
+@transaction.atomic
+def responses_import(*, questionnaire: Questionnaire, entries: list[ImportedResponse], by=None) -> int:
+    """Bulk-write already-collected, complete responses (a past edition, demo or benchmark data).
+
+    Same rules as a submission: hidden answers dropped, follow-up addresses moved to Contact
+    rows (and out of the responses in an anonymous campaign), invitations marked as responded.
+    """
+    campaign = questionnaire.campaign
+    questions = list(questionnaire.questions.all())
+    roles = {q.role: q.pk for q in questions if q.role}
+    email_qid = roles.get(QuestionRole.CONTACT_EMAIL)
+    follow_qid = roles.get(QuestionRole.FOLLOW_UP)
+    responses = Response.objects.bulk_create(
+        [
+            Response(
+                questionnaire=questionnaire,
+                status=ResponseStatus.SUBMITTED,
+                consented_on=entry.submitted_on,
+                started_on=entry.submitted_on,
+                submitted_on=entry.submitted_on,
+                invitation=None if campaign.anonymous else entry.invitation,
+            )
+            for entry in entries
+        ],
+        batch_size=1000,
+    )
+    answers, contacts = [], {}
+    for response, entry in zip(responses, entries, strict=True):
+        visible = visible_ids(questions, entry.values)
+        for qid, value in entry.values.items():
+            if qid not in visible or value.is_empty:
+                continue
+            if qid == email_qid:
+                wishes = set(entry.values.get(follow_qid, Value()).choices)
+                email = value.text.strip().lower()
+                flags = contacts.setdefault(email, [False, False])
+                flags[0] |= WANTS_REPORT in wishes
+                flags[1] |= WANTS_TO_JOIN in wishes
+                if campaign.anonymous:
+                    continue
+            answers.append(
+                Answer(
+                    response=response,
+                    question_id=qid,
+                    choices=list(value.choices),
+                    text=value.text,
+                    number=value.number,
+                )
+            )
+    Answer.objects.bulk_create(answers, batch_size=2000)
+    for email, (wants_report, wants_to_join) in contacts.items():
+        if not (wants_report or wants_to_join):
+            continue
+        Contact.objects.bulk_create(
+            [Contact(campaign=campaign, public=questionnaire.public, email=email)], ignore_conflicts=True
+        )
+        flags = {k: True for k, v in (("wants_report", wants_report), ("wants_to_join", wants_to_join)) if v}
+        Contact.objects.filter(campaign=campaign, email=email).update(**flags)
+    invited = [entry.invitation.pk for entry in entries if entry.invitation is not None]
+    if invited:
+        Invitation.objects.filter(pk__in=invited).update(has_responded=True)
+    return len(responses)

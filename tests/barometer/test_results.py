@@ -166,7 +166,7 @@ def test_staff_dashboards_show_rates_and_charts(staff_client, answered, django_a
 
     assert "Taux de réponse des personnes invitées, par public" in overview.content.decode()
     assert "<svg" in overview.content.decode()
-    assert "Réponses envoyées, cumul par jour" in overview.content.decode()
+    assert "Réponses envoyées, par jour et en cumul" in overview.content.decode()
     assert "15 réponses envoyées" in detail.content.decode()
     rates = {p.questionnaire.public: p.rate for p in results.participation(campaign)}
     assert rates["patients"] == 50.0
