@@ -389,3 +389,50 @@ def test_report_list_shows_only_my_reports_in_constant_queries(
     ReportJobFactory.create_batch(10, requested_by=partner, title="Mon rapport")
     with django_assert_max_num_queries(6):
         partner_client.get(reverse("platform:report_list"))
+
+
+def test_autodiscovery_imports_every_app_reports_module(monkeypatch):
+    import importlib.util
+    import sys
+
+    from django.apps import apps
+
+    expected = [
+        f"{config.name}.reports"
+        for config in apps.get_app_configs()
+        if config.name != "cops" and importlib.util.find_spec(f"{config.name}.reports") is not None
+    ]
+    for name in expected:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(reports, "_registry", {"platform.activity": reports._registry["platform.activity"]})
+    monkeypatch.setattr(reports, "_discovered", False)
+
+    kinds = reports.report_types()
+
+    assert all(name in sys.modules for name in expected)
+    assert set(kinds) >= {"platform.activity"}
+    assert len(kinds) >= 1 + len(expected)  # each app's module registers at least one report
+
+
+def test_register_report_refuses_a_second_builder_for_the_same_kind(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setattr(reports, "_registry", dict(reports._registry))
+
+    def another_builder(params):
+        return ReportFile("x.pdf", b"x")
+
+    with pytest.raises(ImproperlyConfigured, match="registered twice"):
+        reports.register_report("platform.activity", title="Autre", can_request=lambda u, p: True)(
+            another_builder
+        )
+
+
+def test_admin_lists_report_jobs(admin_client):
+    DoneReportJobFactory(title="Rapport d'activité de la plateforme")
+
+    response = admin_client.get(reverse("admin:cops_reportjob_changelist"))
+
+    assert response.status_code == 200
+    assert "Rapport d&#x27;activité de la plateforme" in response.content.decode()
+    assert admin_client.get(reverse("admin:cops_reportjob_add")).status_code == 403
