@@ -114,3 +114,82 @@ class StructureAdmin(admin.ModelAdmin):
     autocomplete_fields = ["commune", "created_by"]
     filter_horizontal = ["domains", "territories"]
     readonly_fields = ["created_at", "updated_at", "submitted_at", "published_at", "moderated_at", "revision"]
+
+
+# --- Charter and committees (issue 4) ------------------------------------------------------------
+# The staff work in /charte/gestion/ and /comites/gestion/; the admin is for corrections and support.
+
+from actors.models import (  # noqa: E402
+    CharterVersion,
+    Committee,
+    CompositionValidation,
+    Decision,
+    Mandate,
+    Meeting,
+    MeetingParticipant,
+    RenewalInvitation,
+    Signature,
+)
+
+
+@admin.register(CharterVersion)
+class CharterVersionAdmin(admin.ModelAdmin):
+    list_display = ["title", "year", "valid_from", "valid_until", "published_at"]
+    readonly_fields = ["created_at", "published_at", "published_by"]
+
+
+@admin.register(Signature)
+class SignatureAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "version", "signer_name", "signed_at", "withdrawn_at"]
+    list_filter = ["version", "kind", ("withdrawn_at", admin.EmptyFieldListFilter)]
+    search_fields = ["person__last_name", "person__first_name", "structure__name", "signer_name"]
+    raw_id_fields = ["person", "structure", "signed_by", "withdrawn_by"]
+    readonly_fields = ["signed_at"]
+
+
+@admin.register(RenewalInvitation)
+class RenewalInvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "version", "created_at", "sent_at"]
+    list_filter = ["version", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email"]
+    raw_id_fields = ["user", "signatures"]
+
+
+@admin.register(Committee)
+class CommitteeAdmin(admin.ModelAdmin):
+    list_display = ["short_name", "name", "kind", "meetings_per_year", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+    prepopulated_fields = {"slug": ["short_name"]}
+
+
+@admin.register(Mandate)
+class MandateAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "committee", "side", "binome", "start_date", "end_date", "validation"]
+    list_filter = ["committee", "side"]
+    search_fields = ["person__last_name", "structure__name"]
+    raw_id_fields = ["person", "structure", "binome", "validation", "created_by"]
+
+
+@admin.register(CompositionValidation)
+class CompositionValidationAdmin(admin.ModelAdmin):
+    list_display = ["committee", "meeting", "validated_on", "recorded_by"]
+
+
+class MeetingParticipantInline(admin.TabularInline):
+    model = MeetingParticipant
+    extra = 0
+    raw_id_fields = ["person", "user"]
+
+
+class DecisionInline(admin.TabularInline):
+    model = Decision
+    extra = 0
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["title", "committee", "starts_at", "status"]
+    list_filter = ["committee", "status"]
+    search_fields = ["title"]
+    date_hierarchy = "starts_at"
+    inlines = [MeetingParticipantInline, DecisionInline]

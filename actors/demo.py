@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from actors.demo_charter import seed_charter
 from actors.demo_directory import seed as seed_directory
 from actors.enums import Role
 from actors.models import User
@@ -38,3 +39,4 @@ def seed(ctx) -> None:
     ctx.log(f"Comptes de démonstration : {len(accounts)}")
     # The directory's persons, structures and memberships (ctx.shared["persons"], ["structures"]).
     seed_directory(ctx)
+    seed_charter(ctx)

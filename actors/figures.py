@@ -1,9 +1,82 @@
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actors.models import User
-from cops.figures import Figure
+from cops.figures import Figure, StaffLink, StaffSection
 
 
 def home_figures() -> list[Figure]:
     partners = User.objects.filter(is_active=True, email_verified_at__isnull=False).count()
-    return [Figure(value=partners, label=_("partenaires inscrits sur la plateforme"))]
+    return [Figure(value=partners, label=_("partenaires inscrits sur la plateforme"))] + charter_figures()
+
+
+def staff_sections(user) -> list[StaffSection]:
+    return charter_staff_sections(user)
+
+
+# --- Charter and committees --------------------------------------------------------------------
+
+
+def charter_figures() -> list[Figure]:
+    from actors.selectors.charter import charter_current_version, signatory_count
+    from actors.selectors.committees import meeting_year_counts
+
+    figures = []
+    version = charter_current_version()
+    if version is not None:
+        figures.append(
+            Figure(
+                value=signatory_count(version),
+                label=_("signataires de la charte %(year)s") % {"year": version.year},
+                url=reverse("charter:signatories"),
+            )
+        )
+    year = timezone.localdate().year
+    figures.append(
+        Figure(
+            value=meeting_year_counts(year).meetings,
+            label=_("réunions des instances en %(year)s") % {"year": year},
+        )
+    )
+    return figures
+
+
+def charter_staff_sections(user) -> list[StaffSection]:
+    from actors.charter_permissions import can_manage_charter, can_manage_committees
+    from actors.selectors.committees import upcoming_meetings_count
+
+    sections = []
+    if can_manage_charter(user):
+        sections.append(
+            StaffSection(
+                title=_("Charte d'engagement"),
+                description=_(
+                    "Versions, publication et renouvellement, signataires et leurs exports, rapport annuel."
+                ),
+                links=[
+                    StaffLink(_("Gérer la charte"), reverse("charter:manage")),
+                    StaffLink(_("Signataires"), reverse("charter:signatories")),
+                    StaffLink(_("Statistiques"), reverse("charter:statistics")),
+                ],
+            )
+        )
+    if can_manage_committees(user):
+        sections.append(
+            StaffSection(
+                title=_("Instances et réunions"),
+                description=_(
+                    "CoPart, CoPil et ses binômes, CoTec, groupes de travail : mandats, réunions, présences."
+                ),
+                links=[
+                    StaffLink(_("Instances et mandats"), reverse("charter:committees_manage")),
+                    StaffLink(
+                        _("Réunions à venir"),
+                        reverse("charter:committees_manage"),
+                        upcoming_meetings_count(),
+                    ),
+                    StaffLink(_("Composition publique du CoPil"), reverse("charter:copil")),
+                ],
+            )
+        )
+    return sections

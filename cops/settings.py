@@ -292,4 +292,6 @@ CELERY_BEAT_SCHEDULE = {
     "barometer.send_due_rounds": {"task": "barometer.send_due_rounds", "schedule": 60.0},
     # Accompaniments: à distance evaluations whose date has come, and reminders due (each claimed once).
     "accompaniment.send_due_evaluations": {"task": "accompaniment.send_due_evaluations", "schedule": 900.0},
+    # Charter renewals and meeting invitations left unsent (broker down, worker lost): each row claimed once.
+    "actors.send_pending_committee_mail": {"task": "actors.send_pending_committee_mail", "schedule": 300.0},
 }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("cops.urls_platform")),
     path("compte/", include("actors.urls")),
+    path("", include("actors.charter_urls")),
     path("", include("directory.urls")),
     path("barometre/", include("barometer.urls")),
     path("auto-evaluation/", include("selfassess.urls")),

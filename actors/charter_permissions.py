@@ -1,0 +1,61 @@
+"""Access rules of the charter and the committees, one function per rule."""
+
+from django.shortcuts import get_object_or_404
+
+from actors.enums import ActorKind
+from actors.models import Meeting, Signature
+from actors.permissions import is_cops_staff, is_partner, is_structure_referent
+
+
+def can_sign_charter(user) -> bool:
+    """A signed-in account with a verified address; what it may sign for is checked per signatory."""
+    return is_partner(user)
+
+
+def can_sign_for_person(user, person) -> bool:
+    return bool(user.is_authenticated and person.user_id is not None and person.user_id == user.pk)
+
+
+def can_sign_for_structure(user, structure) -> bool:
+    return is_structure_referent(user, structure)
+
+
+def can_withdraw_signature(user, signature: Signature) -> bool:
+    """The signer, the signatory person, a référent of the signatory structure, or the staff."""
+    if not user.is_authenticated:
+        return False
+    if is_cops_staff(user) or (signature.signed_by_id is not None and signature.signed_by_id == user.pk):
+        return True
+    if signature.kind == ActorKind.PERSON:
+        return signature.person.user_id is not None and signature.person.user_id == user.pk
+    return is_structure_referent(user, signature.structure)
+
+
+def can_manage_charter(user) -> bool:
+    return is_cops_staff(user)
+
+
+def can_manage_committees(user) -> bool:
+    return is_cops_staff(user)
+
+
+def can_export_signatories(user) -> bool:
+    return is_cops_staff(user)
+
+
+def can_view_meeting(user, meeting: Meeting) -> bool:
+    """The staff, and the people invited to the meeting (agenda, minutes, decisions)."""
+    if not user.is_authenticated:
+        return False
+    return is_cops_staff(user) or meeting.participants.filter(user=user).exists()
+
+
+def get_meeting_or_404(request, pk: int, *, write: bool = False) -> Meeting:
+    """A meeting the user may see (or manage, with write=True); 404 otherwise, so ids are not probed."""
+    from django.http import Http404
+
+    meeting = get_object_or_404(Meeting.objects.select_related("committee"), pk=pk)
+    allowed = can_manage_committees(request.user) if write else can_view_meeting(request.user, meeting)
+    if not allowed:
+        raise Http404
+    return meeting

@@ -1,0 +1,396 @@
+"""Writes about the engagement charter: versions, signatures, withdrawals, renewal invitations."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from actors.charter_permissions import (
+    can_sign_charter,
+    can_sign_for_person,
+    can_sign_for_structure,
+    can_withdraw_signature,
+)
+from actors.enums import ActorKind, MembershipStatus, ModerationStatus
+from actors.models import CharterVersion, Membership, Person, RenewalInvitation, Signature, Structure, User
+from actors.selectors.charter import charter_previous_version, charter_version_is_open
+from cops.mail import send_templated_email
+
+logger = logging.getLogger(__name__)
+
+
+# --- Versions ---------------------------------------------------------------------------------------------
+
+
+def charter_version_save(
+    *,
+    version: CharterVersion | None,
+    year: int,
+    title: str,
+    text: str,
+    valid_from: date,
+    valid_until: date | None,
+    by: User,
+) -> CharterVersion:
+    """Create a draft version, or edit one. A published text is frozen: only its end date may move."""
+    errors = {}
+    if valid_until is not None and valid_until < valid_from:
+        errors["valid_until"] = _("La fin de validité doit être postérieure ou égale au début de validité.")
+    if CharterVersion.objects.filter(year=year).exclude(pk=getattr(version, "pk", None)).exists():
+        errors["year"] = _("Une version de la charte existe déjà pour l'année %(year)s.") % {"year": year}
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if version is None:
+            version = CharterVersion(year=year, title=title.strip(), text=text.strip())
+        else:
+            version = CharterVersion.objects.select_for_update().get(pk=version.pk)
+            if version.is_published and (
+                version.year != year or version.title != title.strip() or version.text != text.strip()
+            ):
+                raise ValidationError(
+                    _(
+                        "Le texte d'une version publiée ne peut plus être modifié, car des partenaires l'ont "
+                        "signé : créez une nouvelle version."
+                    )
+                )
+            version.year, version.title, version.text = year, title.strip(), text.strip()
+        version.valid_from, version.valid_until = valid_from, valid_until
+        version.save()
+    return version
+
+
+def charter_version_publish(*, version: CharterVersion, by: User) -> int:
+    """Publish a version: it becomes the current one, and the signatories of the previous one are
+    invited to renew (one invitation per recipient, sent by a task after commit).
+
+    Returns the number of invitations prepared.
+    """
+    with transaction.atomic():
+        version = CharterVersion.objects.select_for_update().get(pk=version.pk)
+        if version.is_published:
+            raise ValidationError(_("Cette version de la charte est déjà publiée."))
+        if not version.text.strip():
+            raise ValidationError(_("Le texte de la charte est vide : complétez-le avant de la publier."))
+        newer = CharterVersion.objects.filter(published_at__isnull=False, year__gt=version.year).first()
+        if newer is not None:
+            raise ValidationError(
+                _("La version %(year)s, plus récente, est déjà publiée.") % {"year": newer.year}
+            )
+        version.published_at = timezone.now()
+        version.published_by = by
+        version.save(update_fields=["published_at", "published_by"])
+        previous = charter_previous_version(version)
+        count = renewal_invitations_prepare(version=version, previous=previous) if previous else 0
+        if count:
+            transaction.on_commit(lambda: _queue_renewals(version.pk))
+        # The "engagé(e)" badge follows the current version: every signatory changes.
+        transaction.on_commit(lambda: _reindex_all_signatories(version, previous))
+    return count
+
+
+# --- Signing and withdrawing ----------------------------------------------------------------------------------
+
+
+def _date(value) -> str:
+    return formats.date_format(timezone.localtime(value) if hasattr(value, "tzinfo") else value, "j F Y")
+
+
+def charter_sign(
+    *,
+    version: CharterVersion,
+    by: User,
+    person: Person | None = None,
+    structure: Structure | None = None,
+) -> Signature:
+    """Sign `version` for oneself (`person`) or for a structure one is référent of."""
+    if (person is None) == (structure is None):
+        raise ValueError("sign for exactly one person or one structure")
+    if not can_sign_charter(by):
+        raise ValidationError(_("Confirmez d'abord votre adresse électronique pour signer la charte."))
+    if not charter_version_is_open(version):
+        raise ValidationError(_("Cette version de la charte n'est pas ouverte à la signature."))
+    if person is not None:
+        if not can_sign_for_person(by, person):
+            raise ValidationError(
+                _("Vous ne pouvez signer la charte en tant que personne qu'en votre propre nom.")
+            )
+        if person.status == ModerationStatus.ARCHIVED:
+            raise ValidationError(_("Votre fiche de l'annuaire est archivée : contactez l'équipe du COPS."))
+        signatory, kind = person, ActorKind.PERSON
+    else:
+        if not can_sign_for_structure(by, structure):
+            raise ValidationError(
+                _(
+                    "Vous ne pouvez pas signer pour « %(name)s » : seuls les référents de la structure "
+                    "peuvent l'engager."
+                )
+                % {"name": structure.name}
+            )
+        if structure.status == ModerationStatus.ARCHIVED:
+            raise ValidationError(_("Cette structure est archivée dans l'annuaire."))
+        signatory, kind = structure, ActorKind.STRUCTURE
+    with transaction.atomic():
+        existing = _standing_signature(version, person=person, structure=structure)
+        if existing is not None:
+            raise _already_signed(signatory, version, existing)
+        try:
+            with transaction.atomic():
+                signature = Signature.objects.create(
+                    version=version,
+                    kind=kind,
+                    person=person,
+                    structure=structure,
+                    signed_by=by,
+                    signer_name=by.get_full_name() or by.email,
+                    signed_at=timezone.now(),
+                )
+        except IntegrityError:
+            # A second submission that raced the first one: the unique constraint decided.
+            existing = _standing_signature(version, person=person, structure=structure)
+            raise _already_signed(signatory, version, existing) from None
+        transaction.on_commit(lambda: reindex_signatory(kind=kind, actor_id=signatory.pk))
+    return signature
+
+
+def _standing_signature(version, *, person=None, structure=None) -> Signature | None:
+    lookup = {"person": person} if person is not None else {"structure": structure}
+    return Signature.objects.filter(version=version, withdrawn_at__isnull=True, **lookup).first()
+
+
+def _already_signed(signatory, version, existing: Signature | None) -> ValidationError:
+    if existing is None:
+        return ValidationError(_("Cette signature est déjà enregistrée."))
+    return ValidationError(
+        _("« %(name)s » a déjà signé la charte %(year)s, le %(date)s.")
+        % {"name": signatory, "year": version.year, "date": _date(existing.signed_at)}
+    )
+
+
+def signature_withdraw(*, signature: Signature, by: User, reason: str = "") -> Signature:
+    """Withdraw a standing signature (kept for history, no longer counted)."""
+    if not can_withdraw_signature(by, signature):
+        raise ValidationError(
+            _(
+                "Vous ne pouvez pas retirer cette signature : seuls la personne signataire, les référents "
+                "de la structure signataire et l'équipe du COPS le peuvent."
+            )
+        )
+    with transaction.atomic():
+        signature = Signature.objects.select_for_update().select_related("version").get(pk=signature.pk)
+        if signature.withdrawn_at is not None:
+            raise ValidationError(
+                _("Cette signature a déjà été retirée le %(date)s.") % {"date": _date(signature.withdrawn_at)}
+            )
+        signature.withdrawn_at = timezone.now()
+        signature.withdrawn_by = by
+        signature.withdrawal_reason = reason.strip()
+        signature.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        kind, actor_id = signature.kind, signature.person_id or signature.structure_id
+        transaction.on_commit(lambda: reindex_signatory(kind=kind, actor_id=actor_id))
+    return signature
+
+
+# --- Renewal invitations -------------------------------------------------------------------------------------
+
+
+def _renewal_recipients(signatures: list[Signature]) -> dict[str, tuple[User | None, list[Signature]]]:
+    """Who is invited to renew each signature: one entry per address, listing its signatures.
+
+    A person's signature goes to their account; a structure's to the account that signed it if it
+    is still one of its référents, else to its current référents, else to its contact address.
+    """
+    structure_ids = [s.structure_id for s in signatures if s.structure_id]
+    referents: dict[int, list[User]] = {}
+    for membership in Membership.objects.filter(
+        structure_id__in=structure_ids,
+        is_referent=True,
+        status=MembershipStatus.ACCEPTED,
+        person__user__is_active=True,
+    ).select_related("person__user"):
+        referents.setdefault(membership.structure_id, []).append(membership.person.user)
+    recipients: dict[str, tuple[User | None, list[Signature]]] = {}
+
+    def add(user: User | None, email: str, signature: Signature) -> None:
+        email = (email or "").strip().lower()
+        if not email:
+            return
+        entry = recipients.setdefault(email, (user, []))
+        entry[1].append(signature)
+
+    for signature in signatures:
+        signer = signature.signed_by if signature.signed_by_id and signature.signed_by.is_active else None
+        if signature.kind == ActorKind.PERSON:
+            person = signature.person
+            user = person.user if person.user_id and person.user.is_active else signer
+            add(user, user.email if user else person.email, signature)
+            continue
+        structure_referents = referents.get(signature.structure_id, [])
+        if signer is not None and signer in structure_referents:
+            add(signer, signer.email, signature)
+        elif structure_referents:
+            for referent in structure_referents:
+                add(referent, referent.email, signature)
+        else:
+            add(None, signature.structure.email, signature)
+    return recipients
+
+
+def renewal_invitations_prepare(*, version: CharterVersion, previous: CharterVersion) -> int:
+    """Create the invitation rows (inside the publication's transaction); idempotent per address."""
+    renewed_persons = set(
+        Signature.objects.filter(
+            version=version, withdrawn_at__isnull=True, person__isnull=False
+        ).values_list("person_id", flat=True)
+    )
+    renewed_structures = set(
+        Signature.objects.filter(
+            version=version, withdrawn_at__isnull=True, structure__isnull=False
+        ).values_list("structure_id", flat=True)
+    )
+    signatures = [
+        signature
+        for signature in Signature.objects.filter(version=previous, withdrawn_at__isnull=True)
+        .select_related("person__user", "structure", "signed_by")
+        .order_by("pk")
+        if signature.person_id not in renewed_persons and signature.structure_id not in renewed_structures
+    ]
+    already = set(RenewalInvitation.objects.filter(version=version).values_list("email", flat=True))
+    created = 0
+    for email, (user, covered) in _renewal_recipients(signatures).items():
+        if email in already:
+            continue
+        invitation = RenewalInvitation.objects.create(version=version, user=user, email=email)
+        invitation.signatures.set(covered)
+        created += 1
+    return created
+
+
+def _queue_renewals(version_id: int) -> None:
+    from actors.tasks import send_charter_renewals
+
+    try:
+        send_charter_renewals.apply_async(kwargs={"version_id": version_id}, retry=False)
+    except Exception as exc:  # broker down: the periodic sweep sends them later
+        logger.warning("Charter renewals of version %s left for the sweep (%s)", version_id, exc)
+
+
+def renewal_invitation_send_next(*, version_id: int) -> bool:
+    """Claim one unsent invitation and write its email to the outbox, in one transaction.
+
+    The row lock (SKIP LOCKED) keeps two workers apart; `sent_at` is set in the same transaction
+    as the outbox row, so a crash before commit leaves both unwritten and a rerun sends it once.
+    Returns False when nothing is left to send.
+    """
+    with transaction.atomic():
+        invitation = (
+            RenewalInvitation.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("version", "user")
+            .filter(version_id=version_id, sent_at__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if invitation is None:
+            return False
+        signatures = list(
+            invitation.signatures.select_related("person", "structure", "version").order_by("kind", "pk")
+        )
+        send_templated_email(
+            to=invitation.email,
+            template="charter/emails/renewal",
+            context={
+                "invitation": invitation,
+                "version": invitation.version,
+                "previous_year": signatures[0].version.year if signatures else None,
+                "signatories": [signature.signatory for signature in signatures],
+                "user": invitation.user,
+                "charter_url": settings.SITE_URL + reverse("charter:charter"),
+                "sign_url": settings.SITE_URL + reverse("charter:sign"),
+            },
+        )
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["sent_at"])
+    return True
+
+
+def renewal_invitations_send(*, version_id: int, limit: int | None = None) -> int:
+    """Send every unsent invitation of a version (or `limit` of them). Returns how many were sent."""
+    sent = 0
+    while limit is None or sent < limit:
+        if not renewal_invitation_send_next(version_id=version_id):
+            break
+        sent += 1
+    if sent:
+        logger.info("Charter version %s: %s renewal invitation(s) sent", version_id, sent)
+    return sent
+
+
+def renewal_versions_pending() -> list[int]:
+    return list(
+        RenewalInvitation.objects.filter(sent_at__isnull=True)
+        .values_list("version_id", flat=True)
+        .distinct()
+        .order_by("version_id")
+    )
+
+
+# --- Directory index -------------------------------------------------------------------------------------------
+
+
+def reindex_signatory(*, kind: str, actor_id: int) -> None:
+    """Refresh the actor's directory entry (its "engagé(e) dans la charte" tag and badge)."""
+    _reindex(kind, [actor_id])
+
+
+def _reindex_all_signatories(version: CharterVersion, previous: CharterVersion | None) -> None:
+    versions = [version.pk] + ([previous.pk] if previous else [])
+    signatures = Signature.objects.filter(version_id__in=versions)
+    _reindex(
+        ActorKind.PERSON, list(signatures.filter(person__isnull=False).values_list("person_id", flat=True))
+    )
+    _reindex(
+        ActorKind.STRUCTURE,
+        list(signatures.filter(structure__isnull=False).values_list("structure_id", flat=True)),
+    )
+
+
+def _reindex(kind: str, ids: list[int]) -> None:
+    if not ids:
+        return
+    try:
+        from directory import indexing
+    except ImportError:  # the directory's index is not installed
+        return
+    index = indexing.index_persons if kind == ActorKind.PERSON else indexing.index_structures
+    index(sorted(set(ids)))
+
+
+def signatures_bulk_create(*, version: CharterVersion, rows: list[dict]) -> int:
+    """Bulk variant for the demo data and imports of past campaigns (no permission checks, no emails).
+
+    Each row: kind, person_id or structure_id, signed_by_id, signer_name, signed_at and optionally
+    withdrawn_at. The database constraints still apply (one standing signature per signatory).
+    """
+    signatures = [
+        Signature(
+            version=version,
+            kind=row["kind"],
+            person_id=row.get("person_id"),
+            structure_id=row.get("structure_id"),
+            signed_by_id=row.get("signed_by_id"),
+            signer_name=row["signer_name"],
+            signed_at=row["signed_at"],
+            withdrawn_at=row.get("withdrawn_at"),
+        )
+        for row in rows
+    ]
+    with transaction.atomic():
+        Signature.objects.bulk_create(signatures, batch_size=2000)
+    return len(signatures)

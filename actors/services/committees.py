@@ -1,0 +1,474 @@
+"""Writes about the committees: mandates and binômes, the CoPart's validation, meetings."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from actors.charter_enums import Attendance, CommitteeKind, MeetingStatus
+from actors.enums import ModerationStatus, Side
+from actors.models import (
+    Binome,
+    Committee,
+    CompositionValidation,
+    Decision,
+    Mandate,
+    Meeting,
+    MeetingParticipant,
+    Person,
+    Structure,
+    User,
+)
+from actors.selectors.committees import committee_invitees, meeting_ics
+from cops.mail import send_templated_email
+
+logger = logging.getLogger(__name__)
+
+END_BEFORE_START = gettext_lazy("La date de fin du mandat ne peut pas précéder sa date de début.")
+
+
+# --- Mandates and binômes ----------------------------------------------------------------------------------
+
+
+def _check_dates(start_date: date, end_date: date | None) -> None:
+    if end_date is not None and end_date < start_date:
+        raise ValidationError({"end_date": END_BEFORE_START})
+
+
+def _check_person(person: Person) -> None:
+    if person.status == ModerationStatus.ARCHIVED:
+        raise ValidationError(_("La fiche de %(name)s est archivée dans l'annuaire.") % {"name": person})
+
+
+def _overlapping(committee: Committee, person: Person, start_date: date, end_date: date | None, exclude=None):
+    mandates = committee.mandates.filter(person=person).exclude(pk=getattr(exclude, "pk", None))
+    mandates = mandates.filter(start_date__lte=end_date) if end_date else mandates
+    return mandates.exclude(end_date__lt=start_date).first()
+
+
+def mandate_create(
+    *,
+    committee: Committee,
+    by: User,
+    start_date: date,
+    end_date: date | None,
+    person: Person | None = None,
+    structure: Structure | None = None,
+    side: str = "",
+    role: str = "",
+) -> Mandate:
+    """Give a person (or an invited structure) a seat on a committee for a period."""
+    if committee.kind == CommitteeKind.COPART:
+        raise ValidationError(
+            _("Le Comité des Partenaires n'a pas de mandats : ses membres sont les signataires de la charte.")
+        )
+    if (person is None) == (structure is None):
+        raise ValidationError(_("Choisissez une personne ou une structure invitée."))
+    _check_dates(start_date, end_date)
+    if person is not None:
+        _check_person(person)
+        if committee.uses_binomes:
+            raise ValidationError(
+                _("Au Comité de Pilotage, les personnes siègent en binôme : ajoutez un binôme.")
+            )
+        overlap = _overlapping(committee, person, start_date, end_date)
+        if overlap is not None:
+            raise ValidationError(
+                _("%(name)s a déjà un mandat au %(committee)s sur cette période.")
+                % {"name": person, "committee": committee.short_name}
+            )
+    with transaction.atomic():
+        return Mandate.objects.create(
+            committee=committee,
+            person=person,
+            structure=structure,
+            side=side if person is not None else "",
+            role=role.strip(),
+            start_date=start_date,
+            end_date=end_date,
+            created_by=by,
+        )
+
+
+def binome_create(
+    *,
+    committee: Committee,
+    professional: Person,
+    partner: Person,
+    start_date: date,
+    end_date: date | None,
+    by: User,
+    professional_role: str = "",
+    partner_role: str = "",
+) -> Binome:
+    """Seat a binôme (a professional and a patient / caregiver) with two mandates of the same period."""
+    if not committee.uses_binomes:
+        raise ValidationError(_("Seul le Comité de Pilotage est composé de binômes."))
+    if professional.pk == partner.pk:
+        raise ValidationError(_("Un binôme réunit deux personnes différentes."))
+    _check_dates(start_date, end_date)
+    for person in (professional, partner):
+        _check_person(person)
+        if _overlapping(committee, person, start_date, end_date) is not None:
+            raise ValidationError(
+                _("%(name)s a déjà un mandat au %(committee)s sur cette période.")
+                % {"name": person, "committee": committee.short_name}
+            )
+    with transaction.atomic():
+        binome = Binome.objects.create(committee=committee)
+        for person, side, role in (
+            (professional, Side.PROFESSIONAL, professional_role),
+            (partner, Side.USER, partner_role),
+        ):
+            Mandate.objects.create(
+                committee=committee,
+                person=person,
+                side=side,
+                role=role.strip(),
+                binome=binome,
+                start_date=start_date,
+                end_date=end_date,
+                created_by=by,
+            )
+    return binome
+
+
+def mandate_update(
+    *, mandate: Mandate, start_date: date, end_date: date | None, role: str, by: User
+) -> Mandate:
+    """Change a mandate's dates or role (e.g. end it early)."""
+    _check_dates(start_date, end_date)
+    if mandate.person_id and _overlapping(mandate.committee, mandate.person, start_date, end_date, mandate):
+        raise ValidationError(
+            _("%(name)s a déjà un autre mandat au %(committee)s sur cette période.")
+            % {"name": mandate.person, "committee": mandate.committee.short_name}
+        )
+    with transaction.atomic():
+        mandate = Mandate.objects.select_for_update().get(pk=mandate.pk)
+        mandate.start_date, mandate.end_date, mandate.role = start_date, end_date, role.strip()
+        mandate.save(update_fields=["start_date", "end_date", "role"])
+    return mandate
+
+
+def composition_validate(
+    *,
+    committee: Committee,
+    meeting: Meeting,
+    validated_on: date,
+    mandates: list[Mandate],
+    note: str,
+    by: User,
+) -> CompositionValidation:
+    """Record that a CoPart meeting validated these mandates of the CoPil (date + meeting)."""
+    if meeting.committee.kind != CommitteeKind.COPART:
+        raise ValidationError(
+            {"meeting": _("La composition du CoPil est validée par une réunion du Comité des Partenaires.")}
+        )
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError({"meeting": _("Cette réunion a été annulée.")})
+    if not mandates:
+        raise ValidationError({"mandates": _("Choisissez au moins un mandat à valider.")})
+    with transaction.atomic():
+        locked = list(Mandate.objects.select_for_update().filter(pk__in=[m.pk for m in mandates]))
+        wrong = [m for m in locked if m.committee_id != committee.pk]
+        if wrong:
+            raise ValidationError({"mandates": _("Ces mandats n'appartiennent pas à cette instance.")})
+        done = [m for m in locked if m.validation_id is not None]
+        if done:
+            raise ValidationError(
+                {"mandates": _("Le mandat de %(name)s est déjà validé.") % {"name": done[0].holder}}
+            )
+        validation = CompositionValidation.objects.create(
+            committee=committee, meeting=meeting, validated_on=validated_on, note=note.strip(), recorded_by=by
+        )
+        Mandate.objects.filter(pk__in=[m.pk for m in locked]).update(validation=validation)
+    return validation
+
+
+# --- Meetings ------------------------------------------------------------------------------------------------
+
+
+def _check_meeting(starts_at: datetime, ends_at: datetime, location: str, visio_url: str) -> None:
+    errors = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = _("La fin de la réunion doit être postérieure à son début.")
+    if not location.strip() and not visio_url.strip():
+        errors["location"] = _("Indiquez un lieu ou un lien de visioconférence.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def meeting_create(
+    *,
+    committee: Committee,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str,
+    visio_url: str,
+    agenda: str,
+    by: User,
+) -> Meeting:
+    _check_meeting(starts_at, ends_at, location, visio_url)
+    with transaction.atomic():
+        return Meeting.objects.create(
+            committee=committee,
+            title=title.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            location=location.strip(),
+            visio_url=visio_url.strip(),
+            agenda=agenda.strip(),
+            created_by=by,
+        )
+
+
+def meeting_update(
+    *,
+    meeting: Meeting,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str,
+    visio_url: str,
+    agenda: str,
+    by: User,
+    notify: bool = False,
+) -> Meeting:
+    """Edit a meeting; with `notify`, participants get the updated invitation (same event, next SEQUENCE)."""
+    _check_meeting(starts_at, ends_at, location, visio_url)
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        meeting.title, meeting.starts_at, meeting.ends_at = title.strip(), starts_at, ends_at
+        meeting.location, meeting.visio_url, meeting.agenda = (
+            location.strip(),
+            visio_url.strip(),
+            agenda.strip(),
+        )
+        meeting.sequence += 1
+        meeting.save()
+        if notify:
+            meeting.participants.update(invitation_sent_at=None)
+            transaction.on_commit(lambda: _queue_invitations(meeting.pk))
+    return meeting
+
+
+def meeting_cancel(*, meeting: Meeting, by: User) -> Meeting:
+    """Cancel a meeting; the participants already invited get the cancellation for their agenda."""
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.status == MeetingStatus.CANCELLED:
+            raise ValidationError(_("Cette réunion est déjà annulée."))
+        if meeting.status == MeetingStatus.HELD:
+            raise ValidationError(_("Cette réunion a déjà eu lieu : elle ne peut plus être annulée."))
+        meeting.status = MeetingStatus.CANCELLED
+        meeting.sequence += 1
+        meeting.save(update_fields=["status", "sequence", "updated_at"])
+        invited = list(
+            meeting.participants.filter(invitation_sent_at__isnull=False).values_list("pk", flat=True)
+        )
+        # Those never invited have nothing to cancel; the others get the cancellation for their agenda.
+        meeting.participants.exclude(pk__in=invited).update(invitation_sent_at=timezone.now())
+        if meeting.ends_at > timezone.now() and invited:
+            meeting.participants.filter(pk__in=invited).update(invitation_sent_at=None)
+            transaction.on_commit(lambda: _queue_invitations(meeting.pk))
+    return meeting
+
+
+def meeting_invite_members(*, meeting: Meeting, by: User) -> int:
+    """Add the committee's members as participants and send their invitations (after commit).
+
+    Members already invited are not invited again. Returns the number of new participants.
+    """
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("Cette réunion est annulée : on ne peut plus y inviter."))
+    if meeting.ends_at <= timezone.now():
+        raise ValidationError(_("Cette réunion est passée : les invitations ne sont plus envoyées."))
+    invitees = committee_invitees(meeting.committee, timezone.localtime(meeting.starts_at).date())
+    with transaction.atomic():
+        known = set(meeting.participants.values_list("email", flat=True))
+        new = [
+            MeetingParticipant(
+                meeting=meeting,
+                email=invitee.email,
+                name=invitee.name,
+                user_id=invitee.user_id,
+                person_id=invitee.person_id,
+            )
+            for invitee in invitees
+            if invitee.email not in known
+        ]
+        MeetingParticipant.objects.bulk_create(new, ignore_conflicts=True)
+        transaction.on_commit(lambda: _queue_invitations(meeting.pk))
+    return len(new)
+
+
+def meeting_participant_add(*, meeting: Meeting, name: str, email: str, by: User) -> MeetingParticipant:
+    """Invite one more person by address (an expert, a guest structure…); their invitation is sent."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("Cette réunion est annulée : on ne peut plus y inviter."))
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email, is_active=True).select_related("person").first()
+    person = getattr(user, "person", None) if user else None
+    try:
+        with transaction.atomic():
+            participant = MeetingParticipant.objects.create(
+                meeting=meeting,
+                email=email,
+                name=name.strip() or (str(person) if person else email),
+                user=user,
+                person=person,
+            )
+            if meeting.ends_at > timezone.now():
+                transaction.on_commit(lambda: _queue_invitations(meeting.pk))
+            else:
+                # A past meeting: the person is added to record their attendance, not invited.
+                participant.invitation_sent_at = timezone.now()
+                participant.save(update_fields=["invitation_sent_at"])
+    except IntegrityError:
+        raise ValidationError({"email": _("Cette adresse figure déjà parmi les participants.")}) from None
+    return participant
+
+
+def _queue_invitations(meeting_id: int) -> None:
+    from actors.tasks import send_meeting_invitations
+
+    try:
+        send_meeting_invitations.apply_async(kwargs={"meeting_id": meeting_id}, retry=False)
+    except Exception as exc:  # broker down: the periodic sweep sends them later
+        logger.warning("Invitations of meeting %s left for the sweep (%s)", meeting_id, exc)
+
+
+def meeting_invitation_send_next(*, meeting_id: int) -> bool:
+    """Claim one participant not yet invited and write their invitation (with .ics) to the outbox.
+
+    Same exactly-once scheme as the charter renewals: row lock + `invitation_sent_at` set in the
+    transaction that writes the outbox row.
+    """
+    with transaction.atomic():
+        participant = (
+            MeetingParticipant.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("meeting__committee")
+            .filter(meeting_id=meeting_id, invitation_sent_at__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if participant is None:
+            return False
+        meeting = participant.meeting
+        is_cancelled = meeting.status == MeetingStatus.CANCELLED
+        method = "CANCEL" if is_cancelled else "REQUEST"
+        send_templated_email(
+            to=participant.email,
+            template="committees/emails/invitation",
+            context={
+                "participant": participant,
+                "meeting": meeting,
+                "committee": meeting.committee,
+                "is_update": meeting.sequence > 0,
+                "is_cancelled": is_cancelled,
+                "meeting_url": settings.SITE_URL + reverse("charter:meeting_detail", args=[meeting.pk]),
+            },
+            attachments=[
+                ("invitation.ics", meeting_ics(meeting, method=method), f"text/calendar; method={method}")
+            ],
+        )
+        participant.invitation_sent_at = timezone.now()
+        participant.save(update_fields=["invitation_sent_at"])
+    return True
+
+
+def meeting_invitations_send(*, meeting_id: int) -> int:
+    sent = 0
+    while meeting_invitation_send_next(meeting_id=meeting_id):
+        sent += 1
+    if sent:
+        logger.info("Meeting %s: %s invitation(s) sent", meeting_id, sent)
+    return sent
+
+
+def meetings_with_pending_invitations() -> list[int]:
+    return list(
+        MeetingParticipant.objects.filter(
+            invitation_sent_at__isnull=True, meeting__ends_at__gt=timezone.now()
+        )
+        .values_list("meeting_id", flat=True)
+        .distinct()
+        .order_by("meeting_id")
+    )
+
+
+def meeting_record_attendance(*, meeting: Meeting, attendance: dict[int, str], by: User) -> Meeting:
+    """Record who was present, excused or absent; a meeting with attendance recorded has been held."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("Cette réunion a été annulée : aucune présence à enregistrer."))
+    if meeting.starts_at > timezone.now():
+        raise ValidationError(
+            _("La réunion n'a pas encore eu lieu (%(date)s) : les présences s'enregistrent après.")
+            % {"date": formats.date_format(timezone.localtime(meeting.starts_at), "j F Y à H:i")}
+        )
+    valid = set(Attendance.values)
+    if any(value not in valid for value in attendance.values()):
+        raise ValidationError(_("Une des présences indiquées n'est pas reconnue."))
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        participants = {p.pk: p for p in meeting.participants.filter(pk__in=list(attendance))}
+        if len(participants) != len(attendance):
+            raise ValidationError(_("Une des personnes indiquées ne participe pas à cette réunion."))
+        for pk, value in attendance.items():
+            participants[pk].attendance = value
+        MeetingParticipant.objects.bulk_update(participants.values(), ["attendance"])
+        if meeting.status == MeetingStatus.PLANNED:
+            meeting.status = MeetingStatus.HELD
+            meeting.save(update_fields=["status", "updated_at"])
+    return meeting
+
+
+def meeting_record_minutes(*, meeting: Meeting, minutes: str, decisions: list[str], by: User) -> Meeting:
+    """Write the minutes and the list of decisions (replacing the previous list)."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("Cette réunion a été annulée : elle n'a pas de compte rendu."))
+    if meeting.starts_at > timezone.now():
+        raise ValidationError(_("La réunion n'a pas encore eu lieu : le compte rendu s'écrit après."))
+    decisions = [text.strip() for text in decisions if text.strip()]
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        meeting.minutes = minutes.strip()
+        if meeting.status == MeetingStatus.PLANNED:
+            meeting.status = MeetingStatus.HELD
+        meeting.save(update_fields=["minutes", "status", "updated_at"])
+        meeting.decisions.all().delete()
+        Decision.objects.bulk_create(
+            [Decision(meeting=meeting, position=i, text=text) for i, text in enumerate(decisions, start=1)]
+        )
+    return meeting
+
+
+# --- Standard committees -----------------------------------------------------------------------------------
+
+
+def committees_ensure_standard() -> None:
+    """Create the CoPart, CoPil, CoTec and working groups if missing (also done by migration 0006)."""
+    import importlib
+
+    migration = importlib.import_module("actors.migrations.0006_charter_committees")
+    for position, (kind, short_name, slug, name, per_year, description) in enumerate(migration.COMMITTEES):
+        Committee.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "kind": kind,
+                "short_name": short_name,
+                "name": name,
+                "meetings_per_year": per_year,
+                "description": description,
+                "position": position,
+            },
+        )

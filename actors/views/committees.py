@@ -1,0 +1,470 @@
+"""Committee pages: the public composition, and the staff's mandates, validations and meetings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from actors.charter_enums import CommitteeKind, MeetingStatus
+from actors.charter_permissions import can_manage_committees, get_meeting_or_404
+from actors.forms.committees import (
+    AttendanceForm,
+    BinomeForm,
+    CompositionValidationForm,
+    MandateEditForm,
+    MandateForm,
+    MeetingEditForm,
+    MeetingForm,
+    MinutesForm,
+    ParticipantForm,
+)
+from actors.models import Committee, Mandate
+from actors.permissions import staff_required
+from actors.selectors import charter as charter_selectors
+from actors.selectors import committees as selectors
+from actors.services import committees as services
+
+# --- Public ---------------------------------------------------------------------------------------------
+
+
+@require_GET
+def committees(request):
+    version = charter_selectors.charter_current_version()
+    binomes, structures = selectors.copil_public_composition()
+    return render(
+        request,
+        "committees/committees.html",
+        {
+            "committees": list(selectors.committees_active()),
+            "version": version,
+            "signatory_count": charter_selectors.signatory_count(version) if version else 0,
+            "binomes_count": len(binomes),
+            "can_manage": can_manage_committees(request.user),
+        },
+    )
+
+
+@require_GET
+def copil(request):
+    binomes, structures = selectors.copil_public_composition()
+    return render(
+        request,
+        "committees/copil.html",
+        {
+            "committee": selectors.committee_by_kind(CommitteeKind.COPIL),
+            "binomes": binomes,
+            "structures": structures,
+        },
+    )
+
+
+@login_required
+@require_GET
+def my_meetings(request):
+    return render(
+        request, "committees/my_meetings.html", {"meetings": selectors.meetings_of_user(request.user)}
+    )
+
+
+# --- Staff: committees and mandates --------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def manage(request):
+    year = timezone.localdate().year
+    return render(
+        request,
+        "committees/manage.html",
+        {
+            "committees": selectors.committees_with_counts(),
+            "upcoming": list(selectors.upcoming_meetings()),
+            "counts": selectors.meeting_year_counts(year),
+            "year": year,
+        },
+    )
+
+
+def _committee(slug: str) -> Committee:
+    return get_object_or_404(Committee, slug=slug)
+
+
+@staff_required
+@require_GET
+def committee_manage(request, slug: str):
+    committee = _committee(slug)
+    today = timezone.localdate()
+    mandates = list(selectors.mandates_of(committee))
+    context = {
+        "committee": committee,
+        "today": today,
+        "current_mandates": [m for m in mandates if m.is_current(today)],
+        "other_mandates": [m for m in mandates if not m.is_current(today)],
+        "meetings": list(selectors.meetings_of(committee)),
+        "validations": list(selectors.composition_validations(committee)) if committee.uses_binomes else [],
+        "pending_count": selectors.pending_copil_mandates(committee).count() if committee.uses_binomes else 0,
+        "copart_members": len(selectors.copart_invitees())
+        if committee.kind == CommitteeKind.COPART
+        else None,
+    }
+    return render(request, "committees/committee_manage.html", context)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def binome_create(request, slug: str):
+    committee = _committee(slug)
+    form = BinomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.binome_create(
+                committee=committee,
+                professional=data["professional"],
+                partner=data["partner"],
+                professional_role=data["professional_role"],
+                partner_role=data["partner_role"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Le binôme est ajouté. Sa composition reste à faire valider par le Comité des Partenaires."
+                ),
+            )
+            return redirect("charter:committee_manage", slug=committee.slug)
+    return render(
+        request,
+        "committees/mandate_form.html",
+        {"committee": committee, "form": form, "title": _("Ajouter un binôme")},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def mandate_create(request, slug: str):
+    committee = _committee(slug)
+    form = MandateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.mandate_create(
+                committee=committee,
+                person=data["person"],
+                structure=data["structure"],
+                side=data["side"],
+                role=data["role"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Le mandat est enregistré."))
+            return redirect("charter:committee_manage", slug=committee.slug)
+    title = _("Inviter une structure") if committee.uses_binomes else _("Ajouter un membre")
+    return render(
+        request,
+        "committees/mandate_form.html",
+        {"committee": committee, "form": form, "title": title},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def mandate_edit(request, pk: int):
+    mandate = get_object_or_404(Mandate.objects.select_related("committee", "person", "structure"), pk=pk)
+    form = MandateEditForm(
+        request.POST or None,
+        initial={"start_date": mandate.start_date, "end_date": mandate.end_date, "role": mandate.role},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.mandate_update(
+                mandate=mandate,
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                role=data["role"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Le mandat de %(name)s est modifié.") % {"name": mandate.holder})
+            return redirect("charter:committee_manage", slug=mandate.committee.slug)
+    return render(
+        request,
+        "committees/mandate_form.html",
+        {
+            "committee": mandate.committee,
+            "form": form,
+            "mandate": mandate,
+            "title": _("Modifier le mandat de %(name)s") % {"name": mandate.holder},
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def composition_validate(request, slug: str):
+    committee = _committee(slug)
+    form = CompositionValidationForm(
+        request.POST or None,
+        meetings=selectors.copart_meetings(),
+        mandates=selectors.pending_copil_mandates(committee),
+        initial={"validated_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.composition_validate(
+                committee=committee,
+                meeting=data["meeting"],
+                validated_on=data["validated_on"],
+                mandates=list(data["mandates"]),
+                note=data["note"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("La validation par le Comité des Partenaires est enregistrée."))
+            return redirect("charter:committee_manage", slug=committee.slug)
+    return render(
+        request,
+        "committees/validation_form.html",
+        {"committee": committee, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Staff: meetings -------------------------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request, slug: str):
+    committee = _committee(slug)
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.meeting_create(committee=committee, by=request.user, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("La réunion est créée. Vous pouvez maintenant envoyer les invitations.")
+            )
+            return redirect("charter:meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "committees/meeting_form.html",
+        {"committee": committee, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request, pk: int):
+    meeting = get_meeting_or_404(request, pk, write=True)
+    initial = {
+        "title": meeting.title,
+        "starts_at": timezone.localtime(meeting.starts_at),
+        "ends_at": timezone.localtime(meeting.ends_at),
+        "location": meeting.location,
+        "visio_url": meeting.visio_url,
+        "agenda": meeting.agenda,
+        "notify": meeting.participants.filter(invitation_sent_at__isnull=False).exists(),
+    }
+    form = MeetingEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        notify = data.pop("notify")
+        try:
+            services.meeting_update(meeting=meeting, by=request.user, notify=notify, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("La réunion est modifiée."))
+            return redirect("charter:meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "committees/meeting_form.html",
+        {"committee": meeting.committee, "form": form, "meeting": meeting},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def meeting_detail(request, pk: int):
+    meeting = get_meeting_or_404(request, pk)
+    meeting = selectors.meeting_detail(meeting.pk)
+    can_manage = can_manage_committees(request.user)
+    participants = list(meeting.participants.all())
+    return render(
+        request,
+        "committees/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "participants": participants if can_manage else [],
+            "decisions": list(meeting.decisions.all()),
+            "can_manage": can_manage,
+            "participant_form": ParticipantForm(),
+            "is_past": meeting.starts_at <= timezone.now(),
+            "is_cancelled": meeting.status == MeetingStatus.CANCELLED,
+            "pending_invitations": sum(1 for p in participants if p.invitation_sent_at is None),
+        },
+    )
+
+
+@login_required
+@require_GET
+def meeting_ics(request, pk: int):
+    meeting = get_meeting_or_404(request, pk)
+    response = HttpResponse(
+        selectors.meeting_ics(meeting, method="PUBLISH"), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="reunion-{meeting.pk}.ics"'
+    return response
+
+
+@staff_required
+@require_POST
+def meeting_invite(request, pk: int):
+    meeting = get_meeting_or_404(request, pk, write=True)
+    try:
+        count = services.meeting_invite_members(meeting=meeting, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        if count:
+            messages.success(
+                request,
+                _("%(count)s invitation(s) partent par courriel, avec le fichier d'agenda.")
+                % {"count": count},
+            )
+        else:
+            messages.info(request, _("Tous les membres de l'instance sont déjà invités."))
+    return redirect("charter:meeting_detail", pk=meeting.pk)
+
+
+@staff_required
+@require_POST
+def participant_add(request, pk: int):
+    meeting = get_meeting_or_404(request, pk, write=True)
+    form = ParticipantForm(request.POST)
+    if form.is_valid():
+        try:
+            participant = services.meeting_participant_add(
+                meeting=meeting,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("%(name)s est ajouté(e) aux participants.") % {"name": participant.name}
+            )
+            return redirect("charter:meeting_detail", pk=meeting.pk)
+    meeting = selectors.meeting_detail(meeting.pk)
+    participants = list(meeting.participants.all())
+    return render(
+        request,
+        "committees/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "participants": participants,
+            "decisions": list(meeting.decisions.all()),
+            "can_manage": True,
+            "participant_form": form,
+            "is_past": meeting.starts_at <= timezone.now(),
+            "is_cancelled": meeting.status == MeetingStatus.CANCELLED,
+            "pending_invitations": sum(1 for p in participants if p.invitation_sent_at is None),
+        },
+        status=400,
+    )
+
+
+@staff_required
+@require_POST
+def meeting_cancel(request, pk: int):
+    meeting = get_meeting_or_404(request, pk, write=True)
+    try:
+        services.meeting_cancel(meeting=meeting, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("La réunion est annulée ; les participants invités en sont informés."))
+    return redirect("charter:meeting_detail", pk=meeting.pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def meeting_attendance(request, pk: int):
+    meeting = get_meeting_or_404(request, pk, write=True)
+    participants = list(meeting.participants.order_by("name", "email"))
+    form = AttendanceForm(request.POST or None, participants=participants)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_record_attendance(meeting=meeting, attendance=form.attendance(), by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Les présences sont enregistrées."))
+            return redirect("charter:meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "committees/attendance_form.html",
+        {"meeting": meeting, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def meeting_minutes(request, pk: int):
+    meeting = get_meeting_or_404(request, pk, write=True)
+    initial = {"minutes": meeting.minutes, "decisions": "\n".join(d.text for d in meeting.decisions.all())}
+    form = MinutesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_record_minutes(
+                meeting=meeting,
+                minutes=form.cleaned_data["minutes"],
+                decisions=form.decision_list(),
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Le compte rendu et les décisions sont enregistrés."))
+            return redirect("charter:meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "committees/minutes_form.html",
+        {"meeting": meeting, "form": form},
+        status=400 if form.errors else 200,
+    )
