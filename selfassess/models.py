@@ -6,6 +6,7 @@ past session always shows the words its participants rated.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -132,6 +133,10 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def clean(self):
+        if self.sector_id and self.framework_id and self.sector.framework_id != self.framework_id:
+            raise ValidationError({"sector": _("Choisissez un secteur de ce référentiel.")})
 
     def text_for(self, side: str) -> str:
         if side == Side.PROFESSIONAL and self.text_professional:

@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from selfassess.enums import Side
@@ -235,3 +236,56 @@ def test_framework_with_sessions_cannot_be_deleted_in_admin(admin_client):
 @pytest.mark.django_db
 def test_framework_factory_builds_unanswered_framework():
     assert framework_is_answered(FrameworkFactory()) is False
+
+
+@pytest.mark.django_db
+def test_admin_adds_framework_then_its_criteria(admin_client):
+    scale = {f"label_{i}": f"Niveau {i}" for i in range(5)}
+    data = {
+        "name": "Nouveau référentiel",
+        "slug": "nouveau",
+        "version": 1,
+        "is_active": "on",
+        **scale,
+        "sectors-TOTAL_FORMS": 1,
+        "sectors-INITIAL_FORMS": 0,
+        "sectors-0-name": "Co-expression",
+        "sectors-0-position": 1,
+        "criteria-TOTAL_FORMS": 0,
+        "criteria-INITIAL_FORMS": 0,
+    }
+
+    created = admin_client.post(reverse("admin:selfassess_framework_add"), data)
+    framework = Framework.objects.get(slug="nouveau")
+    edit = _admin_post_data(framework)
+    edit.update(
+        {
+            "criteria-TOTAL_FORMS": 1,
+            "criteria-0-sector": framework.sectors.get().pk,
+            "criteria-0-position": 1,
+            "criteria-0-code": "ecoute",
+            "criteria-0-short_label": "Écoute",
+            "criteria-0-text": "Écouter chacun",
+            "criteria-0-text_professional": "",
+            "criteria-0-text_user": "",
+        }
+    )
+    added = admin_client.post(reverse("admin:selfassess_framework_change", args=[framework.pk]), edit)
+
+    assert created.status_code == 302
+    assert added.status_code == 302
+    assert list(framework.criteria.values_list("sector__name", "code", "text")) == [
+        ("Co-expression", "ecoute", "Écouter chacun")
+    ]
+
+
+@pytest.mark.django_db
+def test_criterion_sector_must_belong_to_its_framework(framework):
+    other_sector = FrameworkFactory().sectors.first()
+    criterion = framework.criteria.first()
+    criterion.sector = other_sector
+
+    with pytest.raises(ValidationError) as error:
+        criterion.full_clean()
+
+    assert error.value.message_dict["sector"] == ["Choisissez un secteur de ce référentiel."]

@@ -2,13 +2,15 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cops.enums import ReportStatus
 from cops.reports import report_request
 from selfassess.enums import Side, Step
-from selfassess.models import JointRating
+from selfassess.models import JointRating, Rating
 from selfassess.services import joint_rating_save, session_close, session_close_individual
 from tests.factories.selfassess import AssessmentSessionFactory, ParticipantFactory
 from tests.selfassess.conftest import rate, text
@@ -283,3 +285,22 @@ def test_participant_results_page_after_close(group_session):
     assert "La cible du groupe" in content
     assert "Professionnels (moyenne)" in content
     assert "Enregistrer la note commune" not in content
+
+
+@pytest.mark.django_db
+def test_target_page_query_count_does_not_grow_with_the_group(staff_client, group_session):
+    url = reverse("selfassess:session_target", args=[group_session.pk])
+    with CaptureQueriesContext(connection) as small:
+        staff_client.get(url)
+    for number in range(10):
+        participant = ParticipantFactory(
+            session=group_session, side=Side.USER if number % 2 else Side.PROFESSIONAL
+        )
+        for criterion in group_session.framework.criteria.all():
+            Rating.objects.create(participant=participant, criterion=criterion, score=number % 5)
+
+    with CaptureQueriesContext(connection) as large:
+        response = staff_client.get(url)
+
+    assert response.status_code == 200
+    assert len(large) == len(small)
