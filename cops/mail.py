@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from cops.models import OutgoingEmail
@@ -24,11 +24,16 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 
 
+def _render_text(name: str, context: dict) -> str:
+    # Plain text is not HTML: « D'Oc » must arrive as typed, not as « D&#x27;Oc ».
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def render_email(*, template: str, context: dict, language: str | None = None) -> tuple[str, str, str]:
     context = {"SITE_URL": settings.SITE_URL, **context}
     with translation.override(language or settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        text = render_to_string(f"{template}_body.txt", context).strip() + "\n"
+        subject = " ".join(_render_text(f"{template}_subject.txt", context).split())
+        text = _render_text(f"{template}_body.txt", context).strip() + "\n"
         try:
             html = render_to_string(f"{template}_body.html", context)
         except TemplateDoesNotExist:

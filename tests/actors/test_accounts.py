@@ -205,3 +205,10 @@ def test_staff_area_is_for_cops_staff_only(request, client_fixture, expected_sta
     assert response.status_code == expected_status
     if expected_status == 200:
         assert "<h1>Espace équipe</h1>" in response.content.decode()
+
+
+def test_verification_email_keeps_apostrophes_as_typed(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _signup(client, first_name="Anne-Marie d'Oc")
+
+    assert "Bonjour Anne-Marie d'Oc," in mail.outbox[0].body
