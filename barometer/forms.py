@@ -140,7 +140,11 @@ class PageForm(forms.Form):
             elif question.has_choices:
                 initial[field_name(question)] = value.choices[0] if value.choices else ""
             elif question.type == QuestionType.NUMBER:
-                initial[field_name(question)] = value.number
+                # Shown as typed in French: 3 and 3,5, never 3.00.
+                number = value.number
+                initial[field_name(question)] = (
+                    format(number.normalize(), "f").replace(".", ",") if number is not None else ""
+                )
             else:
                 initial[field_name(question)] = value.text
             if OTHER in value.choices:

@@ -138,6 +138,8 @@ def test_page_comma_decimal_is_accepted(client, questionnaire):
     )
 
     assert str(Answer.objects.get(question__code="nombre").number) == "3.50"
+    page = client.get(f"/barometre/q/{questionnaire.public_key}/page/2/")
+    assert 'value="3,5"' in page.content.decode()
 
 
 def test_previous_saves_the_page_without_requiring_answers(client, questionnaire):
