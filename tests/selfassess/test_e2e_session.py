@@ -24,6 +24,16 @@ PEOPLE = [
     ("Denis Usager-Nu", "denis@exemple.fr", "Patients, proches-aidants, représentants des usagers", 2, 0),
 ]
 OPTIONS_INDEX = 3  # « Explorer conjointement toutes les options possibles », 4th criterion
+AXE = Path(__file__).resolve().parents[2] / "static/vendor/axe-core-4.14.1/axe.min.js"
+
+
+def assert_accessible(page) -> None:
+    """axe-core (vendored) finds no WCAG 2.1 A/AA violation on the page as it stands."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})"
+    )
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]] == []
 
 
 @pytest.fixture
@@ -100,6 +110,8 @@ def test_two_professionals_and_two_patients_then_joint_rating_in_pdf(
         participant_page.goto(links[email])
         assert "/invitation/" not in participant_page.url
         expect(participant_page.locator("body")).to_contain_text(f"Vous répondez en tant que {name}")
+        if number == 0:
+            assert_accessible(participant_page)
         scores = [score] * 11
         scores[OPTIONS_INDEX] = options
         if number == 0:
@@ -127,6 +139,7 @@ def test_two_professionals_and_two_patients_then_joint_rating_in_pdf(
     expect(page.locator("#sa-numbers")).to_contain_text("3 (2 – 4) · 2")
     for name, *_rest in PEOPLE:
         expect(page.locator("main")).not_to_contain_text(name)
+    assert_accessible(page)
 
     # The group agrees on a joint rating for the most divergent criterion.
     first_card.locator("label.sa-choice").nth(2).click()

@@ -48,7 +48,7 @@ def test_index_lists_all_sessions_for_staff_with_constant_queries(
 
     content = text(response)
     assert content.count("sa-session-card") == 12
-    assert "1 réponse sur 1 participant" in content
+    assert "1 participant sur 1 a répondu" in content
 
 
 @pytest.mark.django_db

@@ -217,6 +217,9 @@ def test_answers_frozen_once_step_closed(session, staff_user):
     assert message in text(htmx)
     assert message in text(page)
     assert "Voir la cible du groupe" in text(page)
+    own = text(page)
+    assert own.count("1 / 4") == 1
+    assert own.count("pas de réponse") == 4
     assert list(Rating.objects.values_list("score", flat=True)) == [1]
 
 
