@@ -1,9 +1,10 @@
 import pytest
 
-from selfassess.enums import Side
+from selfassess.charts import history_radar
+from selfassess.enums import HistorySeries, Side
 from selfassess.results import SideStats, session_results
 from selfassess.services import joint_rating_save, session_close_individual
-from tests.factories.selfassess import ParticipantFactory
+from tests.factories.selfassess import AssessmentSessionFactory, FrameworkFactory, ParticipantFactory
 from tests.selfassess.conftest import rate
 
 
@@ -90,3 +91,23 @@ def test_session_results_query_count_constant(rated_session, django_assert_max_n
     with django_assert_max_num_queries(4):
         results = session_results(rated_session)
         [r.criterion.sector.name for r in results.criteria]
+
+
+@pytest.mark.django_db
+def test_history_radar_lines_versions_up_by_criterion_code(staff_user):
+    v1 = FrameworkFactory(slug="cible", version=1, criteria=[("S", ["a", "b", "c"])])
+    v2 = FrameworkFactory(slug="cible", version=2, criteria=[("S", ["c", "a", "b", "z"])])
+    history = []
+    for framework, scores in ((v1, {"a": 1, "b": 2, "c": 3}), (v2, {"a": 4, "b": 4, "c": 4, "z": 0})):
+        session = AssessmentSessionFactory(
+            framework=framework, facilitator=staff_user, title=f"v{framework.version}"
+        )
+        rate(ParticipantFactory(session=session, side=Side.PROFESSIONAL), scores)
+        session_close_individual(session=session, by=staff_user)
+        history.append(session_results(session))
+
+    chart = history_radar(history, HistorySeries.PROFESSIONAL)
+
+    # Axes follow the latest version; v1 had no « z ».
+    assert [row[0] for row in chart.rows] == ["1. Court c", "2. Court a", "3. Court b", "4. Court z"]
+    assert [row[1:] for row in chart.rows] == [["3", "4"], ["1", "4"], ["2", "4"], ["non renseigné", "0"]]
