@@ -252,6 +252,9 @@ def _seed_meetings(ctx, committees, staff, today) -> list[Meeting]:
             for k in range(per_year):
                 month = 1 + int((k + 0.5) * 12 / per_year)
                 plan.append((committee, date(year, min(month, 12), rng.randint(3, 26))))
+    # And what comes next: the CoPart and the CoPil meet again in the coming weeks.
+    for slug, weeks in (("copart", 3), ("copil", 6)):
+        plan.append((committees[slug], today + timedelta(weeks=weeks)))
     meetings = []
     for committee, day in sorted(plan, key=lambda item: item[1]):
         topics = MEETING_TOPICS[committee.kind]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from actors.charter_enums import CommitteeKind, MeetingStatus
+from actors.charter_enums import Attendance, CommitteeKind, MeetingStatus
 from actors.charter_permissions import can_manage_committees, get_meeting_or_404
 from actors.forms.committees import (
     AttendanceForm,
@@ -332,8 +334,18 @@ def meeting_detail(request, pk: int):
             "is_past": meeting.starts_at <= timezone.now(),
             "is_cancelled": meeting.status == MeetingStatus.CANCELLED,
             "pending_invitations": sum(1 for p in participants if p.invitation_sent_at is None),
+            "attendance_summary": _attendance_summary(participants),
         },
     )
+
+
+def _attendance_summary(participants) -> list[tuple[str, int]]:
+    counts = Counter(p.attendance for p in participants)
+    return [
+        (str(choice.label), counts[choice])
+        for choice in Attendance
+        if choice != Attendance.UNKNOWN and counts[choice]
+    ]
 
 
 @login_required
@@ -402,6 +414,7 @@ def participant_add(request, pk: int):
             "is_past": meeting.starts_at <= timezone.now(),
             "is_cancelled": meeting.status == MeetingStatus.CANCELLED,
             "pending_invitations": sum(1 for p in participants if p.invitation_sent_at is None),
+            "attendance_summary": _attendance_summary(participants),
         },
         status=400,
     )
