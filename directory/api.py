@@ -24,7 +24,7 @@ from directory.filters import EntryFilter
 from directory.indexing import BADGES
 from directory.models import Entry, audience_for_level
 from directory.ratelimit import hit
-from directory.selectors import geojson_bytes, map_points
+from directory.selectors import actor_badges, geojson_bytes, map_points
 
 
 class LevelFilterBackend(DjangoFilterBackend):
@@ -142,6 +142,7 @@ class PersonDetailSerializer(serializers.Serializer):
     phone = serializers.CharField(required=False)
     website = serializers.CharField(required=False)
     structures = serializers.ListField(child=serializers.DictField(), required=False)
+    badges = serializers.ListField(child=serializers.CharField())
 
     def to_representation(self, view):
         request = self.context["request"]
@@ -153,6 +154,7 @@ class PersonDetailSerializer(serializers.Serializer):
             "subtitle": " · ".join(_labels(view.profiles[:3])),
             "url": request.build_absolute_uri(view.url),
             "first_name": view.first_name,
+            "badges": actor_badges(view.kind, view.id),
         }
         if "commune" in shown and view.commune:
             data["place"] = data["commune"] = view.commune
@@ -200,12 +202,14 @@ class StructureDetailSerializer(serializers.Serializer):
     phone = serializers.CharField()
     website = serializers.CharField()
     members = serializers.ListField(child=serializers.DictField())
+    badges = serializers.ListField(child=serializers.CharField())
 
     def to_representation(self, view):
         request = self.context["request"]
         return {
             "id": view.id,
             "kind": view.kind,
+            "badges": actor_badges(view.kind, view.id),
             "title": view.title,
             "subtitle": view.structure_type,
             "place": view.commune or "",

@@ -99,6 +99,12 @@ class EntryFilter(django_filters.FilterSet):
     )
     activite = TagFilter(label=_("Activités"), prefix="a:", choices=_taxonomy_choices(Activity))
     disponibilite = TagFilter(label=_("Disponibilité"), prefix="v:", choices=_taxonomy_choices(Availability))
+    # Tag added by the charter (actors.selectors.charter.charter_directory_tags).
+    charte = TagFilter(
+        label=_("Charte d'engagement"),
+        prefix="charte:",
+        choices=[("engage", _("Engagé(e) dans la charte COPS"))],
+    )
     code_postal = django_filters.CharFilter(label=_("Code postal"), method="filter_postal_code")
     commune = django_filters.CharFilter(label=_("Commune"), method="filter_commune")
     rayon = django_filters.ChoiceFilter(
@@ -117,6 +123,7 @@ class EntryFilter(django_filters.FilterSet):
         "qualification",
         "activite",
         "disponibilite",
+        "charte",
     )
 
     class Meta:

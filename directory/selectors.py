@@ -96,6 +96,13 @@ def result_cards(queryset: QuerySet, audience: str) -> list[dict]:
     return cards
 
 
+def actor_badges(kind: str, actor_id: int, audience: str = "public") -> list[str]:
+    """The badges (e.g. the charter's) one actor's index entry carries, for its page and popup."""
+    column = "person_id" if kind == "personne" else "structure_id"
+    tags = Entry.objects.filter(**{column: actor_id}).values_list(f"tags_{audience}", flat=True).first() or []
+    return [str(label) for tag, label in BADGES.items() if tag in tags]
+
+
 def map_points(queryset: QuerySet, level: int) -> list[tuple[int, str, float, float]]:
     """(actor id, kind, latitude, longitude) of the results the viewer may locate."""
     return list(

@@ -15,3 +15,11 @@ def page_range(paginator, number):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.inclusion_tag("directory/partials/_badges.html")
+def actor_badges(kind, actor_id):
+    """The badges of an actor's directory entry (public facts such as the charter's engagement)."""
+    from directory.selectors import actor_badges as badges_of
+
+    return {"badges": badges_of(kind, actor_id)}

@@ -87,6 +87,7 @@
           box.appendChild(text("p", detail.title, "fw-bold mb-1"));
           if (detail.subtitle) { box.appendChild(text("p", detail.subtitle, "small mb-1")); }
           if (detail.place) { box.appendChild(text("p", detail.place, "small mb-1")); }
+          (detail.badges || []).forEach(function (badge) { box.appendChild(text("p", badge, "tag tag-badge mb-1")); });
           var link = text("a", element.getAttribute("data-label-open"));
           link.href = detail.url;
           box.appendChild(link);
