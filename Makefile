@@ -39,7 +39,11 @@ system-packages:
 	@$(PIP) install -q -e '.[dev]' 2>&1 | grep -vE "^WARNING: Location|BuildBackendWarning|editable|!!|\*\*\*|Please be careful|name as your package|with strategy|^\s*$$" || true
 	@$(PY) -c "import django, celery, weasyprint, playwright" && touch $@
 
+# French is the source language; its catalogue is generated (msgid copied by msgen) so that French
+# plural rules apply (« 0 réponse », not « 0 réponses »). English is translated in locale/en.
 messages:
+	@$(MANAGE) makemessages -l fr --ignore=.venv --ignore=staticfiles --no-obsolete -v0
+	@msgen --no-wrap -o locale/fr/LC_MESSAGES/django.po locale/fr/LC_MESSAGES/django.po
 	@$(MANAGE) compilemessages --ignore=.venv -v0
 
 services:
