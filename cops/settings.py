@@ -4,6 +4,7 @@ Development defaults point at the local PostgreSQL and Redis; with COPS_ENV=prod
 the process refuses to start on unsafe values (see the end of this module).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "leaflet",
+    "axes",
     "cops",
     "actors",
     "directory",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during authentication into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cops.urls"
@@ -108,6 +112,11 @@ AUTH_USER_MODEL = "actors.User"
 LOGIN_URL = "actors:login"
 LOGIN_REDIRECT_URL = "actors:account"
 LOGOUT_REDIRECT_URL = "home"
+# django-axes first: it refuses the credentials of a locked-out (email, address) pair before any check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -116,6 +125,22 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 EMAIL_VERIFICATION_TIMEOUT = 60 * 60 * 24 * 7
+
+# Login throttling (django-axes): 5 failures for one email from one address lock that pair for
+# 15 minutes. Counting the pair, not the address alone, keeps a whole office behind one address
+# able to sign in while someone there mistypes; counting the address too stops one visitor from
+# locking other people's accounts.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "cops.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "cops.security.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "actors.views.accounts.login_locked_out"
+# No login history table: a log of who signed in from where is personal data we have no use for.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -246,6 +271,13 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", PRODUCTION) else None
 )
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Number of reverse proxies in front of the site that append to X-Forwarded-For: the client's
+# address (rate limits, login throttling) is read that many entries from the right; 0 means
+# REMOTE_ADDR, so a visitor can never choose their own address by sending the header.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Content-Security-Policy (cops.middleware): sent as Content-Security-Policy-Report-Only while
+# the pages are being cleaned of inline scripts and styles, then enforced.
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", True)
 
 HEALTHCHECK_BROKER_TIMEOUT = env_float("HEALTHCHECK_BROKER_TIMEOUT", 2.0)
 

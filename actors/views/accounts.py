@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -77,6 +78,19 @@ def account(request):
             "is_copil": is_copil_member(request.user),
         },
     )
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): a French page, 429, and when to come back."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    response = render(
+        request,
+        "actors/lockout.html",
+        {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
 
 
 class LoginView(auth_views.LoginView):
