@@ -9,6 +9,8 @@ and records "committing" just before the final dot that makes the server accept 
 """
 
 import logging
+import queue
+import threading
 import time
 from dataclasses import dataclass
 
@@ -18,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from barometer.enums import CampaignStatus, DeliveryStatus
 from barometer.models import Delivery, Invitation, SendingRound
@@ -92,38 +95,71 @@ def _relaxed_commit() -> None:
 
 
 class _Pacer:
-    """Spreads the sends to honour BAROMETER_EMAILS_PER_MINUTE."""
+    """Spreads the sends to honour BAROMETER_EMAILS_PER_MINUTE (shared by the sending threads)."""
 
     def __init__(self, per_minute: int):
         self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
         self.next_at = time.monotonic()
+        self.lock = threading.Lock()
 
     def wait(self) -> None:
-        delay = self.next_at - time.monotonic()
+        with self.lock:
+            slot = max(self.next_at, time.monotonic())
+            self.next_at = slot + self.interval
+        delay = slot - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        self.next_at = max(self.next_at, time.monotonic()) + self.interval
+
+
+def _connections() -> int:
+    # SMTP connections used side by side by one worker: the time goes into waiting for the
+    # server's replies and for the database's commits, which overlap well.
+    return max(1, int(getattr(settings, "BAROMETER_SMTP_CONNECTIONS", 4)))
+
+
+NAME, LINK, UNSUBSCRIBE = "\x00name\x00", "\x00link\x00", "\x00unsubscribe\x00"
+_render_cache: dict[tuple, tuple[str, str, str]] = {}
+_render_lock = threading.Lock()
+
+
+def _rendered(invitation: Invitation, number: int) -> tuple[str, str, str]:
+    """Subject, text and HTML of this questionnaire's email for this round, rendered once with
+    placeholders for what differs from one person to the next (10,000 renders cost seconds)."""
+    key = (invitation.questionnaire_id, number, bool(invitation.name), invitation.campaign.closes_on)
+    with _render_lock:
+        if key in _render_cache:
+            return _render_cache[key]
+    template = "barometer/emails/invitation" if number == 0 else "barometer/emails/reminder"
+    placeholder = Invitation(name=NAME if invitation.name else "", email="")
+    rendered = render_email(
+        template=template,
+        context={
+            "invitation": placeholder,
+            "campaign": invitation.campaign,
+            "questionnaire": invitation.questionnaire,
+            "round": number,
+            "link": LINK,
+            "unsubscribe_url": UNSUBSCRIBE,
+        },
+    )
+    with _render_lock:
+        if len(_render_cache) > 200:
+            _render_cache.clear()
+        _render_cache[key] = rendered
+    return rendered
 
 
 def build_message(invitation: Invitation, number: int, raw_token: str) -> EmailMultiAlternatives:
-    campaign = invitation.campaign
     link = settings.SITE_URL + reverse("barometer:personal_link", kwargs={"token": raw_token})
     unsubscribe = settings.SITE_URL + reverse("barometer:unsubscribe", kwargs={"token": raw_token})
-    template = "barometer/emails/invitation" if number == 0 else "barometer/emails/reminder"
-    subject, text, html = render_email(
-        template=template,
-        context={
-            "invitation": invitation,
-            "campaign": campaign,
-            "questionnaire": invitation.questionnaire,
-            "round": number,
-            "link": link,
-            "unsubscribe_url": unsubscribe,
-        },
-    )
+    subject, text, html = _rendered(invitation, number)
+
+    def fill(body: str, name: str) -> str:
+        return body.replace(NAME, name).replace(LINK, link).replace(UNSUBSCRIBE, unsubscribe)
+
     message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
+        subject=fill(subject, invitation.name),
+        body=fill(text, invitation.name),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[invitation.email],
         headers={
@@ -133,7 +169,7 @@ def build_message(invitation: Invitation, number: int, raw_token: str) -> EmailM
         },
     )
     if html:
-        message.attach_alternative(html, "text/html")
+        message.attach_alternative(fill(html, escape(invitation.name)), "text/html")
     return message
 
 
@@ -144,7 +180,6 @@ def send_round(*, round_id: int, limit: int | None = None) -> RoundResult:
     if not _try_lock(round_id):
         result.busy = True
         return result
-    smtp = TwoPhaseSMTP() if uses_smtp() else None
     try:
         sending_round = SendingRound.objects.select_related("campaign").filter(pk=round_id).first()
         if sending_round is None or not sending_round.campaign.is_accepting_answers:
@@ -155,23 +190,16 @@ def send_round(*, round_id: int, limit: int | None = None) -> RoundResult:
             deliveries = _claimed_rows(sending_round) or _claim_batch(sending_round)
             if not deliveries:
                 break
-            for delivery in deliveries:
-                if limit is not None and result.sent + result.failed >= limit:
-                    break
-                pacer.wait()
-                outcome = _send_one(delivery, smtp)
-                if outcome == DeliveryStatus.SENT:
-                    result.sent += 1
-                elif outcome == DeliveryStatus.FAILED:
-                    result.failed += 1
-    except TemporarySMTPError as exc:
-        # The server is unreachable: what is claimed stays claimed and goes at the next pass.
-        result.interrupted = str(exc)
-        logger.warning("Barometer round %s interrupted: %s", round_id, exc)
+            if limit is not None:
+                deliveries = deliveries[: limit - result.sent - result.failed]
+            _send_batch(deliveries, pacer, result)
+            if result.interrupted:
+                break
     finally:
-        if smtp is not None:
-            smtp.close()
         _unlock(round_id)
+    if result.interrupted:
+        # The server is unreachable: what is claimed stays claimed and goes at the next pass.
+        logger.warning("Barometer round %s interrupted: %s", round_id, result.interrupted)
     logger.info(
         "Barometer round %s: %s sent, %s failed, %s recovered",
         round_id,
@@ -180,6 +208,56 @@ def send_round(*, round_id: int, limit: int | None = None) -> RoundResult:
         result.recovered,
     )
     return result
+
+
+def _send_batch(deliveries: list[Delivery], pacer: _Pacer, result: RoundResult) -> None:
+    """Send a batch over a few SMTP connections at once (one thread and one database
+    connection each); with a single connection everything stays in the caller's thread."""
+    lock = threading.Lock()
+    work: queue.SimpleQueue = queue.SimpleQueue()
+    for delivery in deliveries:
+        work.put(delivery)
+
+    def run(in_thread: bool) -> None:
+        smtp = TwoPhaseSMTP() if uses_smtp() else None
+        try:
+            while not result.interrupted:
+                try:
+                    delivery = work.get_nowait()
+                except queue.Empty:
+                    return
+                pacer.wait()
+                try:
+                    outcome = _send_one(delivery, smtp)
+                except TemporarySMTPError as exc:
+                    with lock:
+                        result.interrupted = str(exc)
+                    return
+                except Exception as exc:  # e.g. the database went away: stop, the next pass resumes
+                    logger.exception("Barometer delivery %s: unexpected error", delivery.pk)
+                    with lock:
+                        result.interrupted = f"{type(exc).__name__}: {exc}"
+                    return
+                with lock:
+                    if outcome == DeliveryStatus.SENT:
+                        result.sent += 1
+                    elif outcome == DeliveryStatus.FAILED:
+                        result.failed += 1
+        finally:
+            if smtp is not None:
+                smtp.close()
+            if in_thread:
+                connection.close()
+
+    count = min(_connections(), len(deliveries))
+    if count == 1:
+        run(in_thread=False)
+        return
+    threads = [threading.Thread(target=run, args=(True,), daemon=True) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _recover_committing(sending_round: SendingRound) -> int:

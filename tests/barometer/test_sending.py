@@ -23,6 +23,8 @@ LINK = re.compile(r"http://testserver/barometre/r/([A-Za-z0-9_-]+)/")
 @pytest.fixture(autouse=True)
 def _fast(settings):
     settings.BAROMETER_EMAILS_PER_MINUTE = 0  # no pacing, except where a test sets it
+    # One connection: the sending stays in the test's thread, inside the test's transaction.
+    settings.BAROMETER_SMTP_CONNECTIONS = 1
 
 
 def schedule(campaign, number, minutes_ago=60):
@@ -250,6 +252,7 @@ def test_concurrent_passes_of_a_round_send_each_email_once(settings):
     from tests.factories.barometer import CampaignFactory, make_questionnaire
 
     settings.BAROMETER_EMAILS_PER_MINUTE = 6000
+    settings.BAROMETER_SMTP_CONNECTIONS = 3  # each pass sends over three connections at once
     questionnaire = make_questionnaire(CampaignFactory())
     for i in range(30):
         make_invitation(questionnaire, email=f"p{i}@exemple.fr")
@@ -274,3 +277,20 @@ def test_concurrent_passes_of_a_round_send_each_email_once(settings):
     assert sum(r.sent for r in results) == 30
     assert sorted(m.to[0] for m in mail.outbox) == sorted(f"p{i}@exemple.fr" for i in range(30))
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 30
+
+
+def test_names_are_filled_in_per_person_and_escaped_in_html(questionnaire):
+    make_invitation(questionnaire, email="a@exemple.fr", name="<b>Zoé</b>")
+    make_invitation(questionnaire, email="b@exemple.fr", name="")
+    sending.send_round(round_id=schedule(questionnaire.campaign, 0).pk)
+
+    by_address = {m.to[0]: m for m in mail.outbox}
+    html = by_address["a@exemple.fr"].alternatives[0][0]
+
+    assert "Bonjour <b>Zoé</b>," in by_address["a@exemple.fr"].body
+    assert "Bonjour &lt;b&gt;Zoé&lt;/b&gt;," in html
+    assert "Bonjour," in by_address["b@exemple.fr"].body
+    assert LINK.search(by_address["a@exemple.fr"].body).group(1) != LINK.search(
+        by_address["b@exemple.fr"].body
+    ).group(1)
+    assert "\x00" not in by_address["a@exemple.fr"].body + html

@@ -1,0 +1,193 @@
+"""Barometer: one reminder round for 10,000 invitees, sent by one Celery worker to a local SMTP sink.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cops_baro CELERY_BROKER_URL=redis://127.0.0.1:6379/3 \\
+        .venv/bin/python bench/barometer_reminders.py [--invitees 10000]
+
+Creates an open campaign (year 2091, deleted at the end) with the invitees, starts an SMTP sink
+(aiosmtpd, separate process, counts what it accepts), gunicorn and one worker (prefork, one
+process), then queues `barometer.send_due_rounds`. Prints the time to send the round, the number
+of messages the sink accepted (must equal the invitees, each once), and the site's p95 latency
+on the survey page and the landing page before and during the round.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+
+from barometer_common import ROOT, Browser, free_port, machine_load, percentile, start_gunicorn, stop
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+
+from barometer.enums import CampaignStatus, DeliveryStatus
+from barometer.models import Campaign, Delivery, Invitation, SendingRound
+from barometer.reference import load_first_edition
+from barometer.services import campaigns
+
+YEAR = 2091
+SINK = r"""
+import asyncio, signal, sys
+from aiosmtpd.controller import Controller
+import collections
+class Counter:
+    # Counts only this benchmark's invitees: another process on the machine may reuse a port.
+    count = 0
+    seen = collections.Counter()
+    async def handle_DATA(self, server, session, envelope):
+        mine = [a for a in envelope.rcpt_tos if a.startswith("invite") and a.endswith("@exemple.fr")]
+        Counter.count += len(mine)
+        Counter.seen.update(mine)
+        return "250 OK"
+controller = Controller(Counter(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+def done(*_):
+    controller.stop()
+    twice = {address: n for address, n in Counter.seen.items() if n > 1}
+    print(Counter.count, len(Counter.seen), repr(dict(list(twice.items())[:5])), flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+signal.pause()
+"""
+
+
+def probe(port, paths, stop_event, timings):
+    browser = Browser(port)
+    while not stop_event.is_set():
+        for path in paths:
+            browser.request("GET", path)
+        time.sleep(0.05)
+    timings.extend(browser.timings)
+
+
+def measure(port, paths, seconds):
+    timings, event = [], threading.Event()
+    thread = threading.Thread(target=probe, args=(port, paths, event, timings))
+    thread.start()
+    time.sleep(seconds)
+    event.set()
+    thread.join()
+    return timings
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--invitees", type=int, default=10_000)
+    parser.add_argument(
+        "--rate", type=int, default=100_000, help="BAROMETER_EMAILS_PER_MINUTE for the worker"
+    )
+    args = parser.parse_args()
+
+    Campaign.objects.filter(year=YEAR).delete()
+    today = timezone.localdate()
+    campaign = campaigns.campaign_copy(
+        source=load_first_edition(),
+        year=YEAR,
+        title="Banc d'essai relances",
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=1),
+    )
+    campaign.status = CampaignStatus.OPEN
+    campaign.save()
+    questionnaires = list(campaign.questionnaires.all())
+    Invitation.objects.bulk_create(
+        [
+            Invitation(
+                campaign=campaign,
+                questionnaire=questionnaires[n % 5],
+                email=f"invite{n}@exemple.fr",
+                name=f"Invité {n}",
+            )
+            for n in range(args.invitees)
+        ],
+        batch_size=2000,
+    )
+    campaign.rounds.all().delete()  # the copied 2023 dates: only the invitation, due now
+    SendingRound.objects.create(campaign=campaign, number=0, scheduled_at=timezone.now())
+    survey = f"/barometre/q/{questionnaires[0].public_key}/"
+
+    sink_port, web_port = free_port(), free_port()
+    sink = subprocess.Popen([sys.executable, "-c", SINK, str(sink_port)], stdout=subprocess.PIPE, text=True)
+    env = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(sink_port),
+        "BAROMETER_EMAILS_PER_MINUTE": str(args.rate),
+    }
+    web = start_gunicorn(web_port, {}, workers=2, threads=2)
+    worker = None
+    try:
+        time.sleep(1)
+        before = measure(web_port, [survey, "/barometre/"], 15)
+        worker = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/celery"),
+                "-A",
+                "cops",
+                "worker",
+                "--pool=prefork",
+                "-c",
+                "1",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            start_new_session=True,
+        )
+        time.sleep(4)
+        from barometer.tasks import send_due_rounds
+
+        started = time.monotonic()
+        send_due_rounds.apply_async()
+        during, event = [], threading.Event()
+        thread = threading.Thread(target=probe, args=(web_port, [survey, "/barometre/"], event, during))
+        thread.start()
+        deadline = started + 900
+        while time.monotonic() < deadline:
+            sent = Delivery.objects.filter(
+                invitation__campaign=campaign, round=0, status=DeliveryStatus.SENT
+            ).count()
+            if sent >= args.invitees:
+                break
+            time.sleep(0.5)
+        elapsed = time.monotonic() - started
+        event.set()
+        thread.join()
+    finally:
+        if worker is not None:
+            stop(worker)
+        stop(web)
+        sink.terminate()
+        output = (sink.communicate(timeout=20)[0] or "0 0 {}").strip().split(" ", 2)
+        accepted, distinct, repeated = int(output[0]), int(output[1]), output[2]
+    statuses = dict(
+        Delivery.objects.filter(invitation__campaign=campaign)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    p95_before, p95_during = percentile(before, 95), percentile(during, 95)
+    print(f"Machine: {machine_load()}")
+    print(f"Invitees: {args.invitees}, worker: 1 process, rate limit: {args.rate}/min, SMTP sink on loopback")
+    print(f"Round sent in {elapsed:.1f} s ({args.invitees / elapsed:.0f} emails/s) — goal <= 120 s")
+    print(
+        f"Deliveries by status: {statuses}; sink accepted {accepted} messages for {distinct} distinct addresses"
+    )
+    print(f"Addresses received more than once: {repeated}")
+    print(
+        f"Site before: n={len(before)} p95={p95_before:.0f} ms; during: n={len(during)} p95={p95_during:.0f} ms "
+        f"({100 * (p95_during - p95_before) / p95_before:+.0f} %, goal <= +20 %)"
+    )
+    print(f"Broker: {settings.CELERY_BROKER_URL}")
+    Campaign.objects.filter(year=YEAR).delete()
+    return 0 if accepted == distinct == args.invitees else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
