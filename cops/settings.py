@@ -104,7 +104,13 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cops-default"},
     # Shared between processes (rate limits, throttling).
-    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cops_cache"},
+    # MAX_ENTRIES well above the default 300: past it Django culls a third of the rows, which
+    # would silently reset live rate-limit counters.
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cops_cache",
+        "OPTIONS": {"MAX_ENTRIES": 200_000},
+    },
 }
 
 # --- Accounts -------------------------------------------------------------------

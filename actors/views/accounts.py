@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
@@ -15,9 +16,20 @@ from actors.models import User
 from actors.permissions import is_copil_member, is_cops_staff
 from actors.services import accounts as services
 from actors.tokens import email_verification_token
+from cops.ratelimit import rate_limit
+
+# Per address. Sign-up, reset and new-link requests each send an email: the limits stop the forms
+# being used to flood someone's mailbox or to enumerate accounts, while an office behind one
+# address can still register a team. Login failures are throttled per account by django-axes;
+# the login limit below only stops one address trying many accounts.
+SIGNUP_RATE = "20/h"
+PASSWORD_RESET_RATE = "10/h"
+RESEND_VERIFICATION_RATE = "10/h"
+LOGIN_RATE = "60/h"
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit(key="ip", rate=SIGNUP_RATE, methods=("POST",))
 def signup(request):
     if request.user.is_authenticated:
         return redirect("actors:account")
@@ -49,6 +61,7 @@ def verify_email(request, uidb64: str, token: str):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit(key="ip", rate=RESEND_VERIFICATION_RATE, methods=("POST",))
 def resend_verification(request):
     form = ResendVerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -93,6 +106,7 @@ def login_locked_out(request, original_response=None, credentials=None):
     return response
 
 
+@method_decorator(rate_limit(key="ip", rate=LOGIN_RATE, group="actors.login"), name="dispatch")
 class LoginView(auth_views.LoginView):
     template_name = "actors/login.html"
     authentication_form = LoginForm
@@ -108,6 +122,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super().form_valid(form)
 
 
+@method_decorator(
+    rate_limit(key="ip", rate=PASSWORD_RESET_RATE, group="actors.password_reset"), name="dispatch"
+)
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "actors/password_reset.html"
     form_class = OutboxPasswordResetForm

@@ -1,0 +1,102 @@
+"""Rate limits for any view: a fixed-window counter per client in the "shared" cache.
+
+    @rate_limit(key="ip", rate="10/h", methods=("POST",))
+    def signup(request): ...
+
+The counters live in the database cache, so every web process (and every gunicorn worker) sees
+the same count, and they survive a Redis outage. Each count is taken under a PostgreSQL advisory
+lock on its key: the cache's own incr() is a read then a write, and two simultaneous requests
+would otherwise both pass as the limit's last one.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+from functools import wraps
+
+from django.core.cache import caches
+from django.db import connections, router, transaction
+from django.shortcuts import render
+
+from cops.security import client_ip
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+CACHE_ALIAS = "shared"
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    period: int  # seconds
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        """« 10/m », « 100/h », « 5/15m » (5 per 15 minutes), « 1000/d »."""
+        try:
+            count, per = text.split("/")
+            multiplier, unit = (per[:-1] or "1"), per[-1]
+            rate = cls(limit=int(count), period=int(multiplier) * UNITS[unit])
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"Invalid rate {text!r}: expected e.g. '10/m', '100/h' or '5/15m'") from exc
+        if rate.limit < 1 or rate.period < 1:
+            raise ValueError(f"Invalid rate {text!r}: count and period must be positive")
+        return rate
+
+
+def client_key(request, key: str) -> str:
+    """Whom to count: the address ("ip"), or the signed-in person ("user", the address when anonymous)."""
+    if key == "user" and request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    if key in {"ip", "user"}:
+        return f"ip:{client_ip(request) or 'unknown'}"
+    raise ValueError(f"Unknown rate limit key {key!r}: use 'ip' or 'user'")
+
+
+def hit(*, group: str, who: str, rate: Rate, now: float | None = None) -> tuple[bool, int]:
+    """Count one request of `who` in `group`. Returns (over the limit?, seconds until the window ends)."""
+    now = time.time() if now is None else now
+    window = int(now // rate.period)
+    retry_after = max(1, math.ceil((window + 1) * rate.period - now))
+    cache_key = f"rl:{group}:{who}:{rate.period}:{window}"
+    cache = caches[CACHE_ALIAS]
+    alias = router.db_for_write(None) or "default"
+    with transaction.atomic(using=alias):
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [cache_key])
+        count = cache.get(cache_key, 0) + 1
+        cache.set(cache_key, count, timeout=rate.period + 5)
+    return count > rate.limit, retry_after
+
+
+def too_many_requests(request, retry_after: int):
+    minutes = max(1, math.ceil(retry_after / 60))
+    response = render(request, "pages/too_many_requests.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def rate_limit(*, key: str = "ip", rate: str, methods: tuple[str, ...] = ("POST",), group: str | None = None):
+    """Decorator answering 429 (a French page) once a client went over `rate` for this view.
+
+    `group` names the counter (default: the view's dotted name), so views sharing a group share
+    one budget. Methods other than `methods` are neither counted nor refused.
+    """
+    parsed = Rate.parse(rate)
+    if key not in {"ip", "user"}:
+        raise ValueError(f"Unknown rate limit key {key!r}: use 'ip' or 'user'")
+    methods = tuple(method.upper() for method in methods)
+
+    def decorator(view):
+        name = group or f"{view.__module__}.{view.__qualname__}"
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method in methods:
+                over, retry_after = hit(group=name, who=client_key(request, key), rate=parsed)
+                if over:
+                    return too_many_requests(request, retry_after)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
