@@ -1,6 +1,7 @@
 """What the accompaniment's PDF dossier shows, gathered with the same selectors as its page."""
 
 from accompaniment import selectors
+from accompaniment.assessments import assessment_comparison
 from accompaniment.charts import indicator_chart
 from accompaniment.enums import FindingKind
 from accompaniment.models import Accompaniment
@@ -25,4 +26,5 @@ def dossier_context(accompaniment: Accompaniment) -> dict:
             for indicator in selectors.accompaniment_indicators(accompaniment)
         ],
         "evaluations": [(e, selectors.evaluation_summary(e)) for e in evaluations],
+        "assessment_chart": assessment_comparison(accompaniment),
     }

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from accompaniment.enums import ActionStatus, DecisionOutcome, FindingKind, Side, SupportType
@@ -396,3 +396,31 @@ class BoardFilterForm(forms.Form):
         for name, field in self.fields.items():
             if name != "alerts":
                 field.widget.attrs["class"] = "form-select"
+
+
+class SessionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.title} ({formats.date_format(obj.held_on, 'j F Y')})"
+
+
+class AssessmentsForm(forms.Form):
+    start_assessment = SessionChoiceField(
+        label=_("Séance d'auto-évaluation au départ"),
+        queryset=None,
+        required=False,
+        empty_label=_("— Aucune —"),
+    )
+    end_assessment = SessionChoiceField(
+        label=_("Séance d'auto-évaluation à la fin"),
+        queryset=None,
+        required=False,
+        empty_label=_("— Aucune —"),
+    )
+
+    def __init__(self, *args, structure, **kwargs):
+        super().__init__(*args, **kwargs)
+        from selfassess.models import AssessmentSession
+
+        sessions = AssessmentSession.objects.filter(structure=structure).order_by("held_on", "pk")
+        self.fields["start_assessment"].queryset = sessions
+        self.fields["end_assessment"].queryset = sessions

@@ -115,7 +115,14 @@ def get_accompaniment_or_404(request, pk: int, *, manage: bool = False, contribu
 
     accompaniment = get_object_or_404(
         Accompaniment.objects.select_related(
-            "structure", "template", "current_phase", "professional_lead", "patient_partner_lead", "request"
+            "structure",
+            "template",
+            "current_phase",
+            "professional_lead",
+            "patient_partner_lead",
+            "request",
+            "start_assessment",
+            "end_assessment",
         ),
         pk=pk,
     )

@@ -15,7 +15,14 @@ def _accompaniment(params: dict) -> Accompaniment | None:
         return None
     return (
         Accompaniment.objects.select_related(
-            "structure", "template", "current_phase", "professional_lead", "patient_partner_lead", "request"
+            "structure",
+            "template",
+            "current_phase",
+            "professional_lead",
+            "patient_partner_lead",
+            "request",
+            "start_assessment",
+            "end_assessment",
         )
         .filter(pk=pk)
         .first()

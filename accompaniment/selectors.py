@@ -293,12 +293,16 @@ def accompaniment_actions(accompaniment: Accompaniment) -> list[Action]:
 
 
 def accompaniment_indicators(accompaniment: Accompaniment) -> list[Indicator]:
-    return list(
+    indicators = list(
         Indicator.objects.filter(accompaniment=accompaniment)
         .select_related("phase")
         .prefetch_related(Prefetch("measurements", queryset=Measurement.objects.order_by("measured_on")))
         .order_by("pk")
     )
+    for indicator in indicators:
+        measurements = list(indicator.measurements.all())
+        indicator.last_measurement = measurements[-1] if measurements else None
+    return indicators
 
 
 def accompaniment_evaluations(accompaniment: Accompaniment) -> list[Evaluation]:
@@ -393,16 +397,9 @@ def accompaniment_timeline(
     }
     for transition in transitions:
         kind, label = kinds[transition.kind]
-        on = when(transition.at)
-        if (
-            transition.kind == TransitionKind.STARTED
-            and transition.phase.started_on
-            and transition.phase.position == 1
-        ):
-            on = min(on, transition.phase.started_on)
         events.append(
             TimelineEvent(
-                on,
+                transition.on,
                 transition.at,
                 kind,
                 label % {"phase": transition.phase.short_name},

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accompaniment.enums import AccompanimentStatus, PhaseKind, PhaseStatus, Side, SupportType, TransitionKind
@@ -103,6 +104,23 @@ class Accompaniment(models.Model):
     )
     convention_signed_on = models.DateField(_("convention signée le"), null=True, blank=True)
     convention_uploaded_at = models.DateTimeField(_("convention déposée le"), null=True, blank=True)
+    # Self-assessment sessions (selfassess/) at the start and at the end, to show the change.
+    start_assessment = models.ForeignKey(
+        "selfassess.AssessmentSession",
+        verbose_name=_("auto-évaluation de départ"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    end_assessment = models.ForeignKey(
+        "selfassess.AssessmentSession",
+        verbose_name=_("auto-évaluation de fin"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("créé par"),
@@ -243,6 +261,9 @@ class PhaseTransition(models.Model):
     )
     kind = models.CharField(_("événement"), max_length=20, choices=TransitionKind.choices)
     reason = models.TextField(_("motif"), blank=True)
+    # The date the change takes effect (a phase closed "as of" a past date), shown in the timeline;
+    # `at` is when it was recorded.
+    on = models.DateField(_("date d'effet"), default=timezone.localdate)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("par"),

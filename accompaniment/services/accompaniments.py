@@ -30,6 +30,7 @@ from accompaniment.requirements import requirement_states
 from accompaniment.validators import validate_convention_pdf
 from actors.models import Person, Structure, User
 from actors.permissions import is_cops_staff
+from selfassess.models import AssessmentSession
 
 
 def _day(value: date) -> str:
@@ -241,7 +242,7 @@ def _start_phase(accompaniment: Accompaniment, phase: Phase, started_on: date, b
     phase.ended_on = None
     phase.save(update_fields=["status", "started_on", "ended_on"])
     PhaseTransition.objects.create(
-        accompaniment=accompaniment, phase=phase, kind=TransitionKind.STARTED, by=by
+        accompaniment=accompaniment, phase=phase, kind=TransitionKind.STARTED, by=by, on=started_on
     )
     accompaniment.current_phase = phase
 
@@ -285,7 +286,12 @@ def phase_close(
         phase.ended_on = ended_on
         phase.save(update_fields=["status", "ended_on"])
         PhaseTransition.objects.create(
-            accompaniment=locked, phase=phase, kind=TransitionKind.CLOSED, by=by, reason=reason.strip()
+            accompaniment=locked,
+            phase=phase,
+            kind=TransitionKind.CLOSED,
+            by=by,
+            reason=reason.strip(),
+            on=ended_on,
         )
         following = (
             Phase.objects.filter(accompaniment=locked, position__gt=phase.position)
@@ -405,3 +411,34 @@ def _refresh(target: Accompaniment, source: Accompaniment) -> None:
     target.current_phase_id = source.current_phase_id
     target.status = source.status
     target.completed_at = source.completed_at
+
+
+def accompaniment_attach_assessments(
+    *, accompaniment: Accompaniment, start: AssessmentSession | None, end: AssessmentSession | None, by: User
+) -> Accompaniment:
+    """Attach the self-assessment sessions held at the start and at the end, to show the change."""
+    errors: dict = {}
+    for field, session in (("start_assessment", start), ("end_assessment", end)):
+        if session is not None and session.structure_id != accompaniment.structure_id:
+            errors[field] = _("Cette séance n'est pas celle de la structure accompagnée.")
+    if start is not None and end is not None and not errors:
+        if start.pk == end.pk:
+            errors["end_assessment"] = _("Choisissez deux séances différentes : une au départ, une à la fin.")
+        elif end.held_on < start.held_on:
+            errors["end_assessment"] = _(
+                "La séance de fin (%(end)s) précède la séance de départ (%(start)s)."
+            ) % {
+                "end": _day(end.held_on),
+                "start": _day(start.held_on),
+            }
+        elif end.framework_id != start.framework_id:
+            errors["end_assessment"] = _(
+                "Les deux séances doivent utiliser le même référentiel pour être comparées."
+            )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        accompaniment.start_assessment = start
+        accompaniment.end_assessment = end
+        accompaniment.save(update_fields=["start_assessment", "end_assessment"])
+    return accompaniment

@@ -11,12 +11,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accompaniment import permissions, selectors
+from accompaniment.assessments import assessment_comparison
 from accompaniment.charts import indicator_chart
 from accompaniment.enums import EvaluationKind, PhaseKind, PhaseStatus, RequestStatus
 from accompaniment.forms import (
     AccompanimentForm,
     AccompanimentOpenForm,
     ActionStatusForm,
+    AssessmentsForm,
     ConventionForm,
     HotEvaluationForm,
     ImpactScheduleForm,
@@ -161,6 +163,7 @@ def accompaniment_detail(request, pk: int):
         if can_manage and impact is not None and impact.launched_at is None
         else None,
         "action_status_form": ActionStatusForm(),
+        "assessment_chart": assessment_comparison(accompaniment),
         "overdue_action_count": sum(1 for action in actions if action.is_overdue),
     }
     return render(request, "accompaniment/detail.html", context)
@@ -365,4 +368,46 @@ def phase_dates(request, pk: int, phase_pk: int):
         request,
         "accompaniment/phase_dates.html",
         {"accompaniment": accompaniment, "phase": phase, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessments_edit(request, pk: int):
+    accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=True)
+    form = AssessmentsForm(
+        request.POST if request.method == "POST" else None,
+        structure=accompaniment.structure,
+        initial={
+            "start_assessment": accompaniment.start_assessment_id,
+            "end_assessment": accompaniment.end_assessment_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.accompaniment_attach_assessments(
+                accompaniment=accompaniment,
+                start=form.cleaned_data["start_assessment"],
+                end=form.cleaned_data["end_assessment"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Les séances d'auto-évaluation sont rattachées."))
+            return redirect(accompaniment.get_absolute_url() + "#auto-evaluation")
+    return render(
+        request,
+        "accompaniment/content_form.html",
+        {
+            "accompaniment": accompaniment,
+            "form": form,
+            "title": _("Rattacher les auto-évaluations"),
+            "intro": _(
+                "Une séance d'auto-évaluation de la structure au départ, une autre à la fin : "
+                "la cible montre alors l'évolution du partenariat."
+            ),
+            "anchor": "#auto-evaluation",
+            "button": _("Rattacher les séances"),
+        },
     )
