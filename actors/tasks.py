@@ -18,6 +18,18 @@ def send_charter_renewals(*, version_id: int) -> int:
     return renewal_invitations_send(version_id=version_id)
 
 
+@shared_task(name="actors.reindex_charter_signatories")
+def reindex_charter_signatories(*, version_id: int) -> None:
+    """A version was published: the "engagé(e)" tag moves to its signatories in the directory."""
+    from actors.models import CharterVersion
+    from actors.services.charter import signatories_reindex
+
+    try:
+        signatories_reindex(version_id=version_id)
+    except CharterVersion.DoesNotExist:
+        logger.info("Charter version %s is gone: nothing to reindex", version_id)
+
+
 @shared_task(name="actors.send_meeting_invitations")
 def send_meeting_invitations(*, meeting_id: int) -> int:
     """Email the meeting's invitation (.ics attached) to each participant not yet invited."""

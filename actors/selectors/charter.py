@@ -12,14 +12,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actors.charter_enums import SignatureSide
 from actors.enums import ActorKind, MembershipStatus, ModerationStatus, Side, Visibility, Zone
-from actors.models import CharterVersion, Domain, Membership, Person, Signature, Structure
+from actors.models import CharterVersion, Domain, Person, Signature, Structure
 
 ZONE_SHORT = {Zone.EST: _("Est"), Zone.OUEST: _("Ouest"), Zone.REGION: _("Région")}
 
@@ -194,37 +194,181 @@ class SignatoryList:
         return self.persons + self.structures
 
 
+_URL_PREFIXES: dict[str, str] = {}
+
+
 def directory_url(kind: str, actor_id: int) -> str:
-    """The actor's page in the directory, if the directory exposes one."""
-    name = "directory:person_detail" if kind == ActorKind.PERSON else "directory:structure_detail"
-    try:
-        return reverse(name, args=[actor_id])
-    except NoReverseMatch:
-        return ""
+    """The actor's page in the directory, if the directory exposes one.
+
+    reverse() is slow when called for thousands of rows: the pattern's prefix is resolved once.
+    """
+    if kind not in _URL_PREFIXES:
+        name = "directory:person_detail" if kind == ActorKind.PERSON else "directory:structure_detail"
+        try:
+            _URL_PREFIXES[kind] = reverse(name, args=[0])[:-2]
+        except NoReverseMatch:
+            _URL_PREFIXES[kind] = ""
+    prefix = _URL_PREFIXES[kind]
+    return f"{prefix}{actor_id}/" if prefix else ""
 
 
-def standing_signatures(version: CharterVersion) -> QuerySet[Signature]:
-    """Standing signatures of a version with everything the rows read, in a constant number of queries."""
-    return (
-        Signature.objects.filter(version=version, withdrawn_at__isnull=True)
-        .select_related(
-            "person__commune__departement",
-            "structure__commune__departement",
-            "structure__structure_type",
-            "signed_by",
+# Signatories are read as plain values (one query per table, no model instances): the public pages
+# and the statistics stay fast with thousands of signatories.
+
+
+@dataclass
+class PersonFacts:
+    id: int
+    first_name: str
+    last_name: str
+    status: str
+    visibility: dict
+    region_wide: bool
+    commune_name: str
+    commune_zone: str
+    profiles: list[tuple[str, str]] = field(default_factory=list)  # (label, side)
+    domains: list[tuple[int, str]] = field(default_factory=list)  # (id, label)
+    territory_zones: list[str] = field(default_factory=list)
+
+    def level(self, name: str) -> int:
+        """Same rule as Person.field_level: the person's choice, else the field's default level."""
+        if name not in Person.RESTRICTABLE_FIELDS:
+            return Visibility.PUBLIC
+        return int((self.visibility or {}).get(name, Person.RESTRICTABLE_FIELDS[name]))
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ModerationStatus.PUBLISHED
+
+
+@dataclass
+class StructureFacts:
+    id: int
+    name: str
+    status: str
+    zone: str
+    region_wide: bool
+    commune_name: str
+    commune_zone: str
+    outside_commune: str
+    type_label: str
+    domains: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ModerationStatus.PUBLISHED
+
+
+@dataclass
+class SignatureFacts:
+    id: int
+    kind: str
+    signed_at: datetime
+    signer_name: str
+    withdrawn_at: datetime | None
+    withdrawal_reason: str
+    person: PersonFacts | None = None
+    structure: StructureFacts | None = None
+
+
+def signature_facts(version: CharterVersion, *, standing_only: bool = True) -> list[SignatureFacts]:
+    """A version's signatures with what the rows and the statistics read, in seven queries."""
+    signatures = Signature.objects.filter(version=version)
+    if standing_only:
+        signatures = signatures.filter(withdrawn_at__isnull=True)
+    facts = [
+        SignatureFacts(
+            id=pk,
+            kind=kind,
+            signed_at=signed_at,
+            signer_name=signer,
+            withdrawn_at=withdrawn,
+            withdrawal_reason=reason,
+            person=person_id,
+            structure=structure_id,
+        )  # fmt: skip
+        for pk, kind, signed_at, signer, withdrawn, reason, person_id, structure_id in signatures.order_by(
+            "signed_at", "pk"
+        ).values_list(
+            "pk",
+            "kind",
+            "signed_at",
+            "signer_name",
+            "withdrawn_at",
+            "withdrawal_reason",
+            "person_id",
+            "structure_id",
         )
-        .prefetch_related(
-            Prefetch("person__profiles"),
-            Prefetch("person__domains"),
-            Prefetch("person__territories"),
-            Prefetch("structure__domains"),
+    ]
+    # Subqueries rather than long lists of ids: PostgreSQL joins them in one pass.
+    person_ids = signatures.filter(person__isnull=False).values("person_id")
+    structure_ids = signatures.filter(structure__isnull=False).values("structure_id")
+    persons = {
+        row[0]: PersonFacts(*row[:6], commune_name=row[6] or "", commune_zone=row[7] or "")
+        for row in Person.objects.filter(pk__in=person_ids).values_list(
+            "pk",
+            "first_name",
+            "last_name",
+            "status",
+            "visibility",
+            "region_wide",
+            "commune__name",
+            "commune__departement__zone",
+        )  # fmt: skip
+    }
+    for person_id, label, side in (
+        Person.profiles.through.objects.filter(person_id__in=person_ids)
+        .order_by("actorprofile__position", "actorprofile__label")
+        .values_list("person_id", "actorprofile__label", "actorprofile__side")
+    ):
+        persons[person_id].profiles.append((label, side))
+    for person_id, domain_id, label in (
+        Person.domains.through.objects.filter(person_id__in=person_ids)
+        .order_by("domain__position", "domain__label")
+        .values_list("person_id", "domain_id", "domain__label")
+    ):
+        persons[person_id].domains.append((domain_id, label))
+    for person_id, zone in Person.territories.through.objects.filter(person_id__in=person_ids).values_list(
+        "person_id", "departement__zone"
+    ):
+        persons[person_id].territory_zones.append(zone)
+    structures = {
+        row[0]: StructureFacts(
+            row[0],
+            row[1],
+            row[2],
+            row[3] or "",
+            row[4],
+            row[5] or "",
+            row[6] or "",
+            row[7] or "",
+            row[8] or "",
         )
-        .order_by("signed_at", "pk")
-    )
+        for row in Structure.objects.filter(pk__in=structure_ids).values_list(
+            "pk",
+            "name",
+            "status",
+            "zone",
+            "region_wide",
+            "commune__name",
+            "commune__departement__zone",
+            "outside_commune",
+            "structure_type__label",
+        )  # fmt: skip
+    }
+    for structure_id, domain_id, label in (
+        Structure.domains.through.objects.filter(structure_id__in=structure_ids)
+        .order_by("domain__position", "domain__label")
+        .values_list("structure_id", "domain_id", "domain__label")
+    ):
+        structures[structure_id].domains.append((domain_id, label))
+    for fact in facts:
+        fact.person = persons.get(fact.person) if fact.person else None
+        fact.structure = structures.get(fact.structure) if fact.structure else None
+    return facts
 
 
-def person_side(profiles) -> str:
-    sides = {profile.side for profile in profiles}
+def side_of(sides: set[str]) -> str:
     if sides == {Side.USER}:
         return SignatureSide.USER
     if sides == {Side.PROFESSIONAL}:
@@ -234,94 +378,101 @@ def person_side(profiles) -> str:
     return SignatureSide.UNKNOWN
 
 
-def _zone_of(territories, region_wide: bool, commune) -> str:
+def _zone_of(territory_zones, region_wide: bool, commune_zone: str) -> str:
     """Est / Ouest / Région from the territories of activity, else from the commune."""
     if region_wide:
         return Zone.REGION
-    zones = {departement.zone for departement in territories}
+    zones = set(territory_zones)
     if len(zones) > 1:
         return Zone.REGION
     if zones:
         return zones.pop()
-    return commune.departement.zone if commune is not None else ""
+    return commune_zone or ""
 
 
-def person_row(signature: Signature, level: int = Visibility.PUBLIC) -> SignatoryRow | None:
-    """What a viewer at `level` may know of a signatory person; None when they may not be named."""
-    person = signature.person
-    if person.status != ModerationStatus.PUBLISHED and level < Visibility.STAFF:
-        return None
-    if person.field_level("last_name") > level:
-        return None
-    row = SignatoryRow(
-        kind=ActorKind.PERSON,
-        actor_id=person.pk,
-        name=f"{person.first_name} {person.last_name}".strip(),
-        url=directory_url(ActorKind.PERSON, person.pk) if person.status == ModerationStatus.PUBLISHED else "",
-        signed_at=signature.signed_at,
-    )
-    row.side = person_signature_side(person, level)
-    if person.field_level("profiles") <= level:
-        row.detail = ", ".join(profile.label for profile in person.profiles.all())
-    if person.field_level("domains") <= level:
-        domains = list(person.domains.all())
-        row.domain_ids = [domain.pk for domain in domains]
-        row.domains = [domain.label for domain in domains]
-    row.zone = person_signature_zone(person, level)
-    if person.field_level("commune") <= level and person.commune_id:
-        row.place = person.commune.name
-    return row
-
-
-def person_signature_side(person: Person, level: int) -> str:
-    if person.field_level("profiles") > level:
+def person_signature_side(person: PersonFacts, level: int) -> str:
+    """The person's side as `level` may know it: from public profiles of a published profile only."""
+    if (not person.is_published and level < Visibility.STAFF) or person.level("profiles") > level:
         return SignatureSide.UNKNOWN
-    return person_side(person.profiles.all())
+    return side_of({side for _label, side in person.profiles})
 
 
-def person_signature_zone(person: Person, level: int) -> str:
-    territories_visible = person.field_level("territories") <= level
-    commune_visible = person.field_level("commune") <= level
-    territories = list(person.territories.all()) if territories_visible else []
-    region_wide = person.region_wide if territories_visible else False
-    commune = person.commune if commune_visible and person.commune_id else None
-    return _zone_of(territories, region_wide, commune)
+def person_signature_zone(person: PersonFacts, level: int) -> str:
+    if not person.is_published and level < Visibility.STAFF:
+        return ""
+    territories_visible = person.level("territories") <= level
+    commune_visible = person.level("commune") <= level
+    return _zone_of(
+        person.territory_zones if territories_visible else [],
+        person.region_wide if territories_visible else False,
+        person.commune_zone if commune_visible else "",
+    )
 
 
-def structure_row(signature: Signature, level: int = Visibility.PUBLIC) -> SignatoryRow | None:
-    structure = signature.structure
-    published = structure.status == ModerationStatus.PUBLISHED
-    if not published and level < Visibility.STAFF:
+def person_signature_domains(person: PersonFacts, level: int) -> list[tuple[int, str]]:
+    if (not person.is_published and level < Visibility.STAFF) or person.level("domains") > level:
+        return []
+    return person.domains
+
+
+def person_row(fact: SignatureFacts, level: int = Visibility.PUBLIC) -> SignatoryRow | None:
+    """What a viewer at `level` may know of a signatory person; None when they may not be named."""
+    person = fact.person
+    if not person.is_published and level < Visibility.STAFF:
         return None
-    domains = list(structure.domains.all())
+    if person.level("last_name") > level:
+        return None
+    domains = person_signature_domains(person, level)
+    return SignatoryRow(
+        kind=ActorKind.PERSON,
+        actor_id=person.id,
+        name=f"{person.first_name} {person.last_name}".strip(),
+        url=directory_url(ActorKind.PERSON, person.id) if person.is_published else "",
+        signed_at=fact.signed_at,
+        side=person_signature_side(person, level),
+        detail=", ".join(label for label, _side in person.profiles)
+        if person.level("profiles") <= level
+        else "",
+        domain_ids=[domain_id for domain_id, _label in domains],
+        domains=[label for _id, label in domains],
+        zone=person_signature_zone(person, level),
+        place=person.commune_name if person.level("commune") <= level else "",
+    )
+
+
+def structure_row(fact: SignatureFacts, level: int = Visibility.PUBLIC) -> SignatoryRow | None:
+    """Everything a published structure shows is public; an unpublished one only to the staff."""
+    structure = fact.structure
+    if not structure.is_published and level < Visibility.STAFF:
+        return None
     return SignatoryRow(
         kind=ActorKind.STRUCTURE,
-        actor_id=structure.pk,
+        actor_id=structure.id,
         name=structure.name,
-        url=directory_url(ActorKind.STRUCTURE, structure.pk) if published else "",
-        signed_at=signature.signed_at,
-        zone=structure.zone or _zone_of([], structure.region_wide, structure.commune),
-        domain_ids=[domain.pk for domain in domains],
-        domains=[domain.label for domain in domains],
-        detail=structure.structure_type.label if structure.structure_type_id else "",
-        place=structure.commune.name if structure.commune_id else structure.outside_commune,
+        url=directory_url(ActorKind.STRUCTURE, structure.id) if structure.is_published else "",
+        signed_at=fact.signed_at,
+        zone=structure.zone or _zone_of([], structure.region_wide, structure.commune_zone),
+        domain_ids=[domain_id for domain_id, _label in structure.domains],
+        domains=[label for _id, label in structure.domains],
+        detail=structure.type_label,
+        place=structure.commune_name or structure.outside_commune,
     )
+
+
+def signatory_row(fact: SignatureFacts, level: int = Visibility.PUBLIC) -> SignatoryRow | None:
+    return person_row(fact, level) if fact.kind == ActorKind.PERSON else structure_row(fact, level)
 
 
 def signatory_list(version: CharterVersion, level: int = Visibility.PUBLIC) -> SignatoryList:
     result = SignatoryList(version=version, rows=[])
-    for signature in standing_signatures(version):
-        if signature.kind == ActorKind.PERSON:
-            row = person_row(signature, level)
-            if row is None:
-                result.unlisted_persons += 1
-                continue
+    for fact in signature_facts(version):
+        row = signatory_row(fact, level)
+        if row is not None:
+            result.rows.append(row)
+        elif fact.kind == ActorKind.PERSON:
+            result.unlisted_persons += 1
         else:
-            row = structure_row(signature, level)
-            if row is None:
-                result.unlisted_structures += 1
-                continue
-        result.rows.append(row)
+            result.unlisted_structures += 1
     result.rows.sort(key=lambda row: (row.kind != ActorKind.STRUCTURE, row.name.lower()))
     return result
 
@@ -390,28 +541,23 @@ def signatory_statistics(version: CharterVersion, level: int = Visibility.PUBLIC
     domain_counts: dict[int, Counter] = {}
     domains_unknown: Counter = Counter()
     structures = persons = 0
-    for signature in standing_signatures(version):
-        if signature.kind == ActorKind.PERSON:
+    for fact in signature_facts(version):
+        if fact.kind == ActorKind.PERSON:
             persons += 1
-            person = signature.person
-            visible = person.status == ModerationStatus.PUBLISHED or level >= Visibility.STAFF
-            sides[person_signature_side(person, level) if visible else SignatureSide.UNKNOWN] += 1
-            zone = person_signature_zone(person, level) if visible else ""
-            domain_ids = (
-                [domain.pk for domain in person.domains.all()]
-                if visible and person.field_level("domains") <= level
-                else []
-            )
+            person = fact.person
+            sides[person_signature_side(person, level)] += 1
+            zone = person_signature_zone(person, level)
+            domain_ids = [domain_id for domain_id, _label in person_signature_domains(person, level)]
         else:
             structures += 1
-            row = structure_row(signature, level)
+            row = structure_row(fact, level)
             zone = row.zone if row else ""
             domain_ids = row.domain_ids if row else []
-        zones[zone][signature.kind] += 1
+        zones[zone][fact.kind] += 1
         if not domain_ids:
-            domains_unknown[signature.kind] += 1
+            domains_unknown[fact.kind] += 1
         for domain_id in domain_ids:
-            domain_counts.setdefault(domain_id, Counter())[signature.kind] += 1
+            domain_counts.setdefault(domain_id, Counter())[fact.kind] += 1
     domains = [
         (domain, domain_counts.get(domain.pk, Counter()))
         for domain in Domain.objects.filter(Q(is_active=True) | Q(pk__in=list(domain_counts))).order_by(
@@ -498,22 +644,8 @@ def engaged_actor_ids(kind: str, ids: list[int]) -> set[int]:
 # --- Staff export ------------------------------------------------------------------------------------------
 
 
-def signatures_for_export(version: CharterVersion) -> QuerySet[Signature]:
+def signatures_for_export(version: CharterVersion) -> list[SignatureFacts]:
     """Every signature of a version, standing or withdrawn, for the staff's CSV / XLSX export."""
-    return (
-        Signature.objects.filter(version=version)
-        .select_related(
-            "person__commune__departement",
-            "structure__commune__departement",
-            "structure__structure_type",
-            "signed_by",
-        )
-        .prefetch_related("person__profiles", "person__domains", "person__territories", "structure__domains")
-        .order_by("kind", "signed_at", "pk")
-    )
-
-
-def referent_memberships(user) -> QuerySet[Membership]:
-    return Membership.objects.filter(
-        person__user=user, is_referent=True, status=MembershipStatus.ACCEPTED
-    ).select_related("structure")
+    facts = signature_facts(version, standing_only=False)
+    facts.sort(key=lambda fact: (fact.kind, fact.signed_at, fact.id))
+    return facts

@@ -91,8 +91,9 @@ def charter_version_publish(*, version: CharterVersion, by: User) -> int:
         count = renewal_invitations_prepare(version=version, previous=previous) if previous else 0
         if count:
             transaction.on_commit(lambda: _queue_renewals(version.pk))
-        # The "engagé(e)" badge follows the current version: every signatory changes.
-        transaction.on_commit(lambda: _reindex_all_signatories(version, previous))
+        # The "engagé(e)" badge follows the current version: every signatory's entry changes (a task,
+        # as thousands of entries may be concerned).
+        transaction.on_commit(lambda: _queue_reindex(version.pk))
     return count
 
 
@@ -263,14 +264,24 @@ def renewal_invitations_prepare(*, version: CharterVersion, previous: CharterVer
         if signature.person_id not in renewed_persons and signature.structure_id not in renewed_structures
     ]
     already = set(RenewalInvitation.objects.filter(version=version).values_list("email", flat=True))
-    created = 0
-    for email, (user, covered) in _renewal_recipients(signatures).items():
-        if email in already:
-            continue
-        invitation = RenewalInvitation.objects.create(version=version, user=user, email=email)
-        invitation.signatures.set(covered)
-        created += 1
-    return created
+    new = [
+        (email, user, covered)
+        for email, (user, covered) in _renewal_recipients(signatures).items()
+        if email not in already
+    ]
+    # Two bulk inserts (PostgreSQL returns the new keys), so a large CoPart publishes in one short request.
+    invitations = RenewalInvitation.objects.bulk_create(
+        [RenewalInvitation(version=version, user=user, email=email) for email, user, _covered in new]
+    )
+    through = RenewalInvitation.signatures.through
+    through.objects.bulk_create(
+        [
+            through(renewalinvitation_id=invitation.pk, signature_id=signature.pk)
+            for invitation, (_email, _user, covered) in zip(invitations, new, strict=True)
+            for signature in covered
+        ]
+    )
+    return len(invitations)
 
 
 def _queue_renewals(version_id: int) -> None:
@@ -282,51 +293,60 @@ def _queue_renewals(version_id: int) -> None:
         logger.warning("Charter renewals of version %s left for the sweep (%s)", version_id, exc)
 
 
-def renewal_invitation_send_next(*, version_id: int) -> bool:
-    """Claim one unsent invitation and write its email to the outbox, in one transaction.
+# Invitations claimed and written per transaction: a crash loses (and a rerun redoes) one batch at most.
+RENEWAL_BATCH_SIZE = 25
 
-    The row lock (SKIP LOCKED) keeps two workers apart; `sent_at` is set in the same transaction
-    as the outbox row, so a crash before commit leaves both unwritten and a rerun sends it once.
-    Returns False when nothing is left to send.
+
+def renewal_invitations_send_batch(*, version_id: int) -> int:
+    """Claim a batch of unsent invitations and write their emails to the outbox, in one transaction.
+
+    The row locks (SKIP LOCKED) keep two workers apart; `sent_at` is set in the transaction that
+    writes the outbox rows, so a crash before commit leaves both unwritten and a rerun sends each
+    invitation once. Returns how many were sent (0 when nothing is left).
     """
     with transaction.atomic():
-        invitation = (
+        invitations = list(
             RenewalInvitation.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("version", "user")
             .filter(version_id=version_id, sent_at__isnull=True)
-            .order_by("pk")
-            .first()
+            .order_by("pk")[:RENEWAL_BATCH_SIZE]
         )
-        if invitation is None:
-            return False
-        signatures = list(
-            invitation.signatures.select_related("person", "structure", "version").order_by("kind", "pk")
-        )
-        send_templated_email(
-            to=invitation.email,
-            template="charter/emails/renewal",
-            context={
-                "invitation": invitation,
-                "version": invitation.version,
-                "previous_year": signatures[0].version.year if signatures else None,
-                "signatories": [signature.signatory for signature in signatures],
-                "user": invitation.user,
-                "charter_url": settings.SITE_URL + reverse("charter:charter"),
-                "sign_url": settings.SITE_URL + reverse("charter:sign"),
-            },
-        )
-        invitation.sent_at = timezone.now()
-        invitation.save(update_fields=["sent_at"])
-    return True
+        if not invitations:
+            return 0
+        covered: dict[int, list[Signature]] = {}
+        through = RenewalInvitation.signatures.through
+        for link in (
+            through.objects.filter(renewalinvitation__in=invitations)
+            .select_related("signature__person", "signature__structure", "signature__version")
+            .order_by("signature__kind", "signature_id")
+        ):
+            covered.setdefault(link.renewalinvitation_id, []).append(link.signature)
+        charter_url = settings.SITE_URL + reverse("charter:charter")
+        sign_url = settings.SITE_URL + reverse("charter:sign")
+        for invitation in invitations:
+            signatures = covered.get(invitation.pk, [])
+            send_templated_email(
+                to=invitation.email,
+                template="charter/emails/renewal",
+                context={
+                    "invitation": invitation,
+                    "version": invitation.version,
+                    "previous_year": signatures[0].version.year if signatures else None,
+                    "signatories": [signature.signatory for signature in signatures],
+                    "user": invitation.user,
+                    "charter_url": charter_url,
+                    "sign_url": sign_url,
+                },
+            )
+        RenewalInvitation.objects.filter(pk__in=[i.pk for i in invitations]).update(sent_at=timezone.now())
+    return len(invitations)
 
 
-def renewal_invitations_send(*, version_id: int, limit: int | None = None) -> int:
-    """Send every unsent invitation of a version (or `limit` of them). Returns how many were sent."""
+def renewal_invitations_send(*, version_id: int) -> int:
+    """Send every unsent invitation of a version, batch by batch. Returns how many were sent."""
     sent = 0
-    while limit is None or sent < limit:
-        if not renewal_invitation_send_next(version_id=version_id):
-            break
-        sent += 1
+    while batch := renewal_invitations_send_batch(version_id=version_id):
+        sent += batch
     if sent:
         logger.info("Charter version %s: %s renewal invitation(s) sent", version_id, sent)
     return sent
@@ -349,7 +369,19 @@ def reindex_signatory(*, kind: str, actor_id: int) -> None:
     _reindex(kind, [actor_id])
 
 
-def _reindex_all_signatories(version: CharterVersion, previous: CharterVersion | None) -> None:
+def _queue_reindex(version_id: int) -> None:
+    from actors.tasks import reindex_charter_signatories
+
+    try:
+        reindex_charter_signatories.apply_async(kwargs={"version_id": version_id}, retry=False)
+    except Exception as exc:  # broker down: `manage.py reindex_directory` rebuilds every entry
+        logger.warning("Directory reindex after charter version %s not queued (%s)", version_id, exc)
+
+
+def signatories_reindex(*, version_id: int) -> None:
+    """Refresh the directory entries of the signatories of a version and of the one before it."""
+    version = CharterVersion.objects.get(pk=version_id)
+    previous = charter_previous_version(version)
     versions = [version.pk] + ([previous.pk] if previous else [])
     signatures = Signature.objects.filter(version_id__in=versions)
     _reindex(

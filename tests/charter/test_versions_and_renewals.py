@@ -217,9 +217,10 @@ def test_the_renewal_task_run_twice_sends_exactly_one_email_per_signatory(
 def test_a_batch_interrupted_midway_resumes_without_sending_twice(
     previous, draft, staff_user, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """The worker dies while writing the third invitation: the first two stay sent, the third is
-    rolled back with its outbox row, and the rerun sends the rest — each address once."""
+    """Batches of two; the worker dies while writing the third invitation: the first batch stays
+    sent, the second is rolled back with its outbox rows, and the rerun sends the rest — each once."""
     emails = signatories(previous, 5)
+    monkeypatch.setattr(services, "RENEWAL_BATCH_SIZE", 2)
     services.charter_version_publish(version=draft, by=staff_user)
     real_send = services.send_templated_email
     calls = {"count": 0}
