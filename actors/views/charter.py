@@ -26,6 +26,7 @@ from actors.forms.charter import CharterVersionForm, SignatoryFilterForm, SignFo
 from actors.models import CharterVersion, Signature
 from actors.permissions import staff_required
 from actors.selectors import charter as selectors
+from actors.selectors.committees import meetings_of_user
 from actors.services import charter as services
 from cops import charts
 
@@ -65,6 +66,7 @@ def charter(request):
         "is_open": bool(version and selectors.charter_version_is_open(version)),
         "signatories": selectors.signatory_list(version) if version else None,
         "my_signatures": selectors.signatures_concerning(request.user),
+        "my_meetings_count": (meetings_of_user(request.user).count() if request.user.is_authenticated else 0),
         "can_manage": can_manage_charter(request.user),
     }
     return render(request, "charter/charter.html", context)
