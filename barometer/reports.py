@@ -11,6 +11,18 @@ from cops.pdf import render_pdf
 from cops.reports import ReportError, ReportFile, register_report
 
 QUOTES_PER_QUESTIONNAIRE = 6
+# The barometer's headline questions (DOMAIN.md §4) get a chart; the other figures are tables,
+# which WeasyPrint lays out many times faster than SVG (the report must build in seconds).
+HEADLINE_CODES = {
+    "engagement_niveau",
+    "pratiques_actuelles",
+    "projets_a_venir",
+    "freins",
+    "leviers",
+    "impact_qualite",
+    "impact_experience",
+    "besoins",
+}
 
 
 def build_pdf(campaign: Campaign) -> bytes:
@@ -18,6 +30,7 @@ def build_pdf(campaign: Campaign) -> bytes:
     questionnaires = []
     quotes = list(selectors.featured_quotes(campaign))
     participation = results.participation(campaign, public=True)
+    cross_tabs = results.cross_tabs(campaign, public=True)
     for row in participation:
         questionnaire = row.questionnaire
         questionnaires.append(
@@ -37,7 +50,8 @@ def build_pdf(campaign: Campaign) -> bytes:
             "participation": participation,
             "participation_chart": results.participation_chart(participation),
             "total": sum(p.submitted or 0 for p in participation),
-            "cross_tabs": results.cross_tabs(campaign, public=True),
+            "headline_tabs": [tab for tab in cross_tabs if tab.code in HEADLINE_CODES],
+            "other_tabs": [tab for tab in cross_tabs if tab.code not in HEADLINE_CODES],
             "questionnaires": questionnaires,
             "generated_at": timezone.now(),
             "min_cell": results.MIN_CELL,

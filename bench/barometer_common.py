@@ -13,7 +13,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+BENCH = ROOT / "bench"
+# bench/ holds modules named like the apps (bench/directory.py): keep it out of the import path,
+# and work from the project root (Celery's Django fix-up puts the current directory first).
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() not in {BENCH, ROOT}]
+sys.path.append(str(BENCH))
+os.chdir(ROOT)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cops.settings")
 
 import django  # noqa: E402
