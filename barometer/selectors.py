@@ -8,14 +8,28 @@ from barometer.enums import CampaignStatus, DeliveryStatus, QuestionType, Respon
 from barometer.logic import OTHER
 from barometer.models import Answer, Campaign, Choice, Delivery, Invitation, Question, Questionnaire, Response
 
+_frozen_questions: dict[int, list[Question]] = {}
+
 
 def questions_for(questionnaire: Questionnaire) -> list[Question]:
-    """The questions in display order, with their choices (one query each)."""
-    return list(
+    """The questions in display order, with their choices (one query each).
+
+    Once a campaign has left its draft state its questions can no longer change, so they are
+    kept in memory: every answered page would otherwise load them again.
+    """
+    cached = _frozen_questions.get(questionnaire.pk)
+    if cached is not None:
+        return cached
+    questions = list(
         questionnaire.questions.select_related("section")
         .prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("position", "pk")))
         .order_by("section__position", "section_id", "position", "pk")
     )
+    if questionnaire.campaign.status != CampaignStatus.DRAFT:
+        if len(_frozen_questions) > 100:
+            _frozen_questions.clear()
+        _frozen_questions[questionnaire.pk] = questions
+    return questions
 
 
 def display_value(question: Question, answer: Answer | None) -> str:

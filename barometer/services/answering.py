@@ -80,13 +80,24 @@ def response_values(response: Response) -> dict[int, Value]:
 
 
 @transaction.atomic
-def response_save_page(*, response: Response, section: Section, values: dict[int, Value | None]) -> None:
-    """Save one page: upsert what was answered, remove what was emptied or hidden."""
-    _check_open(response.questionnaire)
-    locked = Response.objects.select_for_update().get(pk=response.pk)
+def response_save_page(
+    *,
+    response: Response,
+    section: Section,
+    values: dict[int, Value | None],
+    questionnaire: Questionnaire | None = None,
+    page_ids: set[int] | None = None,
+) -> None:
+    """Save one page: upsert what was answered, remove what was emptied or hidden.
+
+    `questionnaire` (with its campaign) and `page_ids` may be given by a caller that has them.
+    """
+    _check_open(questionnaire or response.questionnaire)
+    locked = Response.objects.select_for_update().only("pk", "status").get(pk=response.pk)
     if locked.status == ResponseStatus.SUBMITTED:
         raise AlreadySubmitted
-    page_ids = set(section.questions.values_list("pk", flat=True))
+    if page_ids is None:
+        page_ids = set(section.questions.values_list("pk", flat=True))
     to_save = {qid: v for qid, v in values.items() if qid in page_ids and v is not None and not v.is_empty}
     to_delete = page_ids - set(to_save)
     if to_delete:

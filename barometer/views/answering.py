@@ -270,13 +270,22 @@ def answer_page(request, key: str, number: int):
             questionnaire, questions, section, saved, request.POST, enforce_required=action == "next"
         )
         if form.is_valid():
+            page_ids = {q.pk for q in form.questions}
             try:
-                services.response_save_page(response=response, section=section, values=form.values)
+                services.response_save_page(
+                    response=response,
+                    section=section,
+                    values=form.values,
+                    questionnaire=questionnaire,
+                    page_ids=page_ids,
+                )
             except services.AlreadySubmitted:
                 return redirect("barometer:answer_thanks", key=key)
             except services.AnsweringClosed:
                 return _closed(request, questionnaire)
-            saved = services.response_values(response)
+            # The answers as now saved, without reading them again.
+            saved = {qid: v for qid, v in saved.items() if qid not in page_ids}
+            saved.update({qid: v for qid, v in form.values.items() if v is not None and not v.is_empty})
             if action == "later":
                 return render(
                     request,
@@ -328,7 +337,13 @@ def answer_autosave(request, key: str, number: int):
             "barometer/answer/partials/_saved.html",
             {"error": _("Non enregistré : une réponse n'est pas valide (voir le message sous la question).")},
         )
-    services.response_save_page(response=response, section=section, values=form.values)
+    services.response_save_page(
+        response=response,
+        section=section,
+        values=form.values,
+        questionnaire=questionnaire,
+        page_ids={q.pk for q in form.questions},
+    )
     return render(request, "barometer/answer/partials/_saved.html", {"saved_at": timezone.localtime()})
 
 
