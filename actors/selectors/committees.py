@@ -58,11 +58,13 @@ def committees_with_counts(day: date | None = None) -> list[Committee]:
 
 
 def public_person_name(person) -> str:
-    """A committee member's name as the public may see it: the last name only when it is public."""
+    """A committee member's name as the public may see it: the last name only when it is public.
+
+    Not even an initial of a restricted last name is shown: any part of a restricted field is a leak.
+    """
     if person.field_level("last_name") <= Visibility.PUBLIC:
         return f"{person.first_name} {person.last_name}".strip()
-    initial = f" {person.last_name[:1]}." if person.last_name else ""
-    return f"{person.first_name}{initial}"
+    return person.first_name
 
 
 @dataclass
