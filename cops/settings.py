@@ -298,6 +298,8 @@ LOGGING = {
         # WeasyPrint and fontTools narrate every PDF step at INFO: keep worker logs readable.
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes narrates every sign-in at INFO; lockouts are logged at WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

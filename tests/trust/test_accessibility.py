@@ -1,0 +1,185 @@
+"""axe-core on every main page (0 serious or critical WCAG 2.1 A/AA violations), on a desktop and a
+phone, signed out and signed in, and a sign-up completed with the keyboard alone."""
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect
+
+from actors.models import User
+from cops.demo import seed_all
+from tests.a11y import assert_no_serious_axe_violations, axe_violations, format_violations
+from tests.trust.conftest import restore_migration_data
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PUBLIC_PAGES = [
+    "/",
+    "/compte/inscription/",
+    "/compte/connexion/",
+    "/compte/mot-de-passe/oubli/",
+    "/donnees-personnelles/",
+    "/accessibilite/",
+    "/annuaire/",
+    "/carte/",
+    "/charte/",
+    "/barometre/",
+    "/auto-evaluation/",
+    "/accompagnements/",
+]
+PARTNER_PAGES = ["/compte/", "/compte/mot-de-passe/", "/annuaire/", "/charte/", "/auto-evaluation/"]
+STAFF_PAGES = ["/equipe/", "/rapports/", "/barometre/equipe/", "/accompagnements/", "/auto-evaluation/"]
+DEMO_PASSWORD = "demo-cops-occitanie"
+WIDTHS = {"bureau": 1280, "téléphone": 390}
+
+
+@pytest.fixture
+def demo(settings):
+    """The demo data set, small: pages are checked with realistic content, not empty states."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    restore_migration_data()
+    return seed_all(scale=20, seed=2026, log=lambda line: None)
+
+
+def sign_in(page, live_server, user) -> None:
+    """Put a session for `user` into the browser (no login form: that is tested elsewhere)."""
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
+def check_pages(page, live_server, urls: list[str]) -> dict[str, str]:
+    """Visit each page; return {url: problem} for pages not answering 200 or with violations."""
+    problems = {}
+    for url in urls:
+        response = page.goto(live_server.url + url)
+        if response.status != 200:
+            problems[url] = f"HTTP {response.status}"
+            continue
+        violations = axe_violations(page)
+        if violations:
+            problems[url] = format_violations(violations)
+    return problems
+
+
+def report(problems: dict[str, str]) -> str:
+    return "\n".join(f"{url}\n{text}" for url, text in problems.items())
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_public_pages_have_no_serious_accessibility_violations(live_server, page, demo, width):
+    page.set_viewport_size({"width": width, "height": 900})
+
+    problems = check_pages(page, live_server, PUBLIC_PAGES)
+
+    assert problems == {}, report(problems)
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_signed_in_pages_have_no_serious_accessibility_violations(live_server, page, demo, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    accounts = demo.shared["accounts"]
+
+    sign_in(page, live_server, accounts["partenaire@cops.demo"])
+    partner_problems = check_pages(page, live_server, PARTNER_PAGES)
+    sign_in(page, live_server, accounts["equipe@cops.demo"])
+    staff_problems = check_pages(page, live_server, STAFF_PAGES)
+
+    assert partner_problems == {}, report(partner_problems)
+    assert staff_problems == {}, report(staff_problems)
+
+
+def test_shared_layout_states_have_no_serious_accessibility_violations(live_server, page, partner):
+    # A form with errors: the summary at the top and the messages next to the fields.
+    page.goto(live_server.url + "/compte/inscription/")
+    page.get_by_role("button", name="Créer mon compte").click()
+    expect(page.locator("#error-summary")).to_contain_text("Le formulaire contient 5 erreurs")
+    assert_no_serious_axe_violations(page)
+
+    # The phone menu, opened.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name="Ouvrir le menu").click()
+    expect(page.get_by_role("link", name="Annuaire", exact=True)).to_be_visible()
+    assert_no_serious_axe_violations(page)
+
+    # The account menu of a signed-in person, opened.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, live_server, partner)
+    page.goto(live_server.url + "/compte/")
+    page.get_by_role("button", name=partner.get_short_name()).click()
+    expect(page.get_by_role("link", name="Mon compte")).to_be_visible()
+    assert_no_serious_axe_violations(page)
+
+
+def _focused(page) -> dict:
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            const style = getComputedStyle(el);
+            return {tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute("name"),
+                    text: (el.innerText || "").trim(), outline: style.outlineStyle,
+                    outlineWidth: parseFloat(style.outlineWidth)};
+        }"""
+    )
+
+
+def _tab_to(page, *, field: str, max_presses: int = 40) -> int:
+    """Press Tab until the named field has the focus; every stop on the way must show its focus."""
+    for presses in range(1, max_presses + 1):
+        page.keyboard.press("Tab")
+        focused = _focused(page)
+        assert focused["outline"] != "none" and focused["outlineWidth"] >= 2, (
+            f"focus not visible on {focused}"
+        )
+        if focused["name"] == field:
+            return presses
+    raise AssertionError(f"{field} not reached with {max_presses} presses of Tab")
+
+
+def test_signup_can_be_completed_with_the_keyboard_alone(live_server, page):
+    password = "Partenariat-en-sante-2026"
+    page.goto(live_server.url + "/compte/inscription/")
+
+    # The first Tab reaches the skip link, which takes the keyboard straight to the content.
+    page.keyboard.press("Tab")
+    assert _focused(page)["text"] == "Aller au contenu"
+    expect(page.get_by_role("link", name="Aller au contenu")).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert _focused(page)["id"] == "contenu"
+
+    presses_to_first_field = _tab_to(page, field="first_name")
+    page.keyboard.type("Inès")
+    for field, text in [
+        ("last_name", "Roux"),
+        ("email", "ines.roux@exemple.fr"),
+        ("password1", password),
+        ("password2", password),
+    ]:
+        assert _tab_to(page, field=field, max_presses=3) == 1  # fields follow each other, nothing between
+        page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Plus qu'une étape")
+    assert presses_to_first_field == 1  # after the skip link, the form's first field comes first
+    user = User.objects.get()
+    assert (user.email, user.first_name, user.last_name) == ("ines.roux@exemple.fr", "Inès", "Roux")
+    assert user.check_password(password)
+
+
+def test_axe_helper_fails_with_a_readable_list_of_serious_violations(page):
+    page.set_content(
+        '<html lang="fr"><head><title>Essai</title></head><body><main><h1>Essai</h1>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        '<label>Nom</label><input type="text" id="nom">'
+        "</main></body></html>"
+    )
+
+    with pytest.raises(AssertionError) as failure:
+        assert_no_serious_axe_violations(page)
+
+    message = str(failure.value)
+    assert "2 serious/critical accessibility violation(s)" in message
+    assert "- [critical] image-alt: Images must have alternative text\n    img" in message
+    assert "- [critical] label: Form elements must have labels\n    #nom" in message
