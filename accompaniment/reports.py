@@ -55,3 +55,32 @@ def build(params: dict) -> ReportFile:
     return ReportFile(
         filename=f"dossier-accompagnement-{slugify(accompaniment.title)[:60]}.pdf", content=content
     )
+
+
+def _convention_title(params: dict) -> str:
+    accompaniment = _accompaniment(params)
+    if accompaniment is None:
+        return str(gettext_lazy("Convention de partenariat à signer"))
+    return str(gettext_lazy("Convention de partenariat à signer : %(structure)s")) % {
+        "structure": accompaniment.structure.name
+    }
+
+
+@register_report("accompaniment.convention", title=_convention_title, can_request=_can_request)
+def build_convention(params: dict) -> ReportFile:
+    """The convention de partenariat, pre-filled from the accompaniment, ready to be signed."""
+    from accompaniment.selectors import accompaniment_phases
+    from cops.pdf import render_pdf
+
+    accompaniment = _accompaniment(params)
+    if accompaniment is None:
+        raise ReportError(str(gettext_lazy("Cet accompagnement n'existe plus.")))
+    context = {
+        **current_report_context(),
+        "accompaniment": accompaniment,
+        "phases": accompaniment_phases(accompaniment),
+    }
+    content = render_pdf("accompaniment/pdf/convention.html", context)
+    return ReportFile(
+        filename=f"convention-a-signer-{slugify(accompaniment.structure.name)[:60]}.pdf", content=content
+    )

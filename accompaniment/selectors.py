@@ -173,12 +173,16 @@ def board_accompaniments(filters: BoardFilters) -> QuerySet[Accompaniment]:
     return accompaniments
 
 
+COMPLETED_SHOWN = 12
+
+
 @dataclass
 class BoardColumn:
     key: str
     title: str
     description: str
     cards: list = field(default_factory=list)
+    hidden: int = 0  # completed accompaniments left out of the column (they are in the export)
 
 
 @dataclass
@@ -188,7 +192,7 @@ class Board:
 
     @property
     def count(self) -> int:
-        return sum(len(column.cards) for column in self.columns)
+        return sum(len(column.cards) + column.hidden for column in self.columns)
 
 
 def build_boards(accompaniments, completed_label: str) -> list[Board]:
@@ -217,6 +221,10 @@ def build_boards(accompaniments, completed_label: str) -> list[Board]:
                         str(accompaniment.current_phase.position), accompaniment.current_phase.short_name, ""
                     ),
                 ).cards.append(accompaniment)
+        # Completed accompaniments pile up over the years: the column shows the latest ones.
+        done.cards.sort(key=lambda a: a.completed_at or a.created_at, reverse=True)
+        done.hidden = max(0, len(done.cards) - COMPLETED_SHOWN)
+        done.cards = done.cards[:COMPLETED_SHOWN]
         boards.append(Board(template=template, columns=[*columns.values(), done]))
     return boards
 
@@ -233,14 +241,26 @@ def completed_or_running_count() -> int:
     return Accompaniment.objects.count()
 
 
+def _count_of(model, **filters) -> Coalesce:
+    """A correlated COUNT per accompaniment (one subquery each: no join fan-out between them)."""
+    rows = (
+        model.objects.filter(accompaniment=OuterRef("pk"), **filters)
+        .order_by()
+        .values("accompaniment")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def portfolio(filters: BoardFilters | None = None) -> QuerySet[Accompaniment]:
     """The export's rows: every accompaniment with its counts."""
     accompaniments = board_accompaniments(filters or BoardFilters())
     return accompaniments.annotate(
-        meeting_count=Count("meetings", distinct=True),
-        action_count=Count("actions", distinct=True),
-        indicator_count=Count("indicators", distinct=True),
-        participant_count=Count("participants", distinct=True),
+        meeting_count=_count_of(Meeting),
+        action_count=_count_of(Action),
+        indicator_count=_count_of(Indicator),
+        participant_count=_count_of(Participant),
     )
 
 

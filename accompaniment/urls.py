@@ -19,7 +19,6 @@ urlpatterns = [
     path("<int:pk>/modifier/", accompaniments.accompaniment_edit, name="edit"),
     path("<int:pk>/convention/", accompaniments.convention_edit, name="convention_edit"),
     path("<int:pk>/convention/signee.pdf", accompaniments.convention_download, name="convention_download"),
-    path("<int:pk>/convention/a-signer.pdf", accompaniments.convention_draft, name="convention_draft"),
     path("<int:pk>/auto-evaluations/", accompaniments.assessments_edit, name="assessments_edit"),
     path("<int:pk>/phases/cloturer/", accompaniments.phase_close, name="phase_close"),
     path("<int:pk>/phases/<int:phase_pk>/rouvrir/", accompaniments.phase_reopen, name="phase_reopen"),

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -254,24 +254,6 @@ def convention_download(request, pk: int):
     filename = f"convention-{slugify(accompaniment.structure.name)[:60]}.pdf"
     response = FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@login_required
-@require_GET
-def convention_draft(request, pk: int):
-    """A convention de partenariat generated from the accompaniment, ready to be signed."""
-    from cops.pdf import render_pdf
-
-    accompaniment = permissions.get_accompaniment_or_404(request, pk)
-    phases = selectors.accompaniment_phases(accompaniment)
-    content = render_pdf(
-        "accompaniment/pdf/convention.html",
-        {"accompaniment": accompaniment, "phases": phases, "generated_by": request.user.get_full_name()},
-    )
-    response = HttpResponse(content, content_type="application/pdf")
-    filename = f"convention-a-signer-{slugify(accompaniment.structure.name)[:60]}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

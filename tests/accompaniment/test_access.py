@@ -31,7 +31,6 @@ def seeded(accompaniment, participants, staff_user):
 def read_urls(accompaniment) -> list[str]:
     return [
         reverse("accompaniment:detail", args=[accompaniment.pk]),
-        reverse("accompaniment:convention_draft", args=[accompaniment.pk]),
         reverse("accompaniment:finding_add", args=[accompaniment.pk]),
         reverse("accompaniment:measurement_add", args=[accompaniment.pk]),
     ]

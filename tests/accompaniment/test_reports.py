@@ -69,22 +69,37 @@ def test_dossier_pdf_has_context_phases_findings_plan_indicators_and_evaluations
     assert "ines.roux@sete.fr" not in text  # participants' addresses stay out of the dossier
 
 
-def test_convention_to_sign_is_generated_as_a_pdf(staff_client, accompaniment, staff_user):
+def test_convention_to_sign_is_generated_as_a_pdf_by_the_report_job(
+    staff_user, accompaniment, private_media, django_capture_on_commit_callbacks
+):
     accompaniment.convention_start = timezone.localdate()
     accompaniment.convention_end = timezone.localdate() + timedelta(days=300)
     accompaniment.planned_interventions = 8
     accompaniment.save()
 
-    response = staff_client.get(reverse("accompaniment:convention_draft", args=[accompaniment.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = report_request(
+            kind="accompaniment.convention", params={"accompaniment": str(accompaniment.pk)}, by=staff_user
+        )
 
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    text = " ".join(pdf_text(response.content).split())
+    job.refresh_from_db()
+    assert job.status == ReportStatus.DONE, job.error
+    assert job.filename == "convention-a-signer-centre-dhemodialyse-de-sete.pdf"
+    text = " ".join(pdf_text(job.file.read()).split())
     assert "Convention de partenariat" in text
     assert "Entre le COPS Occitanie et Centre d'hémodialyse de Sète" in text
     assert "8 interventions sont prévues." in text
     assert f"{staff_user.get_full_name()}, professionnel de santé" in text
     assert "Accompagnement en cinq phases" in text
+
+
+def test_convention_may_not_be_requested_by_another_partner(other_partner, accompaniment):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        report_request(
+            kind="accompaniment.convention", params={"accompaniment": str(accompaniment.pk)}, by=other_partner
+        )
 
 
 def test_formula_like_text_is_neutralised_in_exports():

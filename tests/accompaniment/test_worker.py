@@ -54,7 +54,9 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
-def test_periodic_task_run_twice_by_a_real_worker_sends_each_evaluation_once(tmp_path, staff_user):
+def test_periodic_task_run_twice_by_a_real_worker_sends_each_evaluation_once(
+    transactional_db, tmp_path, staff_user
+):
     from aiosmtpd.controller import Controller
 
     from accompaniment.tasks import send_due_evaluations
