@@ -39,11 +39,12 @@ from barometer.services import campaigns
 YEAR = 2090
 
 
-def respondent(port, questionnaire, sections, questions, values, barrier, think, errors, submit_times):
+def respondent(port, questionnaire, sections, questions, values, barrier, think, ramp, errors, submit_times):
     browser = Browser(port)
     key = questionnaire.public_key
     try:
         barrier.wait()
+        time.sleep(ramp * random.random())  # arrivals spread over the ramp (0: all at once)
         status, _h, html = browser.request("GET", f"/barometre/q/{key}/")
         csrf, client_key = CSRF.search(html).group(1), CLIENT_KEY.search(html).group(1)
         status, headers, _ = browser.request(
@@ -82,6 +83,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--respondents", type=int, default=200)
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds between pages (0: burst)")
+    parser.add_argument("--ramp", type=float, default=0.0, help="respondents arrive over this many seconds")
     args = parser.parse_args()
 
     Campaign.objects.filter(year=YEAR).delete()
@@ -118,6 +120,7 @@ def main():
                     values,
                     barrier,
                     args.think,
+                    args.ramp,
                     errors,
                     submit_times,
                 )
@@ -138,7 +141,7 @@ def main():
     drafts = Response.objects.filter(questionnaire=questionnaire, status=ResponseStatus.DRAFT).count()
     print(f"Machine: {machine_load()} (measured after the run)")
     print(
-        f"Respondents: {args.respondents}, pages each: {len(sections)} + consent + submit, think time: {args.think} s"
+        f"Respondents: {args.respondents}, pages each: {len(sections)} + consent + submit, think time: {args.think} s, arrivals over {args.ramp} s"
     )
     print(
         f"Wall time: {elapsed:.1f} s, requests: {len(all_times)}, throughput: {len(all_times) / elapsed:.0f} req/s"
