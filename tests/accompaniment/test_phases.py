@@ -484,3 +484,14 @@ def test_measurement_counts_for_the_phase_only_from_its_start(accompaniment, sta
         "Pour clôturer la phase « Dynamique partenariale », il manque : au moins une mesure d'indicateur depuis "
         "le début de la phase."
     ]
+
+
+def test_admins_edit_templates_in_the_admin_with_the_requirement_codes_explained(admin_client):
+    template = PhaseTemplate.objects.get(code="cinq-phases")
+
+    response = admin_client.get(f"/admin/accompaniment/phasetemplate/{template.pk}/change/")
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<code>hot_evaluation_answered</code> : au moins une réponse à l&#x27;évaluation à chaud" in content
+    assert "Co-construction du plan d&#x27;actions et co-élaboration des indicateurs" in content
