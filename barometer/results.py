@@ -188,12 +188,23 @@ def questionnaire_results(
                     row.count = row.percent = None
             else:
                 _mask_rows(result.rows, single=question.type != QuestionType.MULTIPLE)
-        result.chart = _chart(questionnaire, result)
+        result.chart = _chart(questionnaire, result, public)
         results.append(result)
     return results
 
 
-def _chart(questionnaire: Questionnaire, result: QuestionResult):
+def _say_hidden(chart, series: list, public: bool):
+    """In public figures a missing value is a hidden small number: say so in the chart's table."""
+    if not public:
+        return chart
+    for row_index, row in enumerate(chart.rows):
+        for series_index, one in enumerate(series):
+            if row_index < len(one.values) and one.values[row_index] is None and series_index + 1 < len(row):
+                row[series_index + 1] = _("non affiché (moins de %(n)s)") % {"n": MIN_CELL}
+    return chart
+
+
+def _chart(questionnaire: Questionnaire, result: QuestionResult, public: bool = False):
     if result.masked:
         return None
     year = questionnaire.campaign.year
@@ -206,7 +217,7 @@ def _chart(questionnaire: Questionnaire, result: QuestionResult):
                 str(previous_year), [row.previous_percent for row in result.rows], charts.PALETTE[6]
             ),
         )
-    return charts.bar_chart(
+    chart = charts.bar_chart(
         title=result.question.label,
         categories=[row.label for row in result.rows],
         series=series,
@@ -214,6 +225,7 @@ def _chart(questionnaire: Questionnaire, result: QuestionResult):
         horizontal=True,
         category_label=_("Réponse"),
     )
+    return _say_hidden(chart, series, public)
 
 
 # --- Campaign level: participation and cross-tabs -----------------------------------------------
@@ -373,13 +385,17 @@ def cross_tabs(campaign: Campaign, *, public: bool = False) -> list[CrossTab]:
             )
             for i in range(len(group))
         ]
-        chart = charts.bar_chart(
-            title=reference.label,
-            categories=[label for label, _cells in rows],
-            series=series,
-            unit="%",
-            horizontal=True,
-            category_label=_("Réponse"),
+        chart = _say_hidden(
+            charts.bar_chart(
+                title=reference.label,
+                categories=[label for label, _cells in rows],
+                series=series,
+                unit="%",
+                horizontal=True,
+                category_label=_("Réponse"),
+            ),
+            series,
+            public,
         )
         tabs.append(CrossTab(code, reference.label, publics, rows, shown_totals, chart))
     return tabs
