@@ -493,5 +493,7 @@ def test_admins_edit_templates_in_the_admin_with_the_requirement_codes_explained
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert "<code>hot_evaluation_answered</code> : au moins une réponse à l&#x27;évaluation à chaud" in content
+    assert (
+        "<code>hot_evaluation_answered</code> : au moins une réponse à l&#x27;évaluation à chaud" in content
+    )
     assert "Co-construction du plan d&#x27;actions et co-élaboration des indicateurs" in content
