@@ -24,7 +24,7 @@ from directory.filters import EntryFilter
 from directory.indexing import BADGES
 from directory.models import Entry, audience_for_level
 from directory.ratelimit import hit
-from directory.selectors import actor_badges, geojson_bytes, map_points
+from directory.selectors import actor_badges, directory_search
 
 
 class LevelFilterBackend(DjangoFilterBackend):
@@ -285,8 +285,11 @@ class MapPoints(generics.GenericAPIView):
         return Entry.objects.all()
 
     def get(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        body = geojson_bytes(map_points(queryset, directory_viewer_level(request.user)))
+        # Same filters as the list (the filter backend documents them); evaluated on the in-memory index.
+        filterset = EntryFilter(
+            request.query_params, queryset=self.get_queryset(), level=directory_viewer_level(request.user)
+        )
+        body = directory_search(filterset).geojson()
         response = HttpResponse(body, content_type="application/geo+json")
         response["Cache-Control"] = "private, max-age=60"
         return response

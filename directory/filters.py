@@ -8,6 +8,7 @@ Within one filter the values are alternatives (OR); different filters combine (A
 
 import math
 import re
+import time
 
 import django_filters
 from django import forms
@@ -34,9 +35,30 @@ from directory.models import Entry, audience_for_level
 RADIUS_CHOICES = [("5", "5 km"), ("10", "10 km"), ("20", "20 km"), ("50", "50 km"), ("100", "100 km")]
 
 
+# Taxonomies change rarely (in the admin): their choices are kept a minute per process rather
+# than read on every page view (eight queries).
+CHOICES_TTL = 60.0
+_choices_cache: dict[str, tuple[float, list]] = {}
+
+
+def _cached_choices(key: str, load) -> list:
+    now = time.monotonic()
+    cached = _choices_cache.get(key)
+    if cached is None or now - cached[0] > CHOICES_TTL:
+        cached = _choices_cache[key] = (now, load())
+    return cached[1]
+
+
+def clear_choices_cache() -> None:
+    _choices_cache.clear()
+
+
 def _taxonomy_choices(model):
     def choices():
-        return [(item.code, item.label) for item in model.objects.filter(is_active=True)]
+        return _cached_choices(
+            model._meta.label,
+            lambda: [(item.code, item.label) for item in model.objects.filter(is_active=True)],
+        )
 
     return choices
 
@@ -47,7 +69,10 @@ def territory_choices():
         (Zone.OUEST.value, _("Ouest")),
         (Zone.REGION.value, _("Toute la région")),
     ]
-    return zones + [(d.code, f"{d.name} ({d.code})") for d in Departement.objects.all()]
+    departements = _cached_choices(
+        "departements", lambda: [(d.code, f"{d.name} ({d.code})") for d in Departement.objects.all()]
+    )
+    return zones + departements
 
 
 class TagFilter(django_filters.MultipleChoiceFilter):
@@ -152,7 +177,7 @@ class EntryFilter(django_filters.FilterSet):
                 if postal and not re.fullmatch(r"\d{5}", postal):
                     form.add_error("code_postal", _("Un code postal compte 5 chiffres, par exemple 34000."))
                 commune = (cleaned.get("commune") or "").strip()
-                if commune and not Commune.objects.filter(insee_code=_commune_code(commune)).exists():
+                if commune and not Commune.objects.filter(insee_code=commune_code(commune)).exists():
                     form.add_error(
                         "commune",
                         _("Commune inconnue : choisissez-la dans la liste proposée (nom ou code postal)."),
@@ -201,7 +226,7 @@ class EntryFilter(django_filters.FilterSet):
         return qs.filter(**{f"{self.col('tags')}__contains": [f"cp:{value}"]})
 
     def filter_commune(self, qs, name, value):
-        code = _commune_code(value)
+        code = commune_code(value)
         commune = Commune.objects.filter(insee_code=code).first()
         if commune is None:
             return qs
@@ -214,7 +239,7 @@ class EntryFilter(django_filters.FilterSet):
         commune = (
             self.commune_obj
             or Commune.objects.filter(
-                insee_code=_commune_code(self.form.cleaned_data.get("commune") or "")
+                insee_code=commune_code(self.form.cleaned_data.get("commune") or "")
             ).first()
         )
         if not value or commune is None:
@@ -263,7 +288,7 @@ class EntryFilter(django_filters.FilterSet):
         return active
 
 
-def _commune_code(value: str) -> str:
+def commune_code(value: str) -> str:
     """Accept an INSEE code, or "Name (postal code)" as the autocomplete shows it."""
     value = (value or "").strip()
     if re.fullmatch(r"\d[\dAB]\d{3}", value):

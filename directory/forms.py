@@ -57,7 +57,10 @@ class CommuneField(forms.CharField):
         value = " ".join(value.split())
         match = re.fullmatch(r"(.+?)\s*\((\d{5})\)", value)
         name, postal = (match.group(1), match.group(2)) if match else (value, "")
-        if re.fullmatch(r"\d{5}", value):
+        if re.fullmatch(r"\d[\dAB]\d{3}", value):
+            by_insee = Commune.objects.filter(insee_code=value).first()
+            if by_insee is not None and not Commune.objects.filter(postal_codes__contains=[value]).exists():
+                return by_insee, ""  # an INSEE code (what the suggestions send without JavaScript)
             name, postal = "", value
         communes = Commune.objects.all()
         if postal:

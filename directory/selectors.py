@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Count, QuerySet
 
 from actors.enums import Visibility
+from directory.facets import AudienceIndex, audience_index, evaluate, set_bit_positions
 from directory.filters import EntryFilter, TagFilter
-from directory.indexing import BADGES
+from directory.indexing import BADGES, provider_prefixes
 from directory.models import Entry
 
 
@@ -17,6 +17,11 @@ class FacetOption:
     label: str
     count: int
     checked: bool
+
+    @property
+    def count_display(self) -> str:
+        # "1 234" with a narrow no-break space, as French typography writes numbers.
+        return f"{self.count:,}".replace(",", "\u202f")
 
 
 @dataclass
@@ -38,58 +43,151 @@ def entry_filter(data, *, level: int, queryset: QuerySet | None = None) -> Entry
     return EntryFilter(data, queryset=queryset if queryset is not None else Entry.objects.all(), level=level)
 
 
-def _tag_counts(queryset: QuerySet, audience: str, prefixes: list[str] | None = None) -> dict[str, int]:
-    """Counts of every tag over the rows of `queryset`: one GROUP BY over the unnested tags."""
-    inner = queryset.order_by().values(f"tags_{audience}")
-    sql, params = inner.query.sql_with_params()
-    where = ""
-    extra: list = []
-    if prefixes:
-        where = "WHERE " + " OR ".join(["tag LIKE %s"] * len(prefixes))
-        extra = [f"{prefix}%" for prefix in prefixes]
-    query = (
-        f"SELECT tag, count(*) FROM ({sql}) AS filtered "
-        f"CROSS JOIN LATERAL unnest(filtered.tags_{audience}) AS tag {where} GROUP BY tag"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(query, [*params, *extra])
-        return dict(cursor.fetchall())
+NON_TAG_FILTERS = ("q", "nom", "code_postal", "commune", "rayon")
+RELEVANCE_FILTERS = ("q", "nom")
 
 
-def facet_groups(filterset: EntryFilter) -> list[FacetGroup]:
-    """Checkbox groups with the number of results each value would give.
+@dataclass
+class SearchResult:
+    """One filtered view of the directory, evaluated on the in-memory index (directory.facets)."""
+
+    index: AudienceIndex
+    audience: str
+    mask: int
+    total: int
+    facets: list[FacetGroup]
+    # Entry ids in relevance order when searching by keyword or name (else: alphabetical).
+    ranked_ids: list[int] | None = None
+
+    def entry_ids(self, start: int, stop: int) -> list[int]:
+        if self.ranked_ids is not None:
+            matched = [entry_id for entry_id in self.ranked_ids if self.index.has(self.mask, entry_id)]
+            return matched[start:stop]
+        positions = set_bit_positions(self.mask, start, stop - start)
+        return [self.index.entry_ids[position] for position in positions]
+
+    def geojson(self) -> bytes:
+        features = self.index.features
+        located = set_bit_positions(self.mask & self.index.locatable)
+        return (
+            '{"type":"FeatureCollection","features":[' + ",".join(features[p] for p in located) + "]}"
+        ).encode()
+
+
+class ResultPages:
+    """A sequence for Django's Paginator: its length is the total, a slice reads only that page's
+    cards (one query)."""
+
+    def __init__(self, result: SearchResult):
+        self.result = result
+
+    def __len__(self) -> int:
+        return self.result.total
+
+    def __getitem__(self, page: slice) -> list[dict]:
+        ids = self.result.entry_ids(page.start or 0, page.stop or self.result.total)
+        return cards_for(ids, self.result.audience)
+
+
+def _chosen_commune(cleaned: dict):
+    from actors.models import Commune
+    from directory.filters import commune_code
+
+    return Commune.objects.filter(insee_code=commune_code(cleaned.get("commune") or "")).first()
+
+
+def directory_search(filterset: EntryFilter) -> SearchResult:
+    """Counts per filter value, the result and its order, for one filterset (one request).
 
     A value's count takes every *other* active filter into account, so ticking a second
     département shows how many actors it adds (values of one filter are alternatives).
     """
-    audience = filterset.audience
+    from django.http import QueryDict
+
+    index = audience_index(filterset.audience, filterset.level, extra_prefixes=provider_prefixes())
     active = filterset.active_params
-    counts = _tag_counts(filterset.qs, audience)
-    per_facet: dict[str, dict[str, int]] = {}
-    for name in EntryFilter.FACETS:
-        if name in active:
-            data = filterset.data.copy()
-            data.pop(name, None)
-            others = EntryFilter(data, queryset=filterset.queryset, level=filterset.level)
-            tag_filter = filterset.filters[name]
-            per_facet[name] = _tag_counts(others.qs, audience, tag_filter.prefixes)
-    groups = []
+    chosen = {
+        name: filterset.filters[name].tags_for(values)
+        for name, values in active.items()
+        if name in EntryFilter.FACETS
+    }
+    other_mask, ranked_ids = None, None
+    cleaned = filterset.form.cleaned_data if filterset.form.is_valid() else {}
+    if "code_postal" in active:
+        other_mask = index.sparse_mask(f"cp:{active['code_postal'][0]}")
+    commune = _chosen_commune(cleaned) if "commune" in active else None
+    if commune is not None:
+        if cleaned.get("rayon"):
+            near = index.within(commune.latitude, commune.longitude, float(cleaned["rayon"]))
+        else:
+            near = index.sparse_mask(f"c:{commune.insee_code}")
+        other_mask = near if other_mask is None else other_mask & near
+    if any(name in active for name in RELEVANCE_FILTERS):
+        # Keyword and name go through PostgreSQL (full text, trigrams), which also ranks.
+        data = QueryDict(mutable=True)
+        for name in RELEVANCE_FILTERS:
+            if name in active:
+                data.setlist(name, active[name])
+        ranked_ids = list(
+            EntryFilter(data, queryset=filterset.queryset, level=filterset.level).qs.values_list(
+                "pk", flat=True
+            )
+        )
+        matched = index.ids_to_bits(ranked_ids)
+        other_mask = matched if other_mask is None else other_mask & matched
+    offered = {}
     for name in EntryFilter.FACETS:
         tag_filter: TagFilter = filterset.filters[name]
-        source = per_facet.get(name, counts)
-        chosen = set(active.get(name, []))
-        options = []
-        for value, label in tag_filter.field.choices:
-            tag = tag_filter.tags_for([value])[0]
-            options.append(FacetOption(str(value), str(label), source.get(tag, 0), str(value) in chosen))
-        groups.append(FacetGroup(name=name, label=str(tag_filter.label), options=options))
-    return groups
+        offered[name] = [
+            (str(value), str(label), tag_filter.tags_for([value])[0])
+            for value, label in tag_filter.field.choices
+        ]
+    mask, counts = evaluate(
+        index,
+        chosen,
+        other_mask,
+        {name: [tag for _v, _l, tag in options] for name, options in offered.items()},
+    )
+    groups = []
+    for name in EntryFilter.FACETS:
+        selected = set(active.get(name, []))
+        groups.append(
+            FacetGroup(
+                name=name,
+                label=str(filterset.filters[name].label),
+                options=[
+                    FacetOption(value, label, counts[name][tag], value in selected)
+                    for value, label, tag in offered[name]
+                ],
+            )
+        )
+    return SearchResult(
+        index=index,
+        audience=filterset.audience,
+        mask=mask,
+        total=mask.bit_count(),
+        facets=groups,
+        ranked_ids=ranked_ids,
+    )
 
 
-def result_cards(queryset: QuerySet, audience: str) -> list[dict]:
-    """The stored cards of a page of results (one query)."""
+def facet_groups(filterset: EntryFilter) -> list[FacetGroup]:
+    return directory_search(filterset).facets
+
+
+def cards_for(entry_ids: list[int], audience: str) -> list[dict]:
+    """The stored cards of these entries, in this order (one query)."""
+    rows = {
+        pk: (card, tags)
+        for pk, card, tags in Entry.objects.filter(pk__in=entry_ids).values_list(
+            "pk", f"card_{audience}", f"tags_{audience}"
+        )
+    }
     cards = []
-    for card, tags in queryset.values_list(f"card_{audience}", f"tags_{audience}"):
+    for entry_id in entry_ids:
+        if entry_id not in rows:
+            continue
+        card, tags = rows[entry_id]
         card = dict(card)
         card["badges"] = [label for tag, label in BADGES.items() if tag in tags]
         cards.append(card)
@@ -101,28 +199,6 @@ def actor_badges(kind: str, actor_id: int, audience: str = "public") -> list[str
     column = "person_id" if kind == "personne" else "structure_id"
     tags = Entry.objects.filter(**{column: actor_id}).values_list(f"tags_{audience}", flat=True).first() or []
     return [str(label) for tag, label in BADGES.items() if tag in tags]
-
-
-def map_points(queryset: QuerySet, level: int) -> list[tuple[int, str, float, float]]:
-    """(actor id, kind, latitude, longitude) of the results the viewer may locate."""
-    return list(
-        queryset.filter(location_level__lte=level, latitude__isnull=False)
-        .order_by()
-        .values_list("person_id", "structure_id", "kind", "latitude", "longitude")
-    )
-
-
-def geojson_bytes(points) -> bytes:
-    """A compact FeatureCollection: coordinates rounded to 4 decimals (about 10 m), id and kind
-    only — details are fetched when a marker is clicked."""
-    features = []
-    for person_id, structure_id, kind, latitude, longitude in points:
-        actor_id = person_id if person_id is not None else structure_id
-        features.append(
-            f'{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{longitude:.4f},{latitude:.4f}]}},'
-            f'"properties":{{"id":{actor_id:d},"k":"{kind[0]}"}}}}'
-        )
-    return ('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}").encode()
 
 
 def directory_counts() -> dict[str, int]:

@@ -139,6 +139,67 @@ def _territories(profile) -> list[Labelled]:
     return [Labelled(item.code, item.name, item.code) for item in profile.territories.all()]
 
 
+def person_lists(person: Person) -> dict[str, list]:
+    """The person's taxonomies and published memberships, read once per person (a view is built
+    for several levels). A bulk reader may fill `person._directory_lists` itself."""
+    cached = person.__dict__.get("_directory_lists")
+    if cached is None:
+        cached = {name: _labels(getattr(person, name).all()) for name in PERSON_M2M if name != "territories"}
+        cached["territories"] = _territories(person)
+        cached["memberships"] = [
+            MembershipView(m.structure_id, m.structure.name, m.function, m.is_referent)
+            for m in person.memberships.all()
+            if m.status == MembershipStatus.ACCEPTED and m.structure.status == ModerationStatus.PUBLISHED
+        ]
+        person.__dict__["_directory_lists"] = cached
+    return cached
+
+
+def persons_with_lists(ids) -> list[Person]:
+    """Persons with their taxonomies loaded from the link tables in one query each, sharing the
+    (small) taxonomy objects: the fast path for indexing and exports of thousands of rows."""
+    from actors.models import Activity, ActorProfile, Availability, Departement, Domain, Qualification
+
+    persons = list(Person.objects.filter(pk__in=ids).select_related("commune__departement"))
+    by_id = {person.pk: person for person in persons}
+    for person in persons:
+        person.__dict__["_directory_lists"] = {name: [] for name in (*PERSON_M2M, "memberships")}
+    sources = {
+        "profiles": ActorProfile,
+        "domains": Domain,
+        "qualifications": Qualification,
+        "activities": Activity,
+        "availabilities": Availability,
+    }
+    for name, model in sources.items():
+        labels = {item.pk: Labelled(item.pk, item.label, item.code) for item in model.objects.all()}
+        through = getattr(Person, name).through
+        target = f"{model._meta.model_name}_id"
+        rows = through.objects.filter(person_id__in=by_id).order_by(
+            f"{model._meta.model_name}__position", target
+        )
+        for person_id, target_id in rows.values_list("person_id", target):
+            by_id[person_id].__dict__["_directory_lists"][name].append(labels[target_id])
+    departements = {d.code: Labelled(d.code, d.name, d.code) for d in Departement.objects.all()}
+    rows = Person.territories.through.objects.filter(person_id__in=by_id).order_by("departement_id")
+    for person_id, code in rows.values_list("person_id", "departement_id"):
+        by_id[person_id].__dict__["_directory_lists"]["territories"].append(departements[code])
+    memberships = (
+        Membership.objects.filter(
+            person_id__in=by_id,
+            status=MembershipStatus.ACCEPTED,
+            structure__status=ModerationStatus.PUBLISHED,
+        )
+        .order_by("structure__name")
+        .values_list("person_id", "structure_id", "structure__name", "function", "is_referent")
+    )
+    for person_id, structure_id, name, function, is_referent in memberships:
+        by_id[person_id].__dict__["_directory_lists"]["memberships"].append(
+            MembershipView(structure_id, name, function, is_referent)
+        )
+    return persons
+
+
 def person_title(person: Person, level: int) -> str:
     if person.field_level("last_name") <= level:
         return f"{person.first_name} {person.last_name}".strip()
@@ -160,13 +221,10 @@ def person_view(person: Person, level: int) -> PersonView:
         view.last_name = person.last_name
     if "photo" in shown:
         view.has_photo = bool(person.photo)
+    lists = person_lists(person)
     for name in PERSON_M2M:
         if name in shown:
-            setattr(
-                view,
-                name,
-                _territories(person) if name == "territories" else _labels(getattr(person, name).all()),
-            )
+            setattr(view, name, list(lists[name]))
     if "territories" in shown:
         view.region_wide = person.region_wide
     if "commune" in shown:
@@ -180,11 +238,7 @@ def person_view(person: Person, level: int) -> PersonView:
         if name in shown:
             setattr(view, name, getattr(person, name))
     if "memberships" in shown:
-        view.memberships = [
-            MembershipView(m.structure_id, m.structure.name, m.function, m.is_referent)
-            for m in person.memberships.all()
-            if m.status == MembershipStatus.ACCEPTED and m.structure.status == ModerationStatus.PUBLISHED
-        ]
+        view.memberships = list(lists["memberships"])
     return view
 
 

@@ -511,6 +511,9 @@ def person_delete(*, person: Person, by: User) -> None:
         storage = person._meta.get_field("photo").storage
         revision_photo = (person.revision or {}).get("photo") or ""
         person.delete()
+        from directory.facets import bump_version
+
+        bump_version()  # its directory entry went with it
         for name in {photo, revision_photo} - {""}:
             transaction.on_commit(lambda name=name: storage.delete(name))
 

@@ -4,7 +4,7 @@ import re
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import F, Func, Value
+from django.db.models import CharField, F, Func, Value
 from django.db.models.functions import Lower
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -24,7 +24,7 @@ from actors.selectors.profiles import (
 )
 from directory.indexing import fold
 from directory.ratelimit import rate_limited
-from directory.selectors import entry_filter, facet_groups, result_cards
+from directory.selectors import ResultPages, directory_search, entry_filter
 
 PAGE_SIZE = 20
 # The "patient partenaire" family of actor profiles, for the ready-made view.
@@ -49,29 +49,26 @@ def is_search(request) -> bool:
 def _listing_context(request, *, data=None, with_results: bool = True) -> dict:
     level = directory_viewer_level(request.user)
     filterset = entry_filter(data if data is not None else request.GET, level=level)
-    query = (data if data is not None else request.GET).copy()
+    result = directory_search(filterset)
+    query = request.GET.copy()
     query.pop("page", None)
     context = {
+        # The address keeps only what the visitor chose (not a view's preset filters).
         "query_without_page": query.urlencode(),
         "chips": _chips(query, filterset),
         "filterset": filterset,
         "form": filterset.form,
-        "facets": facet_groups(filterset),
+        "facets": result.facets,
         "level": level,
         "is_partner_view": level >= Visibility.PARTNERS,
         "active_count": len(filterset.active_params),
         "radius_selected": str(filterset.form.data.get("rayon", "")),
+        "total": result.total,
+        "result": result,
     }
     if with_results:
-        paginator = Paginator(filterset.qs, PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
-        context.update(
-            page=page,
-            total=paginator.count,
-            cards=result_cards(page.object_list, filterset.audience),
-        )
-    else:
-        context["total"] = filterset.qs.count()
+        page = Paginator(ResultPages(result), PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(page=page, cards=page.object_list)
     return context
 
 
@@ -125,7 +122,7 @@ def patient_partners(request):
         data.setlist("profil", [code for code in PATIENT_PARTNER_CODES if code in codes])
     context = _listing_context(request, data=data)
     context["preset"] = "patients"
-    context["shown_facets"] = [
+    context["facets"] = [
         g for g in context["facets"] if g.name in ("profil", "domaine", "territoire", "disponibilite")
     ]
     return render(request, "directory/patient_partners.html", context)
@@ -233,11 +230,11 @@ def commune_suggestions(request):
     if len(query) < 2:
         return JsonResponse({"results": []})
     if re.fullmatch(r"\d{2,5}", query):
-        postal = Func(F("postal_codes"), Value(" "), function="array_to_string")
+        postal = Func(F("postal_codes"), Value(" "), function="array_to_string", output_field=CharField())
         communes = communes.annotate(postal_text=postal).filter(postal_text__regex=rf"(^| ){query}")
     else:
         folded = fold(query)
-        name = Func(Lower("name"), function="unaccent")
+        name = Func(Lower("name"), function="unaccent", output_field=CharField())
         communes = communes.annotate(folded_name=name).filter(folded_name__startswith=folded)
         if not communes.exists():
             communes = (

@@ -25,7 +25,7 @@ def export(request, fmt: str):
         raise PermissionDenied
     if is_cops_staff(request.user):
         choice = ExportForm(request.GET)
-        if choice.is_valid() and choice.cleaned_data.get("audience") is not None:
+        if choice.is_valid() and choice.cleaned_data.get("audience") not in (None, ""):
             level = choice.cleaned_data["audience"]
     entries = entry_filter(request.GET, level=level).qs
     stamp = timezone.localdate().isoformat()

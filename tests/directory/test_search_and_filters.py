@@ -161,3 +161,30 @@ def test_unpublished_profiles_are_not_in_the_index(directory):
 
     assert Entry.objects.count() == 4
     assert titles({"nom": "Brouillon"}, level=Visibility.STAFF) == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"type": ["personne"]},
+        {"territoire": ["ouest", "34"], "domaine": ["soin-accompagnement"]},
+        {"q": "formation", "type": ["structure"]},
+        {"commune": "31555", "rayon": "50", "profil": ["proche-aidant"]},
+        {"commune": "31555", "rayon": "50"},
+        {"commune": "34172"},
+        {"code_postal": "31300"},
+        {"nom": "dupond", "territoire": ["est"]},
+    ],
+)
+def test_in_memory_index_agrees_with_the_database(directory, data):
+    from directory.selectors import directory_search
+
+    filterset = entry_filter(data, level=Visibility.PUBLIC)
+
+    result = directory_search(filterset)
+
+    database_ids = list(filterset.qs.values_list("pk", flat=True))
+    assert result.total == len(database_ids)
+    assert result.entry_ids(0, 20) == database_ids[:20]
+    assert result.entry_ids(1, 3) == database_ids[1:3]
