@@ -28,13 +28,13 @@ def hit(request, scope: str) -> bool:
     window = int(time.time() // period)
     key = f"ratelimit:{scope}:{client_key(request)}:{window}"
     cache = caches["shared"]
-    if cache.add(key, 1, timeout=period + 5):
-        return False
+    # The usual case (the window's counter exists) costs one increment.
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period + 5)
-        return False
+    except ValueError:
+        if cache.add(key, 1, timeout=period + 5):
+            return False
+        count = cache.incr(key)
     return count > limit
 
 

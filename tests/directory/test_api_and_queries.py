@@ -1,0 +1,159 @@
+import gzip
+import json
+
+import pytest
+from django.urls import reverse
+
+from actors.enums import ModerationStatus, Visibility
+from actors.models import ActorProfile, Commune, Domain
+from actors.services.bulk import ProfileRow, persons_bulk_create, structures_bulk_create
+from tests.factories.directory import make_person, make_structure
+
+pytestmark = pytest.mark.django_db
+
+
+def add_actors(count: int, *, start: int = 0) -> None:
+    """Published persons and structures across Occitanie, through the bulk services."""
+    profile = ActorProfile.objects.get(code="patient-partenaire").pk
+    domain = Domain.objects.get(code="soin-accompagnement").pk
+    communes = ["31555", "34172", "81004", "82121", "66136", "30189"]
+    persons = [
+        ProfileRow(
+            fields={
+                "first_name": f"Prénom{n}",
+                "last_name": f"Nom{n}",
+                "commune_id": communes[n % len(communes)],
+                "bio": "Patient partenaire engagé.",
+                "visibility": {"last_name": int(Visibility.PARTNERS)} if n % 3 == 0 else {},
+            },
+            many_to_many={"profiles": [profile], "domains": [domain], "territories": ["31", "34"]},
+            status=ModerationStatus.PUBLISHED,
+        )
+        for n in range(start, start + count - count // 4)
+    ]
+    structures = [
+        ProfileRow(
+            fields={"name": f"Structure {n}", "commune_id": communes[n % len(communes)]},
+            many_to_many={"domains": [domain], "territories": ["81"]},
+            status=ModerationStatus.PUBLISHED,
+        )
+        for n in range(start, start + count // 4)
+    ]
+    persons_bulk_create(rows=persons)
+    structures_bulk_create(rows=structures)
+
+
+@pytest.mark.parametrize("path_name", ["directory:list", "directory:map", "directory:patient_partners"])
+def test_page_query_count_is_the_same_with_10_and_200_results(
+    client, path_name, django_assert_max_num_queries
+):
+    params = {"domaine": "soin-accompagnement", "q": "partenaire"}
+    add_actors(10)
+    client.get(reverse(path_name), params)  # warm the per-process caches (taxonomy choices)
+    with django_assert_max_num_queries(20) as small:
+        client.get(reverse(path_name), params)
+    with_10 = len(small.captured_queries)  # read now: the next request resets the query log
+
+    add_actors(190, start=10)
+    client.get(reverse(path_name), params)  # the in-memory index reloads once after a change
+    with django_assert_max_num_queries(with_10):
+        response = client.get(reverse(path_name), params)
+
+    assert response.status_code == 200
+
+
+def test_api_list_query_count_is_the_same_with_10_and_200_results(client, django_assert_max_num_queries):
+    add_actors(10)
+    client.get(reverse("directory:api_actors"))
+    with django_assert_max_num_queries(10) as small:
+        first = client.get(reverse("directory:api_actors"), {"taille": 200}).json()
+    with_10 = len(small.captured_queries)
+
+    add_actors(190, start=10)
+    with django_assert_max_num_queries(with_10):
+        second = client.get(reverse("directory:api_actors"), {"taille": 200}).json()
+
+    assert (first["count"], len(first["results"])) == (10, 10)
+    assert (second["count"], len(second["results"])) == (200, 200)
+
+
+def test_api_list_filters_and_paginates(client):
+    make_person(first_name="Alice", last_name="Filtrée", domains=["formation-recherche-innovation"])
+    add_actors(8)
+
+    page = client.get(reverse("directory:api_actors"), {"taille": 3, "type": "personne"}).json()
+    filtered = client.get(
+        reverse("directory:api_actors"), {"domaine": "formation-recherche-innovation"}
+    ).json()
+
+    assert page["count"] == 7 and len(page["results"]) == 3 and "page=2" in page["next"]
+    assert [item["title"] for item in filtered["results"]] == ["Alice Filtrée"]
+    assert filtered["results"][0]["url"] == "http://testserver" + reverse(
+        "directory:person_detail", args=[filtered["results"][0]["id"]]
+    )
+
+
+def test_api_details_and_unpublished_actors(client):
+    person = make_person(first_name="Berthe", last_name="Api", email="berthe@exemple.fr")
+    structure = make_structure(name="Clinique de l'API", siret="73282932000074")
+    draft = make_person(first_name="Caché", last_name="Brouillon", status=ModerationStatus.DRAFT)
+
+    person_data = client.get(reverse("directory:api_person", args=[person.pk])).json()
+    structure_data = client.get(reverse("directory:api_structure", args=[structure.pk])).json()
+
+    assert person_data["title"] == "Berthe Api"
+    assert "email" not in person_data  # partners only by default
+    assert person_data["profiles"] == ["Patient partenaire"]
+    assert structure_data["siret"] == "73282932000074"
+    assert structure_data["commune"] == "Montauban"
+    assert client.get(reverse("directory:api_person", args=[draft.pk])).status_code == 404
+
+
+def test_geojson_is_compact_rounded_and_honours_filters(client):
+    make_person(first_name="Dora", last_name="Carte", commune="81004", profiles=["proche-aidant"])
+    make_person(
+        first_name="Eve", last_name="Cachée", commune="34172", visibility={"commune": Visibility.STAFF}
+    )
+    make_structure(name="Hôpital de la Carte", commune="82121")
+
+    response = client.get(reverse("directory:api_geojson"), HTTP_ACCEPT_ENCODING="gzip")
+    data = json.loads(gzip.decompress(response.content))
+    filtered = client.get(reverse("directory:api_geojson"), {"type": "structure"}).json()
+
+    assert response["Content-Type"] == "application/geo+json"
+    assert response["Content-Encoding"] == "gzip"
+    assert data["type"] == "FeatureCollection"
+    points = sorted((f["properties"]["k"], f["geometry"]["coordinates"]) for f in data["features"])
+    albi, montauban = Commune.objects.get(pk="81004"), Commune.objects.get(pk="82121")
+    # Albi's and Montauban's centroids, 4 decimals; Eve's commune is staff-only: not on the map.
+    assert points == [
+        ("p", [round(albi.longitude, 4), round(albi.latitude, 4)]),
+        ("s", [round(montauban.longitude, 4), round(montauban.latitude, 4)]),
+    ]
+    assert set(data["features"][0]) == {"type", "geometry", "properties"}
+    assert set(data["features"][0]["properties"]) == {"id", "k"}
+    assert [f["properties"]["k"] for f in filtered["features"]] == ["s"]
+
+
+def test_openapi_schema_and_self_hosted_docs(client):
+    schema = client.get(reverse("directory:api_schema"))
+    docs = client.get(reverse("directory:api_docs")).content.decode()
+
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    assert "/api/annuaire/acteurs/" in text and "/api/annuaire/carte.geojson" in text
+    assert "territoire" in text and "taille" in text
+    assert "cdn" not in docs.lower()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
+
+
+def test_keyword_search_is_rate_limited(client, settings):
+    settings.DIRECTORY_RATE_LIMITS = {"search": (2, 60)}
+
+    codes = [client.get(reverse("directory:list"), {"q": "hôpital"}).status_code for _ in range(3)]
+    api = client.get(reverse("directory:api_actors"), {"q": "hôpital"}).status_code
+    plain = client.get(reverse("directory:list")).status_code
+
+    assert codes == [200, 200, 429]
+    assert api == 429
+    assert plain == 200
