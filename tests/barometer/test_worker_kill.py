@@ -70,6 +70,11 @@ def wait_for(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def clear_queue(broker) -> None:
+    """Empty the default queue and the unacknowledged tasks (not the whole Redis database)."""
+    broker.delete("celery", "unacked", "unacked_index")
+
+
 def worker_ready(log_path: Path) -> bool:
     return b"ready." in log_path.read_bytes()
 
@@ -80,7 +85,7 @@ def test_worker_killed_mid_round_then_restarted_sends_each_invitee_exactly_once(
     from barometer.tasks import send_due_rounds
 
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    broker.flushdb()  # this test's own Redis database: no task left from another run
+    clear_queue(broker)  # no task left from another run
     questionnaire = make_questionnaire(CampaignFactory())
     emails = [f"invite{i:02d}@exemple.fr" for i in range(INVITEES)]
     for address in emails:
@@ -118,7 +123,7 @@ def test_worker_killed_mid_round_then_restarted_sends_each_invitee_exactly_once(
         finally:
             os.killpg(worker.pid, signal.SIGTERM)
             worker.wait(20)
-        broker.flushdb()
+        clear_queue(broker)
 
     print("after kill:", dict(states_after_kill), "received:", received_before_restart)
     assert 0 < received_before_restart < INVITEES, states_after_kill
