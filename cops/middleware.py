@@ -1,4 +1,7 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -16,3 +19,51 @@ class FrenchFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def map_tiles_source(url: str) -> str:
+    """The CSP source allowing a tile URL template: https://{s}.tile.example.org/{z}/{x}/{y}.png gives
+    https://*.tile.example.org (a placeholder can only stand for the leftmost label)."""
+    parsed = urlsplit(url)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ImproperlyConfigured(f"MAP_TILES_URL must be an http(s) URL template, got {url!r}")
+    labels = parsed.netloc.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    if any("{" in label for label in labels):
+        raise ImproperlyConfigured(f"MAP_TILES_URL: only the leftmost host label may vary, got {url!r}")
+    return f"{parsed.scheme}://{'.'.join(labels)}"
+
+
+def content_security_policy() -> str:
+    """The platform's policy: everything from our own origin, no inline script or style,
+    images also from data: URLs (Leaflet, charts) and the map tile server."""
+    directives = {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:", map_tiles_source(settings.MAP_TILES_URL)],
+        "style-src": ["'self'"],
+        "script-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+class ContentSecurityPolicyMiddleware:
+    """Adds the Content-Security-Policy header, or its Report-Only variant while CSP_REPORT_ONLY
+    is true: browsers then report violations (in the console) without blocking anything, so the
+    pages can be cleaned of inline scripts and styles before the policy is enforced."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        header = (
+            "Content-Security-Policy-Report-Only" if settings.CSP_REPORT_ONLY else "Content-Security-Policy"
+        )
+        if header not in response:
+            response[header] = content_security_policy()
+        return response
