@@ -114,7 +114,7 @@ class _Pacer:
 def _connections() -> int:
     # SMTP connections used side by side by one worker: the time goes into waiting for the
     # server's replies and for the database's commits, which overlap well.
-    return max(1, int(getattr(settings, "BAROMETER_SMTP_CONNECTIONS", 4)))
+    return max(1, int(getattr(settings, "BAROMETER_SMTP_CONNECTIONS", 8)))
 
 
 NAME, LINK, UNSUBSCRIBE = "\x00name\x00", "\x00link\x00", "\x00unsubscribe\x00"
