@@ -79,6 +79,7 @@ def main():
     parser.add_argument(
         "--rate", type=int, default=100_000, help="BAROMETER_EMAILS_PER_MINUTE for the worker"
     )
+    parser.add_argument("--nice", type=int, default=0, help="run the worker with this niceness (0-19)")
     args = parser.parse_args()
 
     Campaign.objects.filter(year=YEAR).delete()
@@ -124,6 +125,9 @@ def main():
         before = measure(web_port, [survey, "/barometre/"], 15)
         worker = subprocess.Popen(
             [
+                "nice",
+                "-n",
+                str(args.nice),
                 str(ROOT / ".venv/bin/celery"),
                 "-A",
                 "cops",
@@ -174,7 +178,10 @@ def main():
     )
     p95_before, p95_during = percentile(before, 95), percentile(during, 95)
     print(f"Machine: {machine_load()}")
-    print(f"Invitees: {args.invitees}, worker: 1 process, rate limit: {args.rate}/min, SMTP sink on loopback")
+    print(
+        f"Invitees: {args.invitees}, worker: 1 process (nice {args.nice}), rate limit: {args.rate}/min, "
+        "SMTP sink on loopback"
+    )
     print(f"Round sent in {elapsed:.1f} s ({args.invitees / elapsed:.0f} emails/s) — goal <= 120 s")
     print(
         f"Deliveries by status: {statuses}; sink accepted {accepted} messages for {distinct} distinct addresses"
