@@ -5,6 +5,7 @@ weighted by population, so Toulouse and Montpellier have many actors and small v
 Everything goes through the bulk services, so published profiles are indexed like real ones.
 """
 
+import time
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -107,9 +108,9 @@ STRUCTURE_PATTERNS = {
     "institut-formation": ["Institut de formation en soins infirmiers de {commune}", "IFRASS {commune}"],
     "association-usagers": [
         "Association des patients diabétiques de {commune}",
-        "Association France Rein {departement}",
+        "Association France Rein {departement}, antenne de {commune}",
         "Collectif des aidants de {commune}",
-        "Association des insuffisants respiratoires {departement}",
+        "Association des insuffisants respiratoires de {commune}",
     ],
     "federation": ["Fédération régionale {fed} Occitanie"],
     "institution": ["Délégation départementale {departement}"],
@@ -165,9 +166,9 @@ def _finess(rng, departement: str) -> str:
 
 def _status(rng) -> str:
     roll = rng.random()
-    if roll < 0.93:
+    if roll < 0.95:
         return ModerationStatus.PUBLISHED
-    if roll < 0.97:
+    if roll < 0.956:
         return ModerationStatus.PENDING
     if roll < 0.99:
         return ModerationStatus.DRAFT
@@ -188,6 +189,7 @@ def _visibility(rng) -> dict:
 
 
 def seed(ctx) -> None:
+    started = time.monotonic()
     rng = ctx.rng
     now = timezone.now()
     communes = list(Commune.objects.only("insee_code", "name", "departement_id", "population"))
@@ -230,6 +232,7 @@ def seed(ctx) -> None:
             )
             accounts[index] = email
     User.objects.bulk_create(new_users, batch_size=2000, ignore_conflicts=True)
+    phases = {"comptes": time.monotonic() - started}
     user_ids = dict(User.objects.filter(email__in=accounts.values()).values_list("email", "pk"))
 
     rows = []
@@ -276,6 +279,7 @@ def seed(ctx) -> None:
             )
         )
     persons = persons_bulk_create(rows=rows, index=False)
+    phases["personnes"] = time.monotonic() - started - sum(phases.values())
 
     type_codes = list(STRUCTURE_TYPE_WEIGHTS)
     type_weights = [STRUCTURE_TYPE_WEIGHTS[code] for code in type_codes]
@@ -292,7 +296,11 @@ def seed(ctx) -> None:
             fed=rng.choice(FEDERATIONS),
         )
         if name in used_names:
-            name = f"{name} — site {len([n for n in used_names if n.startswith(name)]) + 1}"
+            # Large towns have several of a kind: number them as people do ("Centre de santé n° 2").
+            number = 2
+            while f"{name} n° {number}" in used_names:
+                number += 1
+            name = f"{name} n° {number}"
         used_names.add(name)
         health = code in ("chu", "ch", "clinique", "centre-lutte-cancer", "medico-social")
         territories, region_wide = territories_for(commune)
@@ -330,6 +338,7 @@ def seed(ctx) -> None:
         codes = commune_postal.get(row.fields["commune_id"]) or [""]
         row.fields["postal_code"] = codes[0]
     structures = structures_bulk_create(rows=structure_rows, index=False)
+    phases["structures"] = time.monotonic() - started - sum(phases.values())
 
     # --- Memberships: persons belong to structures near them ---
     by_dept: dict[str, list[Structure]] = {}
@@ -348,12 +357,15 @@ def seed(ctx) -> None:
                 referents.add(structure.pk)
             links.append((person.pk, structure.pk, rng.choice(FUNCTIONS), is_referent))
     memberships_bulk_create(links=links, at=now)
+    phases["appartenances"] = time.monotonic() - started - sum(phases.values())
 
-    from directory.indexing import index_persons, index_structures
+    from directory.indexing import index_persons, index_structures, indexes_deferred
 
-    index_structures([s.pk for s in structures if s.status == ModerationStatus.PUBLISHED])
-    index_persons([p.pk for p in persons if p.status == ModerationStatus.PUBLISHED])
+    with indexes_deferred():
+        index_structures([s.pk for s in structures if s.status == ModerationStatus.PUBLISHED])
+        index_persons([p.pk for p in persons if p.status == ModerationStatus.PUBLISHED])
 
+    phases["index"] = time.monotonic() - started - sum(phases.values())
     _demo_accounts_profiles(ctx, now)
     published_persons = [p for p in persons if p.status == ModerationStatus.PUBLISHED]
     published_structures = [s for s in structures if s.status == ModerationStatus.PUBLISHED]
@@ -361,7 +373,10 @@ def seed(ctx) -> None:
     ctx.shared["structures"] = published_structures
     ctx.log(
         f"Annuaire : {len(persons)} personnes ({len(published_persons)} publiées), "
-        f"{len(structures)} structures ({len(published_structures)} publiées), {len(links)} appartenances"
+        f"{len(structures)} structures ({len(published_structures)} publiées), {len(links)} appartenances "
+        f"en {time.monotonic() - started:.1f} s ("
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+        + ")"
     )
 
 
@@ -414,6 +429,33 @@ def _demo_accounts_profiles(ctx, now) -> None:
     )
     profile_submit(profile=structure, by=partner, consent=True)
     profile_approve(profile=structure, by=staff)
+    # The moderation queue shows an edit (with its diff) and a new registration.
+    person_save(
+        person=person,
+        by=partner,
+        changes={
+            "bio": "Patiente partenaire formatrice : j'interviens à l'IFSI, à la faculté de médecine de Toulouse "
+            "et dans le programme d'ETP polyarthrite du CHU.",
+            "availabilities": list(Availability.objects.filter(code__in=["a-distance", "en-semaine"])),
+        },
+    )
+    profile_submit(profile=person, by=partner, consent=True)
+    copil = accounts.get("copil@cops.demo")
+    if copil is not None and not Person.objects.filter(user=copil).exists():
+        newcomer = person_save(
+            person=None,
+            by=copil,
+            changes={
+                "first_name": copil.first_name,
+                "last_name": copil.last_name,
+                "commune": Commune.objects.get(insee_code="34172"),
+                "territories": ["34", "30"],
+                "profiles": list(ActorProfile.objects.filter(code="representant-usagers")),
+                "domains": list(Domain.objects.filter(code="management-parcours-gouvernance")),
+                "bio": "Représentant des usagers au CHU de Montpellier.",
+            },
+        )
+        profile_submit(profile=newcomer, by=copil, consent=True)
     ctx.shared["demo_person"] = Person.objects.get(pk=person.pk)
     ctx.shared["demo_structure"] = Structure.objects.get(pk=structure.pk)
 

@@ -220,6 +220,14 @@ VISIBILITY_LABELS = {
 }
 
 
+# Short labels for the three-way switch of each field (explained above the switches).
+VISIBILITY_SHORT_CHOICES = [
+    (int(Visibility.PUBLIC), _("Tout le monde")),
+    (int(Visibility.PARTNERS), _("Partenaires")),
+    (int(Visibility.STAFF), _("Équipe COPS")),
+]
+
+
 class PersonVisibilityForm(forms.Form):
     """One choice per restrictable field, then consent to publication."""
 
@@ -237,7 +245,7 @@ class PersonVisibilityForm(forms.Form):
         for name in Person.RESTRICTABLE_FIELDS:
             self.fields[f"vis_{name}"] = forms.TypedChoiceField(
                 label=VISIBILITY_LABELS[name],
-                choices=Visibility.choices,
+                choices=VISIBILITY_SHORT_CHOICES,
                 coerce=int,
                 widget=forms.RadioSelect,
             )

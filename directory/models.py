@@ -91,10 +91,6 @@ class Entry(models.Model):
                 )
                 for audience in AUDIENCES
             ],
-            *[
-                models.Index(fields=[f"sort_{audience}"], name=f"entry_sort_{audience}")
-                for audience in AUDIENCES
-            ],
         ]
 
     def __str__(self) -> str:

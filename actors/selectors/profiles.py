@@ -365,18 +365,21 @@ def moderation_queue_count() -> int:
     )
 
 
-def moderation_queue() -> tuple[list[Person], list[Structure]]:
-    persons = list(
+def moderation_queue(limit: int | None = None) -> tuple[list[Person], list[Structure]]:
+    """The oldest submissions first (new profiles and edits of published ones)."""
+    persons = (
         Person.objects.filter(moderation_queue_filter())
         .select_related("commune", "user")
         .order_by("submitted_at", "revision_submitted_at", "pk")
     )
-    structures = list(
+    structures = (
         Structure.objects.filter(moderation_queue_filter())
         .select_related("commune", "structure_type", "created_by")
         .order_by("submitted_at", "revision_submitted_at", "pk")
     )
-    return persons, structures
+    if limit is not None:
+        persons, structures = persons[:limit], structures[:limit]
+    return list(persons), list(structures)
 
 
 def person_possible_duplicates(person: Person, *, limit: int = 5) -> list[Person]:

@@ -26,6 +26,7 @@ from actors.models import (
 from actors.permissions import staff_required
 from actors.selectors.profiles import (
     moderation_queue,
+    moderation_queue_filter,
     person_possible_duplicates,
     person_view,
     persons_for_display,
@@ -43,6 +44,7 @@ from actors.services.profiles import (
 )
 from directory.forms import VISIBILITY_LABELS, MergeForm, ModerationForm
 
+QUEUE_PAGE = 50
 FIELD_LABELS = {
     "first_name": gettext_lazy("Prénom"),
     "last_name": gettext_lazy("Nom"),
@@ -155,8 +157,17 @@ def revision_diff(profile) -> list[dict]:
 @staff_required
 @require_http_methods(["GET"])
 def moderation_queue_view(request):
-    persons, structures = moderation_queue()
-    return render(request, "directory/moderation/queue.html", {"persons": persons, "structures": structures})
+    persons, structures = moderation_queue(limit=QUEUE_PAGE)
+    return render(
+        request,
+        "directory/moderation/queue.html",
+        {
+            "persons": persons,
+            "structures": structures,
+            "person_total": Person.objects.filter(moderation_queue_filter()).count(),
+            "structure_total": Structure.objects.filter(moderation_queue_filter()).count(),
+        },
+    )
 
 
 @staff_required
