@@ -1,6 +1,6 @@
 """Load: 50 concurrent users against gunicorn with the production settings, on loopback.
 
-    .venv/bin/python bench/load/run.py [--users 50] [--duration 60] [--think 0.5:1.5]
+    .venv/bin/python bench/load/run.py [--users 50] [--duration 60] [--think 2:6]
         [--scale 2000] [--database cops_bench_load] [--workers 3] [--threads 4] [--reseed]
 
 What it does, bounded in time and in requests, on 127.0.0.1 only:
@@ -16,6 +16,9 @@ What it does, bounded in time and in requests, on 127.0.0.1 only:
      home page, directory with facet filters, a keyword search, the map page and its GeoJSON,
      the open barometer questionnaire (its first page, or a complete anonymous answer: consent,
      every page, submit), and the staff home page in a signed-in staff session.
+
+The think time (uniform, default 2 to 6 s between two actions) is what makes 50 users 50 people
+rather than 50 robots: `--think 0:0` measures the server's saturation throughput instead.
 
 Prints throughput, p50/p95/p99/max latencies and errors per endpoint, then the goal (0 errors,
 p95 <= 300 ms). Exit status 1 when an error happened. Figures of a run are in the closing note
@@ -455,7 +458,7 @@ def main() -> int:
     )
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (at most 600)")
-    parser.add_argument("--think", default="0.5:1.5", help="think time range in seconds, e.g. 0:0 for none")
+    parser.add_argument("--think", default="2:6", help="think time range in seconds, e.g. 0:0 for none")
     parser.add_argument("--scale", type=int, default=2000)
     parser.add_argument("--database", default="cops_bench_load")
     parser.add_argument("--workers", type=int, default=3)
