@@ -32,6 +32,7 @@ urlpatterns = [
         name="register_structure",
     ),
     path("annuaire/mes-fiches/", register.my_profiles, name="my_profiles"),
+    path("annuaire/mes-fiches/mes-donnees.json", register.my_data, name="my_data"),
     path(
         "annuaire/mes-fiches/<str:kind>/<int:pk>/<slug:action>/",
         register.profile_action,

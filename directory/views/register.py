@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -510,3 +510,62 @@ def profile_action(request, kind: str, pk: int, action: str):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("directory:my_profiles")
+
+
+@login_required
+@require_http_methods(["GET"])
+def my_data(request):
+    """Everything the directory holds about the signed-in person, as JSON (right of access)."""
+    from actors.enums import Visibility
+    from actors.selectors.profiles import person_view, persons_for_display
+
+    person = persons_for_display().filter(user=request.user).first()
+    if person is None:
+        raise Http404
+    view = person_view(person, Visibility.STAFF)
+    data = {
+        "fiche": {
+            "prenom": person.first_name,
+            "nom": person.last_name,
+            "commune": view.commune or "",
+            "profils": [item.label for item in view.profiles],
+            "domaines": [item.label for item in view.domains],
+            "territoires": [item.label for item in view.territories],
+            "toute_la_region": person.region_wide,
+            "qualifications": [item.label for item in view.qualifications],
+            "activites": [item.label for item in view.activities],
+            "disponibilites": [item.label for item in view.availabilities],
+            "presentation": person.bio,
+            "experience": person.experience,
+            "email": person.email,
+            "telephone": person.phone,
+            "site_web": person.website,
+            "photo": bool(person.photo),
+        },
+        "visibilite": {name: str(Visibility(level).label) for name, level in person.field_levels.items()},
+        "statut": str(person.get_status_display()),
+        "modification_en_attente": person.revision,
+        "consentement": {
+            "date": person.consent_at.isoformat() if person.consent_at else None,
+            "version_du_texte": person.consent_version,
+        },
+        "dates": {
+            "creation": person.created_at.isoformat(),
+            "publication": person.published_at.isoformat() if person.published_at else None,
+            "exactitude_confirmee": person.accuracy_confirmed_at.isoformat()
+            if person.accuracy_confirmed_at
+            else None,
+        },
+        "appartenances": [
+            {
+                "structure": membership.structure.name,
+                "fonction": membership.function,
+                "referent": membership.is_referent,
+                "statut": str(membership.get_status_display()),
+            }
+            for membership in person.memberships.all()
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees-annuaire-cops.json"'
+    return response

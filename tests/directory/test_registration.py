@@ -252,3 +252,21 @@ def test_owner_archives_restores_and_deletes_own_profile(partner_client, partner
     )
 
     assert not Person.objects.filter(pk=person.pk).exists()
+
+
+def test_a_person_downloads_all_their_data(partner_client, partner, client):
+    from tests.factories.directory import make_person
+
+    make_person(
+        user=partner, first_name="Sacha", last_name="Martin", experience="Mon vécu.", phone="06 00 00 00 01"
+    )
+
+    response = partner_client.get(reverse("directory:my_data"))
+
+    data = response.json()
+    assert response["Content-Disposition"] == 'attachment; filename="mes-donnees-annuaire-cops.json"'
+    assert data["fiche"]["experience"] == "Mon vécu."
+    assert data["fiche"]["telephone"] == "06 00 00 00 01"
+    assert data["visibilite"]["phone"] == "L'équipe du COPS uniquement"
+    assert data["consentement"]["version_du_texte"] == "2026-01"
+    assert client.get(reverse("directory:my_data")).status_code == 302
