@@ -13,7 +13,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from actors.enums import MembershipStatus, ModerationStatus, RevisionStatus, Visibility
-from actors.models import ActorProfile, Commune, Person
+from actors.models import Commune, Person
 from actors.permissions import can_edit_person, can_edit_structure, directory_viewer_level
 from actors.selectors.profiles import (
     person_of_user,
@@ -22,9 +22,10 @@ from actors.selectors.profiles import (
     structure_view,
     structures_for_display,
 )
+from directory.filters import EntryFilter
 from directory.indexing import fold
 from directory.ratelimit import rate_limited
-from directory.selectors import ResultPages, directory_search, entry_filter
+from directory.selectors import NON_TAG_FILTERS, ResultPages, directory_search, entry_filter
 
 PAGE_SIZE = 20
 # The "patient partenaire" family of actor profiles, for the ready-made view.
@@ -112,19 +113,26 @@ def directory_map(request):
 @rate_limited("search", when=is_search)
 def patient_partners(request):
     """For structures looking for available patient partners, by domain and territory (the
-    barometer names it as a top need): persons with a patient-partner profile and an availability."""
+    barometer names it as a top need): persons with a patient-partner profile, to narrow down by
+    profile, domain, territory and availability."""
     data = request.GET.copy()
     data.setlist("type", ["personne"])
-    if not data.getlist("profil"):
-        codes = set(
-            ActorProfile.objects.filter(code__in=PATIENT_PARTNER_CODES).values_list("code", flat=True)
-        )
-        data.setlist("profil", [code for code in PATIENT_PARTNER_CODES if code in codes])
+    family = [code for code in request.GET.getlist("profil") if code in PATIENT_PARTNER_CODES]
+    data.setlist("profil", family or list(PATIENT_PARTNER_CODES))
     context = _listing_context(request, data=data)
-    context["preset"] = "patients"
-    context["facets"] = [
-        g for g in context["facets"] if g.name in ("profil", "domaine", "territoire", "disponibilite")
-    ]
+    shown = []
+    for group in context["facets"]:
+        if group.name == "profil":
+            group.options = [option for option in group.options if option.value in PATIENT_PARTNER_CODES]
+            for option in group.options:
+                option.checked = option.value in family
+        if group.name in ("profil", "domaine", "territoire", "disponibilite"):
+            shown.append(group)
+    context["facets"] = shown
+    # Only what the visitor chose counts as an active filter (not the view's preset).
+    context["active_count"] = sum(
+        1 for name in set(request.GET) if name in EntryFilter.FACETS + NON_TAG_FILTERS
+    )
     return render(request, "directory/patient_partners.html", context)
 
 

@@ -188,3 +188,18 @@ def test_in_memory_index_agrees_with_the_database(directory, data):
     assert result.total == len(database_ids)
     assert result.entry_ids(0, 20) == database_ids[:20]
     assert result.entry_ids(1, 3) == database_ids[1:3]
+
+
+def test_find_a_patient_partner_view_shows_patient_partners_only(directory, client):
+    make_person(
+        first_name="Paul", last_name="Médiateur", profiles=["mediateur-sante-pair"], territories=["34"]
+    )
+
+    everyone = client.get(reverse("directory:patient_partners")).content.decode()
+    in_34 = client.get(reverse("directory:patient_partners"), {"territoire": "34"}).content.decode()
+
+    assert "Marie Dupont" in everyone and "Paul Médiateur" in everyone
+    assert "Luc Garcia" not in everyone  # a caregiver, not a patient partner
+    assert reverse("directory:structure_detail", args=[directory["purpan"].pk]) not in everyone
+    assert "2 acteurs trouvés" in everyone
+    assert "Paul Médiateur" in in_34 and "1 filtre actif" in in_34
