@@ -42,12 +42,16 @@ def _fast_and_eager(settings, request):
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Transactional tests flush every table afterwards: put the reference data back first."""
-    if {"transactional_db", "live_server"} & set(request.fixturenames):
+    """Transactional tests flush every table afterwards: put the migrations' data back first."""
+    if (
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or request.node.get_closest_marker("django_db")
+        and request.node.get_closest_marker("django_db").kwargs.get("transaction")
+    ):
         request.getfixturevalue("transactional_db")
-        from actors.reference import load_all
+        from tests.migration_data import restore_migration_data
 
-        load_all()
+        restore_migration_data()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from django.conf import settings
 
 from tests.cops.conftest import SmtpSink, closed_port
 from tests.cops.test_worker import database_url_for_tests
+from tests.migration_data import restore_migration_data  # noqa: F401 (re-exported for the trust tests)
 
 REDIS_START_TIMEOUT = 10
 
@@ -137,22 +138,3 @@ def start_worker(tmp_path, smtp_sink):
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait(timeout=5)
-
-
-def restore_migration_data() -> None:
-    """Put back the rows the data migrations create (committees, survey and self-assessment
-    frameworks, phase templates): a live-server test flushes every table when it ends, and the
-    shared conftest only reloads the reference data."""
-    from django.apps import apps
-
-    from accompaniment.phase_templates import load_shipped_templates
-    from actors.services.committees import committees_ensure_standard
-    from barometer.reference import load_first_edition
-    from selfassess.frameworks import load_shipped_frameworks
-
-    committees_ensure_standard()
-    load_shipped_frameworks(apps)
-    load_first_edition(apps)
-    load_shipped_templates(
-        apps.get_model("accompaniment", "PhaseTemplate"), apps.get_model("accompaniment", "PhaseDefinition")
-    )
