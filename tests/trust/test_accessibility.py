@@ -27,7 +27,15 @@ PUBLIC_PAGES = [
     "/accompagnements/",
 ]
 PARTNER_PAGES = ["/compte/", "/compte/mot-de-passe/", "/annuaire/", "/charte/", "/auto-evaluation/"]
-STAFF_PAGES = ["/equipe/", "/rapports/", "/barometre/equipe/", "/accompagnements/", "/auto-evaluation/"]
+STAFF_PAGES = [
+    "/equipe/",
+    "/rapports/",
+    "/barometre/equipe/",
+    "/barometre/equipe/2026/",
+    "/barometre/equipe/2026/invitations/",
+    "/accompagnements/",
+    "/auto-evaluation/",
+]
 DEMO_PASSWORD = "demo-cops-occitanie"
 WIDTHS = {"bureau": 1280, "téléphone": 390}
 
