@@ -17,6 +17,8 @@ from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from actors.enums import ActorKind, Visibility, Zone
 from actors.models import (
@@ -75,8 +77,12 @@ def territory_choices():
     return zones + departements
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class TagFilter(django_filters.MultipleChoiceFilter):
-    """Keeps the actors carrying any of the chosen tags (GIN-indexed array overlap)."""
+    """Keeps the actors carrying any of the chosen tags (GIN-indexed array overlap).
+
+    Values are codes (slugs, département numbers): strings for the OpenAPI schema.
+    """
 
     def __init__(self, *args, prefix: str, **kwargs):
         self.prefix = prefix
