@@ -9,7 +9,7 @@ can print it by mistake.
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from actors.enums import ActorKind, MembershipStatus, ModerationStatus, RevisionStatus, Visibility
@@ -435,18 +435,20 @@ def pending_memberships_for_referent(user) -> QuerySet[Membership]:
     """Requests to join structures the user may decide on (référent or registrant)."""
     if not user.is_authenticated:
         return Membership.objects.none()
+    # EXISTS rather than a join: no duplicate rows, so no DISTINCT, and the queryset can be
+    # combined with others (the staff add the structures nobody answers for).
+    user_is_referent = Exists(
+        Membership.objects.filter(
+            structure=OuterRef("structure"),
+            person__user=user,
+            is_referent=True,
+            status=MembershipStatus.ACCEPTED,
+        )
+    )
     return (
         Membership.objects.filter(status=MembershipStatus.REQUESTED)
-        .filter(
-            Q(structure__created_by=user)
-            | Q(
-                structure__memberships__person__user=user,
-                structure__memberships__is_referent=True,
-                structure__memberships__status=MembershipStatus.ACCEPTED,
-            )
-        )
+        .filter(Q(structure__created_by=user) | user_is_referent)
         .select_related("person__commune", "structure")
-        .distinct()
         .order_by("requested_at")
     )
 

@@ -58,7 +58,7 @@ def _requests_for(user):
             .filter(~Exists(referents))
             .select_related("person__commune", "structure")
         )
-        requests = (requests | orphan).distinct()
+        requests = requests | orphan
     return requests.order_by("requested_at")
 
 
