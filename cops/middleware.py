@@ -52,18 +52,22 @@ def content_security_policy() -> str:
 
 
 class ContentSecurityPolicyMiddleware:
-    """Adds the Content-Security-Policy header, or its Report-Only variant while CSP_REPORT_ONLY
-    is true: browsers then report violations (in the console) without blocking anything, so the
-    pages can be cleaned of inline scripts and styles before the policy is enforced."""
+    """Adds the Content-Security-Policy header (enforced), or its Report-Only variant.
+
+    Report-Only is used everywhere while CSP_REPORT_ONLY is true, and always under the
+    CSP_REPORT_ONLY_PATHS prefixes: third-party tooling pages (the Django admin's beat schedule
+    form, the browsable API, the API docs) ship inline code we do not control.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        header = (
-            "Content-Security-Policy-Report-Only" if settings.CSP_REPORT_ONLY else "Content-Security-Policy"
+        report_only = settings.CSP_REPORT_ONLY or request.path.startswith(
+            tuple(settings.CSP_REPORT_ONLY_PATHS)
         )
+        header = "Content-Security-Policy-Report-Only" if report_only else "Content-Security-Policy"
         if header not in response:
             response[header] = content_security_policy()
         return response

@@ -285,7 +285,8 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Content-Security-Policy (cops.middleware): sent as Content-Security-Policy-Report-Only while
 # the pages are being cleaned of inline scripts and styles, then enforced.
-CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", True)
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+CSP_REPORT_ONLY_PATHS = ["/admin/", "/api/"]
 
 HEALTHCHECK_BROKER_TIMEOUT = env_float("HEALTHCHECK_BROKER_TIMEOUT", 2.0)
 

@@ -1,6 +1,5 @@
-"""The Content-Security-Policy in a real browser: no page of the platform breaks it (Report-Only for
-now, so the browser reports each violation in the console without blocking), and the pages still
-work once it is enforced."""
+"""The Content-Security-Policy in a real browser: no page of the platform breaks it (the browser
+reports each violation in the console), and the pages still work with the policy enforced."""
 
 import pytest
 from django.test import Client
@@ -100,8 +99,7 @@ def test_main_pages_break_no_content_security_policy_rule(live_server, page, dem
     assert console.messages == {}
 
 
-def test_pages_still_work_with_the_policy_enforced(live_server, page, demo, settings):
-    settings.CSP_REPORT_ONLY = False
+def test_pages_still_work_with_the_policy_enforced(live_server, page, demo):
     console = CspConsole(page)
     structure = Structure.objects.filter(latitude__isnull=False, status=ModerationStatus.PUBLISHED).first()
 

@@ -24,17 +24,30 @@ POLICY = (
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "url", ["/", "/compte/connexion/", "/annuaire/", "/api/annuaire/acteurs/", "/healthz", "/page-inconnue/"]
+    ("url", "csp_header"),
+    [
+        ("/", "Content-Security-Policy"),
+        ("/compte/connexion/", "Content-Security-Policy"),
+        ("/annuaire/", "Content-Security-Policy"),
+        ("/healthz", "Content-Security-Policy"),
+        ("/page-inconnue/", "Content-Security-Policy"),
+        ("/api/annuaire/acteurs/", "Content-Security-Policy-Report-Only"),
+        ("/admin/login/", "Content-Security-Policy-Report-Only"),
+    ],
 )
-def test_security_headers_are_sent_on_every_kind_of_response(client, url):
+def test_security_headers_are_sent_on_every_kind_of_response(client, url, csp_header):
     response = client.get(url)
 
+    other_header = {
+        "Content-Security-Policy": "Content-Security-Policy-Report-Only",
+        "Content-Security-Policy-Report-Only": "Content-Security-Policy",
+    }[csp_header]
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
-    assert response["Content-Security-Policy-Report-Only"] == POLICY
-    assert "Content-Security-Policy" not in response
+    assert response[csp_header] == POLICY
+    assert other_header not in response
 
 
 def test_content_security_policy_allows_no_inline_code():
@@ -46,13 +59,13 @@ def test_content_security_policy_allows_no_inline_code():
 
 
 @pytest.mark.django_db
-def test_content_security_policy_is_enforced_when_report_only_is_off(client, settings):
-    settings.CSP_REPORT_ONLY = False
+def test_content_security_policy_is_only_reported_when_report_only_is_on(client, settings):
+    settings.CSP_REPORT_ONLY = True
 
     response = client.get("/")
 
-    assert response["Content-Security-Policy"] == POLICY
-    assert "Content-Security-Policy-Report-Only" not in response
+    assert response["Content-Security-Policy-Report-Only"] == POLICY
+    assert "Content-Security-Policy" not in response
 
 
 @pytest.mark.parametrize(
@@ -81,9 +94,7 @@ def test_content_security_policy_follows_the_map_tiles_setting(client, settings)
 
     response = client.get("/")
 
-    assert (
-        "img-src 'self' data: https://tuiles.exemple.fr;" in response["Content-Security-Policy-Report-Only"]
-    )
+    assert "img-src 'self' data: https://tuiles.exemple.fr;" in response["Content-Security-Policy"]
 
 
 # --- CSRF ---------------------------------------------------------------------------------------------
@@ -191,7 +202,7 @@ print(json.dumps({
     "csrf_cookie": cookie(https, "csrftoken"),
     "session_cookie": cookie(session, "sessionid"),
     "language_cookie_secure": settings.LANGUAGE_COOKIE_SECURE,
-    "csp": https.get("Content-Security-Policy-Report-Only"),
+    "csp": https.get("Content-Security-Policy"),
 }))
 """
 
