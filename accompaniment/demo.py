@@ -98,7 +98,7 @@ def seed(ctx) -> None:
     # Every phase of the five-phase model, plus completed ones, plus the other templates.
     plan: list[tuple[PhaseTemplate, int]] = [(five, phases) for phases in (0, 1, 2, 3, 4, 5)]
     plan += [(template, rng.randint(1, 3)) for template in others]
-    extra = min(200, ctx.scale // 60)
+    extra = min(40, ctx.scale // 60)
     plan += [(rng.choice([five, five, *others]), rng.randint(0, 5)) for _ in range(extra)]
     created = 0
     for index, (template, closed) in enumerate(plan):

@@ -136,7 +136,10 @@ def seed(ctx) -> None:
     if first.questionnaires.filter(responses__isnull=False).exists():
         ctx.log("Baromètre : données déjà présentes")
         return
-    count_2023 = max(60, ctx.scale)
+    # The barometer's size does not follow the directory's: a real edition has a few hundred
+    # respondents, whatever the number of actors (and --scale 25000 must stay fast).
+    size = min(ctx.scale, 400)
+    count_2023 = max(60, size)
     _responses(rng, first, count_2023, first.opens_on, first.closes_on, 1)
     for answer in Answer.objects.filter(
         response__questionnaire__campaign=first,
@@ -175,7 +178,7 @@ def seed(ctx) -> None:
             name=f"Contact {n}",
             public=rng.choices(publics, weights=list(PUBLIC_WEIGHTS.values()))[0],
         )
-        for n in range(ctx.scale * 2)
+        for n in range(size * 2)
     ]
     invitations.invitations_import(campaign=current, rows=rows, errors=[])
     # The invitation and the first reminder went out: sent for real, to an in-memory mailbox.
@@ -186,10 +189,10 @@ def seed(ctx) -> None:
     ):
         for sending_round in current.rounds.filter(scheduled_at__lte=timezone.now()).order_by("number"):
             if sending_round.number == 1:
-                responders = list(Invitation.objects.filter(campaign=current).order_by("?")[: ctx.scale // 4])
+                responders = list(Invitation.objects.filter(campaign=current).order_by("?")[: size // 4])
                 _responses(rng, current, len(responders), current.opens_on, today, 10_000, invited=responders)
             sending.send_round(round_id=sending_round.pk)
-    _responses(rng, current, ctx.scale // 10, current.opens_on, today, 20_000)
+    _responses(rng, current, size // 10, current.opens_on, today, 20_000)
     ctx.log(
         f"Baromètre : 2023 publié ({count_2023} réponses), 2026 ouvert "
         f"({current.invitations.count()} invitations, "

@@ -196,7 +196,7 @@ def seed(ctx) -> None:
         answered=3,
         group_label="Comité des usagers",
     )
-    for number in range(ctx.scale // 100):
+    for number in range(min(ctx.scale // 100, 30)):
         _run_session(
             ctx,
             facilitator=staff,
