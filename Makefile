@@ -23,6 +23,7 @@ run: install services db ## install, migrate, load reference and demo data, star
 	  wait
 
 test: install services lint ## the whole test suite, on the real PostgreSQL, Redis and chromium
+	@$(MANAGE) ensure_database
 	$(MANAGE) makemigrations --check --dry-run
 	.venv/bin/pytest
 
