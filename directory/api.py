@@ -4,6 +4,8 @@ Every response is built from the same per-audience data as the pages: the index 
 the caller's audience for lists and map points, `person_view(person, level)` for details.
 """
 
+import json
+
 from django.http import Http404, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.gzip import gzip_page
@@ -25,6 +27,16 @@ from directory.indexing import BADGES
 from directory.models import Entry, audience_for_level
 from directory.ratelimit import hit
 from directory.selectors import actor_badges, directory_search
+
+# Documented answers besides 200, so that clients (and the schema-driven tests) know them.
+INVALID_FILTERS = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="Filtre invalide : pour chaque paramètre refusé, la liste des erreurs.",
+)
+NOT_FOUND = OpenApiResponse(description="Aucune fiche publiée avec cet identifiant, ou page hors limites.")
+TOO_MANY = OpenApiResponse(
+    description="Trop de recherches en peu de temps : réessayer après Retry-After secondes."
+)
 
 
 class LevelFilterBackend(DjangoFilterBackend):
@@ -60,7 +72,10 @@ class GeoJSONRenderer(BaseRenderer):
     format = "geojson"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
+        if isinstance(data, (bytes, str)):
+            return data
+        # An error raised before the view (e.g. an unknown ?format=) comes as a dict: JSON it.
+        return json.dumps(data, ensure_ascii=False).encode()
 
 
 class CardSerializer(serializers.Serializer):
@@ -89,6 +104,7 @@ class CardSerializer(serializers.Serializer):
 @extend_schema(
     tags=["annuaire"],
     summary="Acteurs publiés (personnes et structures), filtrés",
+    responses={200: CardSerializer(many=True), 400: INVALID_FILTERS, 404: NOT_FOUND, 429: TOO_MANY},
     description=(
         "Mêmes filtres que la page /annuaire/ (codes des taxonomies). Un visiteur non connecté ne voit que "
         "les informations publiques ; un partenaire dont la fiche est publiée voit aussi celles réservées aux "
@@ -238,7 +254,11 @@ class StructureDetailSerializer(serializers.Serializer):
         }
 
 
-@extend_schema(tags=["annuaire"], summary="Fiche publiée d'une personne", responses=PersonDetailSerializer)
+@extend_schema(
+    tags=["annuaire"],
+    summary="Fiche publiée d'une personne",
+    responses={200: PersonDetailSerializer, 404: NOT_FOUND},
+)
 class PersonDetail(APIView):
     def get(self, request, pk: int):
         person = published_persons().filter(pk=pk).first()
@@ -249,7 +269,9 @@ class PersonDetail(APIView):
 
 
 @extend_schema(
-    tags=["annuaire"], summary="Fiche publiée d'une structure", responses=StructureDetailSerializer
+    tags=["annuaire"],
+    summary="Fiche publiée d'une structure",
+    responses={200: StructureDetailSerializer, 404: NOT_FOUND},
 )
 class StructureDetail(APIView):
     def get(self, request, pk: int):
@@ -269,7 +291,12 @@ class StructureDetail(APIView):
         "décimales. Une personne est placée au centre de sa commune, jamais à son adresse. Les détails "
         "s'obtiennent par /api/annuaire/personnes/{id}/ ou /api/annuaire/structures/{id}/."
     ),
-    responses={200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection")},
+    responses={
+        200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection"),
+        400: INVALID_FILTERS,
+        404: OpenApiResponse(response=OpenApiTypes.OBJECT, description="Format demandé inconnu."),
+        429: TOO_MANY,
+    },
     parameters=None,
 )
 @method_decorator(gzip_page, name="dispatch")
