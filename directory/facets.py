@@ -33,6 +33,7 @@ FACET_PREFIXES = ("k:", "p:", "d:", "t:", "z:", "st:", "q:", "a:", "v:")
 SPARSE_PREFIXES = ("c:", "cp:")
 EARTH_RADIUS_KM = 6371.0
 MAX_AGE = 300.0
+MEMO_SIZE = 256
 _lock = threading.Lock()
 _cache: dict[str, "AudienceIndex"] = {}
 
@@ -89,6 +90,22 @@ class AudienceIndex:
     sparse: dict[str, list[int]] = field(default_factory=dict)  # location tag -> positions
     coordinates: list[tuple[float, float] | None] = field(default_factory=list)  # radians, if locatable
     loaded_at: float = field(default_factory=time.monotonic)
+    # Results of the costly filters (keyword ranking in PostgreSQL, distance), for this version of
+    # the index only: paging through a search or ticking a filter next to it reuses them.
+    memo: dict = field(default_factory=dict)
+
+    def remembered(self, key: tuple, compute):
+        try:
+            return self.memo[key]
+        except KeyError:
+            pass
+        value = compute()
+        if MEMO_SIZE <= 0:
+            return value
+        if len(self.memo) >= MEMO_SIZE:
+            self.memo.pop(next(iter(self.memo)))  # the oldest
+        self.memo[key] = value
+        return value
 
     def is_fresh(self, version: str) -> bool:
         return self.version == version and time.monotonic() - self.loaded_at < MAX_AGE
@@ -103,6 +120,11 @@ class AudienceIndex:
     def within(self, latitude: float, longitude: float, radius_km: float) -> int:
         """Entries this audience may locate within `radius_km` of a point (great-circle distance,
         the same formula as the database filter)."""
+        return self.remembered(
+            ("within", latitude, longitude, radius_km), lambda: self._within(latitude, longitude, radius_km)
+        )
+
+    def _within(self, latitude: float, longitude: float, radius_km: float) -> int:
         lat0, lng0 = math.radians(latitude), math.radians(longitude)
         sin0, cos0 = math.sin(lat0), math.cos(lat0)
         lat_delta = radius_km / 111.0
@@ -191,7 +213,10 @@ def audience_index(audience: str, level: int, extra_prefixes: tuple[str, ...] = 
 
 def reset() -> None:
     """Forget every process-local copy (tests)."""
+    from directory import listing_cache
+
     _cache.clear()
+    listing_cache.reset()
 
 
 def group_mask(index: AudienceIndex, tags: list[str]) -> int:

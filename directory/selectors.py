@@ -128,10 +128,10 @@ def directory_search(filterset: EntryFilter) -> SearchResult:
         for name in RELEVANCE_FILTERS:
             if name in active:
                 data.setlist(name, active[name])
-        ranked_ids = list(
-            EntryFilter(data, queryset=filterset.queryset, level=filterset.level).qs.values_list(
-                "pk", flat=True
-            )
+        relevance = EntryFilter(data, queryset=filterset.queryset, level=filterset.level)
+        ranked_ids = index.remembered(
+            ("ranked", *sorted((name, tuple(values)) for name, values in data.lists())),
+            lambda: list(relevance.qs.values_list("pk", flat=True)),
         )
         matched = index.ids_to_bits(ranked_ids)
         other_mask = matched if other_mask is None else other_mask & matched

@@ -41,6 +41,17 @@ def _fast_and_eager(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_directory_results():
+    """The directory's per-process results (facet bitsets, rendered lists) outlive a test's
+    transaction: every test starts without them."""
+    from directory import facets
+
+    facets.reset()
+    yield
+    facets.reset()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush every table afterwards: put the migrations' data back first."""
     if (

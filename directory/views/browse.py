@@ -8,13 +8,15 @@ from django.db.models import CharField, F, Func, Value
 from django.db.models.functions import Lower
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from actors.enums import MembershipStatus, ModerationStatus, RevisionStatus, Visibility
 from actors.models import Commune, Person
-from actors.permissions import can_edit_person, can_edit_structure, directory_viewer_level
+from actors.permissions import can_edit_person, can_edit_structure, directory_viewer_level, is_cops_staff
 from actors.selectors.profiles import (
     person_of_user,
     person_view,
@@ -22,6 +24,8 @@ from actors.selectors.profiles import (
     structure_view,
     structures_for_display,
 )
+from directory import listing_cache
+from directory.facets import current_version
 from directory.filters import EntryFilter
 from directory.indexing import fold
 from directory.ratelimit import rate_limited
@@ -73,6 +77,12 @@ def _listing_context(request, *, data=None, with_results: bool = True) -> dict:
     return context
 
 
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def _chips(query, filterset) -> list[dict]:
     """One removable chip per active filter value: its label and the address without it."""
     chips = []
@@ -98,7 +108,23 @@ def _chips(query, filterset) -> list[dict]:
 @require_GET
 @rate_limited("search", when=is_search)
 def directory_list(request):
-    return render(request, "directory/list.html", _listing_context(request))
+    level = directory_viewer_level(request.user)
+    key = listing_cache.listing_key(
+        name="list",
+        version=current_version(),
+        level=level,
+        staff=is_cops_staff(request.user),
+        query=request.GET,
+    )
+    listing = listing_cache.get(key)
+    if listing is None:
+        listing = render_to_string("directory/partials/_listing.html", _listing_context(request), request)
+        listing_cache.put(key, listing)
+    return render(
+        request,
+        "directory/list.html",
+        {"listing": mark_safe(listing), "query_without_page": _query_without_page(request)},  # noqa: S308 - rendered by our template
+    )
 
 
 @require_GET
