@@ -125,9 +125,20 @@
 
   function setupMiniMap(element) {
     var position = [parseFloat(element.getAttribute("data-lat")), parseFloat(element.getAttribute("data-lng"))];
-    var map = L.map(element, { scrollWheelZoom: false, zoomControl: true }).setView(position, 13);
+    // A picture of the place (role="img"): nothing inside it takes the focus or the pointer.
+    // The tiles' attribution is printed under the picture by the page.
+    var map = L.map(element, {
+      zoomControl: false,
+      attributionControl: false,
+      keyboard: false,
+      dragging: false,
+      touchZoom: false,
+      doubleClickZoom: false,
+      scrollWheelZoom: false,
+      boxZoom: false,
+    }).setView(position, 13);
     tiles(map, element);
-    L.marker(position, { icon: icon("s"), keyboard: false }).addTo(map);
+    L.marker(position, { icon: icon("s"), keyboard: false, interactive: false }).addTo(map);
   }
 
   // Registration: drag the pin to adjust the structure's position (writes the hidden inputs).

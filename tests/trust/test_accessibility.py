@@ -79,9 +79,23 @@ def report(problems: dict[str, str]) -> str:
 def test_public_pages_have_no_serious_accessibility_violations(live_server, page, demo, width):
     page.set_viewport_size({"width": width, "height": 900})
 
-    problems = check_pages(page, live_server, PUBLIC_PAGES)
+    problems = check_pages(page, live_server, PUBLIC_PAGES + detail_pages())
 
     assert problems == {}, report(problems)
+
+
+def detail_pages() -> list[str]:
+    """A published person's page and a published structure's page with its minimap."""
+    from actors.enums import ModerationStatus
+    from actors.models import Person, Structure
+
+    person = Person.objects.filter(status=ModerationStatus.PUBLISHED).order_by("pk").first()
+    structure = (
+        Structure.objects.filter(status=ModerationStatus.PUBLISHED, latitude__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    return [f"/annuaire/personnes/{person.pk}/", f"/annuaire/structures/{structure.pk}/"]
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
