@@ -157,10 +157,16 @@ def response_submit(*, response_id: int) -> tuple[Response, bool]:
         hidden = [a.pk for a in answers if a.question_id not in visible]
         if hidden:
             Answer.objects.filter(pk__in=hidden).delete()
-        _record_follow_ups(response, [a for a in answers if a.question_id in visible])
+        typed_email = _record_follow_ups(response, [a for a in answers if a.question_id in visible])
         campaign = questionnaire.campaign
         if response.invitation_id is not None:
             Invitation.objects.filter(pk=response.invitation_id).update(has_responded=True)
+        elif typed_email:
+            # Invited by email but answered through the public link: no more reminders. The
+            # invitation only learns *that* this address answered, as with the personal link.
+            Invitation.objects.filter(
+                campaign=campaign, email__iexact=typed_email, has_responded=False
+            ).update(has_responded=True)
         response.status = ResponseStatus.SUBMITTED
         response.submitted_on = timezone.localdate()
         response.resume_key_hash = None
@@ -170,13 +176,14 @@ def response_submit(*, response_id: int) -> tuple[Response, bool]:
     return response, True
 
 
-def _record_follow_ups(response: Response, answers: list[Answer]) -> None:
+def _record_follow_ups(response: Response, answers: list[Answer]) -> str:
+    """Record the follow-up wishes; returns the address the respondent typed ("" if none)."""
     by_role = {a.question.role: a for a in answers if a.question.role}
     follow_up = by_role.get(QuestionRole.FOLLOW_UP)
     email_answer = by_role.get(QuestionRole.CONTACT_EMAIL)
     wishes = set(follow_up.choices) if follow_up else set()
     wants_report, wants_to_join = WANTS_REPORT in wishes, WANTS_TO_JOIN in wishes
-    email = (email_answer.text.strip().lower() if email_answer else "") or ""
+    email = typed = (email_answer.text.strip().lower() if email_answer else "") or ""
     campaign = response.questionnaire.campaign
     if not email and not campaign.anonymous and response.invitation_id:
         email = response.invitation.email
@@ -194,6 +201,7 @@ def _record_follow_ups(response: Response, answers: list[Answer]) -> None:
     if email_answer is not None and campaign.anonymous:
         # The address lives in the Contact row only: the anonymous response keeps no trace of it.
         email_answer.delete()
+    return typed
 
 
 @transaction.atomic

@@ -264,6 +264,22 @@ def test_submit_in_named_campaign_keeps_the_invitation(client, db):
     assert Contact.objects.get().email == "nomme@exemple.fr"
 
 
+def test_invited_person_answering_through_the_public_link_gets_no_more_reminders(client, questionnaire):
+    invited = make_invitation(questionnaire, email="Double@Exemple.fr")
+    other = make_invitation(questionnaire, email="autre@exemple.fr")
+    pages = {**PAGE_ANSWERS, 3: {"q_suite": ["recevoir_rapport"], "q_contact_email": "double@exemple.fr"}}
+
+    answer_all(client, questionnaire, pages)
+
+    response = Response.objects.get()
+    invited.refresh_from_db()
+    other.refresh_from_db()
+    assert response.status == ResponseStatus.SUBMITTED
+    assert response.invitation_id is None
+    assert (invited.has_responded, other.has_responded) == (True, False)
+    assert not response.answers.filter(question__code="contact_email").exists()
+
+
 def test_personal_link_after_submission_says_already_answered(client, questionnaire):
     invitation = make_invitation(questionnaire)
     token = make_link(invitation)
