@@ -27,7 +27,8 @@ def can_withdraw_signature(user, signature: Signature) -> bool:
     if is_cops_staff(user) or (signature.signed_by_id is not None and signature.signed_by_id == user.pk):
         return True
     if signature.kind == ActorKind.PERSON:
-        return signature.person.user_id is not None and signature.person.user_id == user.pk
+        person = signature.person
+        return person is not None and person.user_id is not None and person.user_id == user.pk
     return is_structure_referent(user, signature.structure)
 
 

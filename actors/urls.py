@@ -7,6 +7,8 @@ app_name = "actors"
 
 urlpatterns = [
     path("", views.account, name="account"),
+    path("mes-donnees/", views.personal_data, name="personal_data"),
+    path("supprimer/", views.delete_account, name="delete_account"),
     path("inscription/", views.signup, name="signup"),
     path("verifier/<uidb64>/<token>/", views.verify_email, name="verify_email"),
     path("verifier/nouveau-lien/", views.resend_verification, name="resend_verification"),

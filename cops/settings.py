@@ -150,6 +150,21 @@ AXES_LOCKOUT_CALLABLE = "actors.views.accounts.login_locked_out"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 
+# --- Retention of personal data (days), applied each night by cops.purge_expired_data -----------
+# Shown on the privacy page: change them here, not in the text.
+# An account whose address was never confirmed.
+RETENTION_UNVERIFIED_ACCOUNT_DAYS = env_int("RETENTION_UNVERIFIED_ACCOUNT_DAYS", 30)
+# A directory profile left as a draft (never published), and a published profile's unsubmitted edit.
+RETENTION_DRAFT_PROFILE_DAYS = env_int("RETENTION_DRAFT_PROFILE_DAYS", 180)
+# A barometer response never sent, counted from the day its campaign closed.
+RETENTION_BAROMETER_DRAFT_DAYS = env_int("RETENTION_BAROMETER_DRAFT_DAYS", 30)
+# An email once sent (its text is cleared at sending), or given up after its last attempt.
+RETENTION_SENT_EMAIL_DAYS = env_int("RETENTION_SENT_EMAIL_DAYS", 90)
+# Failed sign-in attempts (django-axes), kept to spot attacks on an account.
+RETENTION_LOGIN_ATTEMPT_DAYS = env_int("RETENTION_LOGIN_ATTEMPT_DAYS", 30)
+# A finished report (its file too), counted from when it was built.
+RETENTION_REPORT_DAYS = env_int("RETENTION_REPORT_DAYS", 30)
+
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
@@ -338,4 +353,6 @@ CELERY_BEAT_SCHEDULE = {
     "accompaniment.send_due_evaluations": {"task": "accompaniment.send_due_evaluations", "schedule": 900.0},
     # Charter renewals and meeting invitations left unsent (broker down, worker lost): each row claimed once.
     "actors.send_pending_committee_mail": {"task": "actors.send_pending_committee_mail", "schedule": 300.0},
+    # Personal data past its retention period (RETENTION_* above), every night.
+    "cops.purge_expired_data": {"task": "cops.purge_expired_data", "schedule": crontab(hour=3, minute=15)},
 }

@@ -34,3 +34,11 @@ def sweep_reports() -> int:
     from cops.reports import report_sweep
 
     return report_sweep()
+
+
+@shared_task(name="cops.purge_expired_data")
+def purge_expired_data() -> dict[str, int]:
+    """Nightly: delete the personal data past its retention period (counts logged per category)."""
+    from cops.retention import expired_data_purge
+
+    return expired_data_purge()

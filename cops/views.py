@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -35,7 +36,16 @@ def staff_home(request):
 
 @require_GET
 def privacy(request):
-    return render(request, "pages/privacy.html")
+    # The periods the nightly purge applies (cops.retention), so the page never drifts from them.
+    retention = {
+        "unverified_account": settings.RETENTION_UNVERIFIED_ACCOUNT_DAYS,
+        "draft_profile": settings.RETENTION_DRAFT_PROFILE_DAYS,
+        "barometer_draft": settings.RETENTION_BAROMETER_DRAFT_DAYS,
+        "sent_email": settings.RETENTION_SENT_EMAIL_DAYS,
+        "login_attempt": settings.RETENTION_LOGIN_ATTEMPT_DAYS,
+        "report": settings.RETENTION_REPORT_DAYS,
+    }
+    return render(request, "pages/privacy.html", {"retention": retention})
 
 
 @require_GET

@@ -105,3 +105,23 @@ class OutboxPasswordResetForm(PasswordResetForm):
             template="actors/emails/password_reset",
             context={"user": user, "reset_url": settings.SITE_URL + reset_path},
         )
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting the account asks for the password: a borrowed open session is not enough."""
+
+    password = forms.CharField(
+        label=_("Votre mot de passe, pour confirmer"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user: User, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("Ce mot de passe n'est pas le bon."))
+        return password

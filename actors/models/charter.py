@@ -3,6 +3,10 @@
 A signature is made by an account (`signed_by`) for a signatory: the signer's own person profile
 or a structure they are référent of. Withdrawing keeps the row (history, yearly statistics) and
 sets `withdrawn_at`; an actor may sign a version again after withdrawing.
+
+When a person's profile or account is deleted, their signatures stay, anonymised: no person, the
+signer's name replaced by `ANONYMISED_SIGNER_NAME`, dates and kind untouched, so that the yearly
+counts do not change.
 """
 
 from django.conf import settings
@@ -13,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.enums import ActorKind
 from actors.models.profiles import Person, Structure
+
+# Stored in `signer_name` (data, not interface text: it stays in French whatever the language).
+ANONYMISED_SIGNER_NAME = "Signataire anonymisé"
 
 
 class CharterVersion(models.Model):
@@ -63,7 +70,8 @@ class Signature(models.Model):
     person = models.ForeignKey(
         Person,
         verbose_name=_("personne signataire"),
-        on_delete=models.CASCADE,
+        # Kept anonymised when the person is deleted (see the module docstring).
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="charter_signatures",
@@ -104,11 +112,12 @@ class Signature(models.Model):
         ordering = ["-signed_at"]
         constraints = [
             models.CheckConstraint(
+                # A person's signature without a person is an anonymised one.
                 condition=(
-                    Q(kind=ActorKind.PERSON, person__isnull=False, structure__isnull=True)
+                    Q(kind=ActorKind.PERSON, structure__isnull=True)
                     | Q(kind=ActorKind.STRUCTURE, person__isnull=True, structure__isnull=False)
                 ),
-                name="signature_exactly_one_signatory",
+                name="signature_at_most_one_signatory",
             ),
             # One standing signature per signatory and version; a withdrawn one may be followed by another.
             models.UniqueConstraint(
@@ -129,7 +138,14 @@ class Signature(models.Model):
 
     @property
     def signatory(self):
-        return self.person if self.kind == ActorKind.PERSON else self.structure
+        """The person or structure; for an anonymised person's signature, the neutral label."""
+        if self.kind == ActorKind.PERSON:
+            return self.person if self.person_id else self.signer_name
+        return self.structure
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.kind == ActorKind.PERSON and self.person_id is None
 
     @property
     def is_active(self) -> bool:

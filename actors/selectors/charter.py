@@ -418,6 +418,8 @@ def person_signature_domains(person: PersonFacts, level: int) -> list[tuple[int,
 def person_row(fact: SignatureFacts, level: int = Visibility.PUBLIC) -> SignatoryRow | None:
     """What a viewer at `level` may know of a signatory person; None when they may not be named."""
     person = fact.person
+    if person is None:  # an anonymised signature: counted, never named
+        return None
     if not person.is_published and level < Visibility.STAFF:
         return None
     if person.level("last_name") > level:
@@ -545,9 +547,13 @@ def signatory_statistics(version: CharterVersion, level: int = Visibility.PUBLIC
         if fact.kind == ActorKind.PERSON:
             persons += 1
             person = fact.person
-            sides[person_signature_side(person, level)] += 1
-            zone = person_signature_zone(person, level)
-            domain_ids = [domain_id for domain_id, _label in person_signature_domains(person, level)]
+            if person is None:  # an anonymised signature: counted, nothing else known
+                sides[SignatureSide.UNKNOWN] += 1
+                zone, domain_ids = "", []
+            else:
+                sides[person_signature_side(person, level)] += 1
+                zone = person_signature_zone(person, level)
+                domain_ids = [domain_id for domain_id, _label in person_signature_domains(person, level)]
         else:
             structures += 1
             row = structure_row(fact, level)

@@ -186,7 +186,8 @@ def copart_invitees() -> list[Invitee]:
         .order_by("pk")
     ):
         if signature.kind == ActorKind.PERSON:
-            invitee = _person_invitee(signature.person)
+            # An anonymised signature (deleted person) still counts, but there is nobody to invite.
+            invitee = _person_invitee(signature.person) if signature.person_id else None
         else:
             signer = signature.signed_by
             if signer is not None and signer.is_active:

@@ -8,6 +8,7 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from actors.charter_permissions import (
 )
 from actors.enums import ActorKind, MembershipStatus, ModerationStatus
 from actors.models import CharterVersion, Membership, Person, RenewalInvitation, Signature, Structure, User
+from actors.models.charter import ANONYMISED_SIGNER_NAME
 from actors.selectors.charter import charter_previous_version, charter_version_is_open
 from cops.mail import send_templated_email
 
@@ -199,6 +201,23 @@ def signature_withdraw(*, signature: Signature, by: User, reason: str = "") -> S
     return signature
 
 
+def signatures_anonymise(*, person_ids: list[int] = (), user: User | None = None) -> int:
+    """Keep the signatures of deleted persons or accounts, without anyone's name.
+
+    The persons' own signatures lose their person; those the account made for a structure lose
+    their signer. Kind, version and dates stay, so every count and chart is unchanged.
+    """
+    mine = Q(person_id__in=list(person_ids))
+    if user is not None:
+        mine |= Q(signed_by=user)
+    ids = list(Signature.objects.filter(mine).values_list("pk", flat=True))
+    Signature.objects.filter(pk__in=ids, person_id__in=list(person_ids)).update(person=None)
+    if user is not None:
+        Signature.objects.filter(pk__in=ids, signed_by=user).update(signed_by=None)
+    Signature.objects.filter(pk__in=ids).update(signer_name=ANONYMISED_SIGNER_NAME)
+    return len(ids)
+
+
 # --- Renewal invitations -------------------------------------------------------------------------------------
 
 
@@ -230,6 +249,8 @@ def _renewal_recipients(signatures: list[Signature]) -> dict[str, tuple[User | N
         signer = signature.signed_by if signature.signed_by_id and signature.signed_by.is_active else None
         if signature.kind == ActorKind.PERSON:
             person = signature.person
+            if person is None:  # anonymised: the person deleted their profile, nobody to invite
+                continue
             user = person.user if person.user_id and person.user.is_active else signer
             add(user, user.email if user else person.email, signature)
             continue

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from actors.enums import ActorKind, MembershipStatus, ModerationStatus, RevisionStatus, Visibility, Zone
 from actors.models import Commune, Membership, Person, Structure, User
+from actors.services.charter import signatures_anonymise
 from cops.mail import send_templated_email
 
 # Version of the consent text shown at the last registration step; bump it when the text changes.
@@ -504,9 +505,13 @@ def profile_restore(*, profile, by: User) -> None:
 
 
 def person_delete(*, person: Person, by: User) -> None:
-    """The right to erasure: the profile, its photo and its memberships are deleted."""
+    """The right to erasure: the profile, its photo and its memberships are deleted.
+
+    Its charter signatures stay, anonymised, so that the yearly counts hold.
+    """
     with transaction.atomic():
         person = _locked(person)
+        signatures_anonymise(person_ids=[person.pk])
         photo = person.photo.name
         storage = person._meta.get_field("photo").storage
         revision_photo = (person.revision or {}).get("photo") or ""

@@ -1,7 +1,13 @@
+import json
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
@@ -9,12 +15,20 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
-from actors.forms.accounts import LoginForm, OutboxPasswordResetForm, ResendVerificationForm, SignupForm
+from actors.forms.accounts import (
+    AccountDeleteForm,
+    LoginForm,
+    OutboxPasswordResetForm,
+    ResendVerificationForm,
+    SignupForm,
+)
 from actors.models import User
 from actors.permissions import is_copil_member, is_cops_staff
 from actors.services import accounts as services
+from actors.services.personal_data import account_delete, account_deletion_blockers, personal_data_export
 from actors.tokens import email_verification_token
 from cops.ratelimit import rate_limit
 
@@ -26,6 +40,8 @@ SIGNUP_RATE = "20/h"
 PASSWORD_RESET_RATE = "10/h"
 RESEND_VERIFICATION_RATE = "10/h"
 LOGIN_RATE = "60/h"
+# Per account: the deletion form checks a password, it must not become a way to guess it.
+ACCOUNT_DELETE_RATE = "10/h"
 
 
 @require_http_methods(["GET", "POST"])
@@ -91,6 +107,37 @@ def account(request):
             "is_copil": is_copil_member(request.user),
         },
     )
+
+
+@never_cache
+@login_required
+@require_GET
+def personal_data(request):
+    """The right of access: everything the platform holds about the signed-in person, as JSON."""
+    data = personal_data_export(user=request.user)
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees-cops.json"'
+    return response  # never_cache: "no-store, private", kept out of every cache
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit(key="user", rate=ACCOUNT_DELETE_RATE, methods=("POST",))
+def delete_account(request):
+    blockers = account_deletion_blockers(request.user)
+    form = AccountDeleteForm(request.user, request.POST or None)
+    if request.method == "POST" and not blockers and form.is_valid():
+        try:
+            account_delete(user=request.user)
+        except ValidationError as error:  # became a lead meanwhile
+            blockers = error.messages[1:]
+        else:
+            logout(request)
+            # Rendered, not redirected: nobody is signed in any more to see a message on another page.
+            return render(request, "actors/account_deleted.html")
+    return render(request, "actors/account_delete.html", {"form": form, "blockers": blockers})
 
 
 def login_locked_out(request, original_response=None, credentials=None):

@@ -423,16 +423,17 @@ def export_rows(version: CharterVersion) -> list[list[str]]:
             if signature.kind == ActorKind.PERSON
             else selectors.structure_row(signature, Visibility.STAFF)
         )
+        # An anonymised signature (its person deleted) has no row: only its neutral signer name.
+        described = (
+            [row.name, row.detail, row.side_label, row.zone_label, " ; ".join(row.domains), row.place]
+            if row is not None
+            else [signature.signer_name, "", "", "", "", ""]
+        )
         rows.append(
             [
                 str(version.year),
                 str(ActorKind(signature.kind).label),
-                row.name,
-                row.detail,
-                row.side_label,
-                row.zone_label,
-                " ; ".join(row.domains),
-                row.place,
+                *described,
                 timezone.localtime(signature.signed_at).strftime("%d/%m/%Y %H:%M"),
                 signature.signer_name,
                 timezone.localtime(signature.withdrawn_at).strftime("%d/%m/%Y %H:%M")

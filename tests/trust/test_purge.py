@@ -1,0 +1,294 @@
+"""The nightly purge: each kind of personal data goes exactly when its retention period is over.
+
+Every category seeds one row a second past its period (deleted) and one a second short of it
+(kept), plus the rows the purge must never touch whatever their age.
+"""
+
+import logging
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from celery.schedules import crontab
+from django.conf import settings as django_settings
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from accompaniment.models import SupportRequest
+from actors.enums import ModerationStatus, RevisionStatus
+from actors.models import Person, Structure, User
+from barometer.enums import ResponseStatus
+from barometer.models import Response
+from cops.enums import ReportStatus
+from cops.mail import MAX_ATTEMPTS
+from cops.models import OutgoingEmail, ReportJob
+from cops.retention import expired_data_purge
+from cops.tasks import purge_expired_data
+from tests.factories.accompaniment import SupportRequestFactory
+from tests.factories.actors import UnverifiedUserFactory, UserFactory
+from tests.factories.barometer import CampaignFactory, make_questionnaire
+from tests.factories.charter import CharterVersionFactory, sign
+from tests.factories.cops import DoneReportJobFactory, OutgoingEmailFactory, ReportJobFactory
+from tests.factories.selfassess import AssessmentSessionFactory
+
+NOW = timezone.now().replace(microsecond=0)
+SECOND = timedelta(seconds=1)
+
+
+def days_ago(days: int) -> timezone.datetime:
+    return NOW - timedelta(days=days)
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    return settings.PRIVATE_MEDIA_ROOT
+
+
+def test_retention_periods_default_to_the_documented_values():
+    assert (
+        django_settings.RETENTION_UNVERIFIED_ACCOUNT_DAYS,
+        django_settings.RETENTION_DRAFT_PROFILE_DAYS,
+        django_settings.RETENTION_BAROMETER_DRAFT_DAYS,
+        django_settings.RETENTION_SENT_EMAIL_DAYS,
+        django_settings.RETENTION_LOGIN_ATTEMPT_DAYS,
+        django_settings.RETENTION_REPORT_DAYS,
+    ) == (30, 180, 30, 90, 30, 30)
+
+
+def test_unverified_accounts_go_after_their_period_and_nobody_else(db):
+    expired = UnverifiedUserFactory(email="oublie@exemple.fr", date_joined=days_ago(30) - SECOND)
+    UnverifiedUserFactory(email="recent@exemple.fr", date_joined=days_ago(30) + SECOND)
+    UserFactory(email="verifie@exemple.fr", date_joined=days_ago(400))
+    UnverifiedUserFactory(email="equipe-ancienne@exemple.fr", date_joined=days_ago(400), is_staff=True)
+    facilitator = UnverifiedUserFactory(email="animatrice@exemple.fr", date_joined=days_ago(400))
+    AssessmentSessionFactory(facilitator=facilitator)
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["unverified_accounts"] == 1
+    assert not User.objects.filter(pk=expired.pk).exists()
+    assert sorted(User.objects.values_list("email", flat=True)) == [
+        "animatrice@exemple.fr",
+        "equipe-ancienne@exemple.fr",
+        "recent@exemple.fr",
+        "verifie@exemple.fr",
+    ]
+
+
+def make_draft(first_name: str, *, updated: timezone.datetime, **fields) -> Person:
+    person = Person.objects.create(first_name=first_name, last_name="Brouillon", **fields)
+    # updated_at is auto_now: the age of a draft is set behind the model's back.
+    Person.objects.filter(pk=person.pk).update(updated_at=updated)
+    return person
+
+
+def test_abandoned_draft_profiles_go_after_their_period(db):
+    make_draft("Ancien", updated=days_ago(180) - SECOND, status=ModerationStatus.DRAFT)
+    make_draft("Refuse", updated=days_ago(180) - SECOND, status=ModerationStatus.REJECTED)
+    make_draft("Recent", updated=days_ago(180) + SECOND, status=ModerationStatus.DRAFT)
+    make_draft("Publie", updated=days_ago(900), status=ModerationStatus.PUBLISHED, published_at=days_ago(900))
+    make_draft("Attente", updated=days_ago(900), status=ModerationStatus.PENDING)
+    signatory = make_draft("Signataire", updated=days_ago(900), status=ModerationStatus.DRAFT)
+    sign(CharterVersionFactory(), person=signatory, by=UserFactory())
+    old_structure = Structure.objects.create(name="Association oubliée", status=ModerationStatus.DRAFT)
+    requesting = Structure.objects.create(name="Centre demandeur", status=ModerationStatus.DRAFT)
+    SupportRequestFactory(structure=requesting)
+    Structure.objects.filter(pk__in=[old_structure.pk, requesting.pk]).update(updated_at=days_ago(181))
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["draft_profiles"] == 3
+    assert sorted(Person.objects.values_list("first_name", flat=True)) == [
+        "Attente",
+        "Publie",
+        "Recent",
+        "Signataire",
+    ]
+    assert list(Structure.objects.values_list("name", flat=True)) == ["Centre demandeur"]
+    assert SupportRequest.objects.filter(structure=requesting).count() == 1
+
+
+def test_unsubmitted_edits_of_published_profiles_are_discarded_after_their_period(db):
+    published = {"status": ModerationStatus.PUBLISHED, "published_at": days_ago(900)}
+    stale = make_draft(
+        "Ancienne",
+        updated=days_ago(180) - SECOND,
+        revision={"bio": "Une modification oubliée"},
+        revision_status=RevisionStatus.DRAFT,
+        **published,
+    )
+    fresh = make_draft(
+        "Recente",
+        updated=days_ago(180) + SECOND,
+        revision={"bio": "Une modification en cours"},
+        revision_status=RevisionStatus.DRAFT,
+        **published,
+    )
+    submitted = make_draft(
+        "Soumise",
+        updated=days_ago(900),
+        revision={"bio": "Une modification à modérer"},
+        revision_status=RevisionStatus.PENDING,
+        **published,
+    )
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["draft_revisions"] == 1
+    assert Person.objects.values_list("revision", "revision_status").get(pk=stale.pk) == (None, "")
+    assert Person.objects.get(pk=fresh.pk).revision == {"bio": "Une modification en cours"}
+    assert Person.objects.get(pk=submitted.pk).revision_status == RevisionStatus.PENDING
+    assert Person.objects.filter(pk=stale.pk, status=ModerationStatus.PUBLISHED).exists()
+
+
+def test_unsent_barometer_responses_go_once_their_campaign_closed_past_the_period(db):
+    today = timezone.localtime(NOW).date()
+    closed_long_ago = make_questionnaire(
+        CampaignFactory(opens_on=today - timedelta(days=90), closes_on=today - timedelta(days=31))
+    )
+    closed_lately = make_questionnaire(
+        CampaignFactory(opens_on=today - timedelta(days=90), closes_on=today - timedelta(days=30))
+    )
+
+    def response(questionnaire, status):
+        return Response.objects.create(
+            questionnaire=questionnaire,
+            status=status,
+            consented_on=today - timedelta(days=60),
+            started_on=today - timedelta(days=60),
+            submitted_on=today - timedelta(days=60) if status == ResponseStatus.SUBMITTED else None,
+        )
+
+    expired = response(closed_long_ago, ResponseStatus.DRAFT)
+    submitted = response(closed_long_ago, ResponseStatus.SUBMITTED)
+    kept_draft = response(closed_lately, ResponseStatus.DRAFT)
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["barometer_drafts"] == 1
+    assert sorted(Response.objects.values_list("pk", flat=True)) == sorted([submitted.pk, kept_draft.pk])
+    assert not Response.objects.filter(pk=expired.pk).exists()
+
+
+def test_outbox_keeps_sent_emails_for_their_period_and_never_drops_a_pending_one(db):
+    OutgoingEmailFactory(subject="Envoyé il y a longtemps", sent_at=days_ago(90) - SECOND, body_text="")
+    OutgoingEmailFactory(subject="Envoyé récemment", sent_at=days_ago(90) + SECOND, body_text="")
+    OutgoingEmailFactory(subject="Abandonné", created_at=days_ago(90) - SECOND, attempts=MAX_ATTEMPTS)
+    OutgoingEmailFactory(
+        subject="Abandonné récemment", created_at=days_ago(90) + SECOND, attempts=MAX_ATTEMPTS
+    )
+    OutgoingEmailFactory(subject="En attente", created_at=days_ago(400), attempts=2)
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["outgoing_emails"] == 2
+    assert sorted(OutgoingEmail.objects.values_list("subject", flat=True)) == [
+        "Abandonné récemment",
+        "En attente",
+        "Envoyé récemment",
+    ]
+
+
+def test_failed_sign_ins_are_kept_for_their_period(db):
+    for username, age in (
+        ("ancien@exemple.fr", days_ago(30) - SECOND),
+        ("recent@exemple.fr", days_ago(30) + SECOND),
+    ):
+        attempt = AccessAttempt.objects.create(
+            username=username,
+            ip_address="192.0.2.1",
+            user_agent="Navigateur",
+            http_accept="*/*",
+            path_info="/compte/connexion/",
+            get_data="",
+            post_data="",
+            failures_since_start=3,
+        )
+        AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=age)
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["login_records"] == 1
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["recent@exemple.fr"]
+
+
+def test_finished_reports_and_their_files_go_after_their_period(
+    db, private_media, django_capture_on_commit_callbacks
+):
+    old = DoneReportJobFactory(finished_at=days_ago(30) - SECOND)
+    recent = DoneReportJobFactory(finished_at=days_ago(30) + SECOND)
+    failed = ReportJobFactory(status=ReportStatus.FAILED, finished_at=days_ago(30) - SECOND, error="Erreur")
+    running = ReportJobFactory(status=ReportStatus.RUNNING, created_at=days_ago(400))
+    old_file = private_media / old.file.name
+    assert old_file.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = expired_data_purge(now=NOW)
+
+    assert counts["reports"] == 2
+    assert sorted(ReportJob.objects.values_list("pk", flat=True)) == sorted([recent.pk, running.pk])
+    assert not ReportJob.objects.filter(pk=failed.pk).exists()
+    assert not old_file.exists()
+    assert (private_media / recent.file.name).read_bytes() == b"%PDF-1.7 rapport\n"
+
+
+def test_expired_sessions_are_cleared(db):
+    Session.objects.create(session_key="a" * 32, session_data="", expire_date=NOW - SECOND)
+    Session.objects.create(session_key="b" * 32, session_data="", expire_date=NOW + SECOND)
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["sessions"] == 1
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["b" * 32]
+
+
+def test_a_second_run_deletes_nothing_more(db):
+    UnverifiedUserFactory(date_joined=days_ago(31))
+    OutgoingEmailFactory(sent_at=days_ago(91), body_text="")
+    expired_data_purge(now=NOW)
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts == {
+        "unverified_accounts": 0,
+        "draft_profiles": 0,
+        "draft_revisions": 0,
+        "barometer_drafts": 0,
+        "outgoing_emails": 0,
+        "login_records": 0,
+        "reports": 0,
+        "sessions": 0,
+    }
+
+
+def test_retention_periods_are_read_from_the_settings(db, settings):
+    settings.RETENTION_SENT_EMAIL_DAYS = 7
+    OutgoingEmailFactory(subject="Huit jours", sent_at=days_ago(8), body_text="")
+    OutgoingEmailFactory(subject="Six jours", sent_at=days_ago(6), body_text="")
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["outgoing_emails"] == 1
+    assert list(OutgoingEmail.objects.values_list("subject", flat=True)) == ["Six jours"]
+
+
+def test_purge_task_returns_and_logs_the_counts(db, caplog):
+    UnverifiedUserFactory(email="oublie@exemple.fr", date_joined=timezone.now() - timedelta(days=45))
+    OutgoingEmailFactory(sent_at=timezone.now() - timedelta(days=100), body_text="")
+
+    with caplog.at_level(logging.INFO, logger="cops.retention"):
+        counts = purge_expired_data.delay().get()
+
+    assert (counts["unverified_accounts"], counts["outgoing_emails"]) == (1, 1)
+    assert [record.getMessage() for record in caplog.records if record.name == "cops.retention"] == [
+        "Retention purge: unverified_accounts 1, draft_profiles 0, draft_revisions 0, barometer_drafts 0, "
+        "outgoing_emails 1, login_records 0, reports 0, sessions 0"
+    ]
+
+
+def test_purge_runs_every_night():
+    entry = django_settings.CELERY_BEAT_SCHEDULE["cops.purge_expired_data"]
+
+    assert entry["task"] == purge_expired_data.name == "cops.purge_expired_data"
+    assert entry["schedule"] == crontab(hour=3, minute=15)
