@@ -14,6 +14,7 @@ urlpatterns = [
     path("annuaire/personnes/<int:pk>/", browse.person_detail, name="person_detail"),
     path("annuaire/personnes/<int:pk>/photo/", browse.person_photo, name="person_photo"),
     path("annuaire/structures/<int:pk>/", browse.structure_detail, name="structure_detail"),
+    path("annuaire/structures/<int:pk>/logo/", browse.structure_logo, name="structure_logo"),
     path("annuaire/communes/", browse.commune_suggestions, name="commune_suggestions"),
     path("annuaire/export.<str:fmt>", exports.export, name="export"),
     path("annuaire/confirmer/<str:token>/", exports.confirm_accuracy, name="confirm_accuracy"),

@@ -6,6 +6,7 @@ viewer's level allows. A restricted field is simply absent from the view, so no 
 can print it by mistake.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import TrigramSimilarity
@@ -283,7 +284,7 @@ def structure_view(structure: Structure, level: int, *, with_members: bool = Tru
         email=structure.email,
         phone=structure.phone,
         website=structure.website,
-        logo_url=structure.logo.url if structure.logo else "",
+        logo_url=structure_logo_url(structure),
         members=members,
     )
 
@@ -455,3 +456,11 @@ def pending_memberships_for_referent(user) -> QuerySet[Membership]:
 
 def level_label(level: int) -> str:
     return str(Visibility(level).label)
+
+
+def structure_logo_url(structure) -> str:
+    """The address of a structure's logo (served by the directory), changing with each new logo."""
+    if not structure.logo:
+        return ""
+    version = hashlib.blake2b(structure.logo.name.encode(), digest_size=6).hexdigest()
+    return f"{reverse('directory:structure_logo', args=[structure.pk])}?v={version}"

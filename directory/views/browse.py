@@ -15,7 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from actors.enums import MembershipStatus, ModerationStatus, RevisionStatus, Visibility
-from actors.models import Commune, Person
+from actors.models import Commune, Person, Structure
 from actors.permissions import can_edit_person, can_edit_structure, directory_viewer_level, is_cops_staff
 from actors.selectors.profiles import (
     person_of_user,
@@ -252,6 +252,24 @@ def person_photo(request, pk: int):
     except FileNotFoundError:
         raise Http404 from None
     return FileResponse(handle, content_type="image/jpeg")
+
+
+@require_GET
+def structure_logo(request, pk: int):
+    """A structure's logo (public, like the structure's page), served by the application so that
+    a deployment needs no separate media server."""
+    structure = get_object_or_404(Structure.objects.only("pk", "status", "logo", "created_by_id"), pk=pk)
+    if structure.status != ModerationStatus.PUBLISHED and not can_edit_structure(request.user, structure):
+        raise Http404
+    if not structure.logo:
+        raise Http404
+    try:
+        handle = structure.logo.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 # --- Commune suggestions (reference data only, no external service) ------------------------------------

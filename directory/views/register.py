@@ -37,6 +37,7 @@ from actors.permissions import can_edit_structure, is_partner
 from actors.selectors.profiles import (
     pending_memberships_for_referent,
     person_possible_duplicates,
+    structure_logo_url,
     structure_possible_duplicates,
     structures_editable_by,
 )
@@ -418,7 +419,7 @@ def register_structure(request, step: str, pk: int | None = None):
         "structure": structure,
         "profile_status": structure.status if structure else "",
         "is_published": bool(structure and structure.status == ModerationStatus.PUBLISHED),
-        "logo_url": structure.logo.url if structure and structure.logo else "",
+        "logo_url": structure_logo_url(structure) if structure else "",
         "previous_url": url_for(STRUCTURE_STEPS[index - 1].slug) if index else "",
         "position": (data.get("latitude"), data.get("longitude")),
         **map_context(),
