@@ -52,8 +52,9 @@ def client_key(request, key: str) -> str:
     raise ValueError(f"Unknown rate limit key {key!r}: use 'ip' or 'user'")
 
 
-def hit(*, group: str, who: str, rate: Rate, now: float | None = None) -> tuple[bool, int]:
-    """Count one request of `who` in `group`. Returns (over the limit?, seconds until the window ends)."""
+def hit(*, group: str, who: str, rate: Rate, now: float | None = None, amount: int = 1) -> tuple[bool, int]:
+    """Count one request of `who` in `group` (`amount=-1` gives one back, in the same window).
+    Returns (over the limit?, seconds until the window ends)."""
     now = time.time() if now is None else now
     window = int(now // rate.period)
     retry_after = max(1, math.ceil((window + 1) * rate.period - now))
@@ -63,7 +64,7 @@ def hit(*, group: str, who: str, rate: Rate, now: float | None = None) -> tuple[
     with transaction.atomic(using=alias):
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [cache_key])
-        count = cache.get(cache_key, 0) + 1
+        count = max(0, cache.get(cache_key, 0) + amount)
         cache.set(cache_key, count, timeout=rate.period + 5)
     return count > rate.limit, retry_after
 
@@ -100,3 +101,42 @@ def rate_limit(*, key: str = "ip", rate: str, methods: tuple[str, ...] = ("POST"
         return wrapper
 
     return decorator
+
+
+# --- Secret links: personal links, unsubscribe, confirmations ------------------------------------
+
+# Failed look-ups allowed per address and hour, across every view that takes a secret from its
+# URL. A person who mistypes or half-copies a link fails a few times; someone trying random
+# tokens is stopped after this many, and then learns nothing more: every such view answers 429
+# before looking anything up, the right token included, until the hour is over.
+SECRET_LINK_RATE = "30/h"
+SECRET_LINK_GROUP = "secret-links"
+_FOUND = "_secret_link_found"
+
+
+def secret_link_found(request) -> None:
+    """Called by a guarded view once the secret of its URL matched: the try is not held against
+    the visitor (an office behind one address may open hundreds of genuine links)."""
+    setattr(request, _FOUND, True)
+
+
+def limit_secret_guesses(view):
+    """Decorator for views whose URL carries a secret token. Every request is counted as a failed
+    guess unless the view calls `secret_link_found(request)`: a view that forgets to is merely
+    strict, never open to guessing."""
+    rate = Rate.parse(SECRET_LINK_RATE)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        who = client_key(request, "ip")
+        now = time.time()
+        over, retry_after = hit(group=SECRET_LINK_GROUP, who=who, rate=rate, now=now)
+        if over:
+            return too_many_requests(request, retry_after)
+        response = view(request, *args, **kwargs)
+        if getattr(request, _FOUND, False):
+            hit(group=SECRET_LINK_GROUP, who=who, rate=rate, now=now, amount=-1)
+        return response
+
+    wrapper.secret_link = True  # read by cops.security.redact_secret_links (logs)
+    return wrapper

@@ -1,14 +1,14 @@
-"""A fixed-window rate limit kept in the "shared" cache (one table for every web process)."""
+"""The directory's limits (searches, registrations, membership requests), kept by the shared
+limiter (cops.ratelimit): one exact count per signed-in person, or per client address as
+cops.security.client_ip sees it behind our own proxies (never a forgeable header)."""
 
-import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import caches
-from django.shortcuts import render
-from django.utils.translation import gettext as _
 
-# (requests, seconds) per scope.
+from cops import ratelimit
+
+# (requests, seconds) per scope; DIRECTORY_RATE_LIMITS in the settings overrides them.
 LIMITS = {
     "search": (120, 60),
     "register": (40, 3600),
@@ -16,41 +16,18 @@ LIMITS = {
 }
 
 
-def client_key(request) -> str:
-    if request.user.is_authenticated:
-        return f"u{request.user.pk}"
-    return "ip" + (request.META.get("REMOTE_ADDR") or "unknown")
+def _count(request, scope: str) -> tuple[bool, int]:
+    limit, period = {**LIMITS, **getattr(settings, "DIRECTORY_RATE_LIMITS", {})}[scope]
+    return ratelimit.hit(
+        group=f"directory.{scope}",
+        who=ratelimit.client_key(request, "user"),
+        rate=ratelimit.Rate(limit=limit, period=period),
+    )
 
 
 def hit(request, scope: str) -> bool:
     """Count one request; True when the client went over its limit for this window."""
-    limit, period = {**LIMITS, **getattr(settings, "DIRECTORY_RATE_LIMITS", {})}[scope]
-    window = int(time.time() // period)
-    key = f"ratelimit:{scope}:{client_key(request)}:{window}"
-    cache = caches["shared"]
-    # The usual case (the window's counter exists) costs one increment.
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        if cache.add(key, 1, timeout=period + 5):
-            return False
-        count = cache.incr(key)
-    return count > limit
-
-
-def too_many_requests(request):
-    response = render(
-        request,
-        "directory/too_many_requests.html",
-        {
-            "message": _(
-                "Vous avez fait beaucoup de demandes en peu de temps. Réessayez dans quelques minutes."
-            )
-        },
-        status=429,
-    )
-    response["Retry-After"] = "60"
-    return response
+    return _count(request, scope)[0]
 
 
 def rate_limited(scope: str, *, methods: tuple[str, ...] = ("GET", "POST"), when=None):
@@ -59,8 +36,10 @@ def rate_limited(scope: str, *, methods: tuple[str, ...] = ("GET", "POST"), when
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method in methods and (when is None or when(request)) and hit(request, scope):
-                return too_many_requests(request)
+            if request.method in methods and (when is None or when(request)):
+                over, retry_after = _count(request, scope)
+                if over:
+                    return ratelimit.too_many_requests(request, retry_after)
             return view(request, *args, **kwargs)
 
         return wrapper

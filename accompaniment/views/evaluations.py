@@ -8,14 +8,17 @@ from django.views.decorators.http import require_http_methods
 from accompaniment.forms import EvaluationAnswerForm
 from accompaniment.services import evaluations as services
 from accompaniment.views.helpers import apply_errors
+from cops.ratelimit import limit_secret_guesses, secret_link_found
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_secret_guesses
 def evaluation_answer(request, token: str):
     invitation = services.evaluation_link_lookup(token)
     if invitation is None:
         return render(request, "accompaniment/evaluation_invalid.html", status=404)
+    secret_link_found(request)
     evaluation = invitation.evaluation
     context = {"invitation": invitation, "evaluation": evaluation, "accompaniment": evaluation.accompaniment}
     if invitation.answered_at is not None:

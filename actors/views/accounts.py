@@ -30,7 +30,7 @@ from actors.permissions import is_copil_member, is_cops_staff
 from actors.services import accounts as services
 from actors.services.personal_data import account_delete, account_deletion_blockers, personal_data_export
 from actors.tokens import email_verification_token
-from cops.ratelimit import rate_limit
+from cops.ratelimit import limit_secret_guesses, rate_limit, secret_link_found
 
 # Per address. Sign-up, reset and new-link requests each send an email: the limits stop the forms
 # being used to flood someone's mailbox or to enumerate accounts, while an office behind one
@@ -61,6 +61,7 @@ def signup(request):
     return render(request, "actors/signup.html", {"form": form})
 
 
+@limit_secret_guesses
 def verify_email(request, uidb64: str, token: str):
     try:
         user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))))
@@ -71,6 +72,7 @@ def verify_email(request, uidb64: str, token: str):
             messages.info(request, _("Votre adresse est déjà confirmée : vous pouvez vous connecter."))
             return redirect("actors:login")
         return render(request, "actors/verify_email_invalid.html", status=400)
+    secret_link_found(request)
     services.user_verify_email(user=user)
     messages.success(request, _("Merci, votre adresse est confirmée. Vous pouvez maintenant vous connecter."))
     return redirect("actors:login")
@@ -182,9 +184,19 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "actors/password_reset_done.html"
 
 
+@method_decorator(limit_secret_guesses, name="dispatch")
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "actors/password_reset_confirm.html"
     success_url = reverse_lazy("actors:login")
+
+    def dispatch(self, *args, **kwargs):
+        response = super().dispatch(*args, **kwargs)
+        # Right token: Django swaps it for the session and redirects to ".../set-password/", or,
+        # there, finds the session's copy valid (validlink).
+        swapped = response.status_code == 302 and response.url.endswith(f"/{self.reset_url_token}/")
+        if self.validlink or swapped:
+            secret_link_found(self.request)
+        return response
 
     def form_valid(self, form):
         messages.success(

@@ -19,6 +19,7 @@ from barometer.logic import visible_ids
 from barometer.models import Delivery, Invitation, Questionnaire, Response
 from barometer.services import answering as services
 from barometer.services import invitations
+from cops.ratelimit import limit_secret_guesses, secret_link_found
 
 SESSION_KEY = "barometer"
 
@@ -78,6 +79,7 @@ def _draft(request, questionnaire: Questionnaire) -> tuple[Response | None, dict
 
 @never_cache
 @require_GET
+@limit_secret_guesses
 def personal_link(request, token: str):
     """The emailed link: checked against the stored hash, swapped for the session, then
     redirected so that the token does not stay in the address bar or the history."""
@@ -90,6 +92,7 @@ def personal_link(request, token: str):
     )
     if delivery is None or not tokens.matches(token, delivery.token_hash):
         return _invalid_link(request)
+    secret_link_found(request)
     invitation = delivery.invitation
     questionnaire = invitation.questionnaire
     if invitation.has_responded:
@@ -103,6 +106,7 @@ def personal_link(request, token: str):
 
 @never_cache
 @require_GET
+@limit_secret_guesses
 def resume_link(request, key: str):
     """The "resume later" link of a draft started from a public link."""
     if not tokens.is_well_formed(key):
@@ -114,6 +118,7 @@ def resume_link(request, key: str):
     )
     if response is None:
         return _invalid_link(request)
+    secret_link_found(request)
     questionnaire = response.questionnaire
     if not questionnaire.campaign.is_accepting_answers:
         return _closed(request, questionnaire)
@@ -402,12 +407,14 @@ def answer_thanks(request, key: str):
 @csrf_exempt  # RFC 8058 one-click: mail clients POST here without a form; the token is the proof.
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_secret_guesses
 def unsubscribe(request, token: str):
     invitation = None
     if tokens.is_well_formed(token):
         invitation = invitations.invitation_for_token(tokens.hash_token(token))
     if invitation is None:
         return _invalid_link(request)
+    secret_link_found(request)
     if request.method == "POST":
         invitations.invitation_unsubscribe(invitation=invitation)
         invitation.refresh_from_db()

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from actors.enums import Visibility
 from actors.permissions import directory_viewer_level, is_cops_staff
 from actors.services.profiles import accuracy_profile_from_token, profile_confirm_accuracy
+from cops.ratelimit import limit_secret_guesses, secret_link_found
 from directory.exports import export_csv, export_xlsx
 from directory.forms import ExportForm
 from directory.selectors import entry_filter
@@ -45,10 +46,12 @@ def export(request, fmt: str):
 
 
 @require_GET
+@limit_secret_guesses
 def confirm_accuracy(request, token: str):
     """One click from the yearly email: the profile is confirmed as still accurate."""
     profile = accuracy_profile_from_token(token)
     if profile is not None:
+        secret_link_found(request)
         profile_confirm_accuracy(profile=profile)
     return render(
         request,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cops.ratelimit import limit_secret_guesses, secret_link_found
 from selfassess import selectors, services
 from selfassess.charts import target_context
 from selfassess.forms import RatingForm
@@ -21,10 +22,12 @@ from selfassess.permissions import participant_for, remember_participant
 
 @never_cache
 @require_GET
+@limit_secret_guesses
 def join(request, token: str):
     participant = selectors.participant_by_token(token)
     if participant is None:
         return render(request, "selfassess/link_invalid.html", status=404)
+    secret_link_found(request)
     remember_participant(request, participant)
     services.participant_mark_seen(participant=participant)
     return redirect("selfassess:participate", pk=participant.session_id)
