@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from actors.charter_enums import Attendance, CommitteeKind, MeetingStatus
@@ -372,7 +373,11 @@ def meeting_invite(request, pk: int):
         if count:
             messages.success(
                 request,
-                _("%(count)s invitation(s) partent par courriel, avec le fichier d'agenda.")
+                ngettext(
+                    "%(count)s invitation part par courriel, avec le fichier d'agenda.",
+                    "%(count)s invitations partent par courriel, avec le fichier d'agenda.",
+                    count,
+                )
                 % {"count": count},
             )
         else:

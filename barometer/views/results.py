@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from actors.permissions import staff_required
@@ -188,7 +189,13 @@ def contacts_invite(request, year: int):
             messages.info(request, _("%(e)s a déjà reçu l'invitation.") % {"e": contact.email})
     else:
         count = follow_ups.contacts_invite_all_to_join(campaign=campaign, by=request.user)
-        messages.success(request, _("%(n)s invitation(s) à s'inscrire envoyée(s).") % {"n": count})
+        messages.success(
+            request,
+            ngettext(
+                "%(n)s invitation à s'inscrire envoyée.", "%(n)s invitations à s'inscrire envoyées.", count
+            )
+            % {"n": count},
+        )
     return redirect("barometer:staff_contacts", year=year)
 
 
@@ -201,7 +208,15 @@ def contacts_send_report(request, year: int):
     except follow_ups.NotPublished:
         messages.error(request, _("Publiez d'abord les résultats de la campagne."))
     else:
-        messages.success(request, _("Le lien du rapport est envoyé à %(n)s personne(s).") % {"n": count})
+        messages.success(
+            request,
+            ngettext(
+                "Le lien du rapport est envoyé à %(n)s personne.",
+                "Le lien du rapport est envoyé à %(n)s personnes.",
+                count,
+            )
+            % {"n": count},
+        )
     return redirect("barometer:staff_contacts", year=year)
 
 

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from actors.permissions import staff_required
@@ -218,7 +219,12 @@ def deliveries_retry(request, year: int):
     count = invitation_services.deliveries_retry_failed(campaign=campaign, by=request.user)
     messages.success(
         request,
-        _("%(n)s envoi(s) en échec seront retentés au prochain passage de leur envoi.") % {"n": count},
+        ngettext(
+            "%(n)s envoi en échec sera retenté au prochain passage de son envoi.",
+            "%(n)s envois en échec seront retentés au prochain passage de leur envoi.",
+            count,
+        )
+        % {"n": count},
     )
     return redirect(campaign)
 

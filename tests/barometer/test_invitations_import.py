@@ -29,7 +29,7 @@ def test_csv_import_reports_bad_lines_imports_good_ones_and_merges_duplicates(st
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert "1 invitation(s) créée(s), 2 doublon(s) fusionné(s)." in body
+    assert "1 invitation créée, 2 doublons fusionnés." in body
     assert "Ligne 3 : adresse électronique invalide : « pas-une-adresse »" in body
     assert "Ligne 4 : public inconnu : « astronautes »" in body
     assert sorted(Invitation.objects.values_list("email", "name")) == [
@@ -50,7 +50,7 @@ def test_xlsx_import_in_any_column_order(staff_client, questionnaire):
     response = upload(staff_client, questionnaire.campaign, "contacts.xlsx", content.getvalue())
 
     body = response.content.decode()
-    assert "1 invitation(s) créée(s), 0 doublon(s) fusionné(s)." in body
+    assert "1 invitation créée, 0 doublon fusionné." in body
     assert "Ligne 3 : adresse électronique invalide : « vide »" in body
     assert Invitation.objects.get().questionnaire == questionnaire
 
