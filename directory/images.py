@@ -5,6 +5,7 @@ from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -19,7 +20,7 @@ def reencode_image(upload, *, kind: str) -> ContentFile:
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
             _("L'image est trop lourde (%(size)s Mo) : 5 Mo au maximum.")
-            % {"size": round(upload.size / 1048576, 1)}
+            % {"size": number_format(upload.size / 1048576, 1)}  # « 5,2 Mo » in French
         )
     try:
         upload.seek(0)
@@ -39,6 +40,9 @@ def reencode_image(upload, *, kind: str) -> ContentFile:
     with Image.open(upload) as image:
         image = ImageOps.exif_transpose(image)
         image.thumbnail((MAX_SIDE, MAX_SIDE))
+        # Only the pixels go on: Pillow would otherwise write back the JPEG comment, ICC profile
+        # and the like that the upload carried (a street address in a comment, a payload in a profile).
+        image.info = {}
         buffer = BytesIO()
         if kind == "logo":
             image = image.convert("RGBA")
