@@ -110,3 +110,20 @@ class ReportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {ReportStatus.DONE, ReportStatus.FAILED}
+
+
+class RateCounter(models.Model):
+    """One rate-limit window of one client (see cops.ratelimit): the key names the group, the
+    client and the window, so a new window starts a new row. An unlogged table: a lost count
+    after a database crash only gives a client a fresh window."""
+
+    key = models.CharField(max_length=255, primary_key=True)
+    count = models.IntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("compteur de limite de débit")
+        verbose_name_plural = _("compteurs de limite de débit")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -3,25 +3,24 @@
     @rate_limit(key="ip", rate="10/h", methods=("POST",))
     def signup(request): ...
 
-The counters live in the database cache, so every web process (and every gunicorn worker) sees
-the same count, and they survive a Redis outage. Each count is taken under a PostgreSQL advisory
-lock on its key: the cache's own incr() is a read then a write, and two simultaneous requests
-would otherwise both pass as the limit's last one.
+The counters live in PostgreSQL (an unlogged table, cops.models.RateCounter), so every web
+process (and every gunicorn worker) sees the same count, and they survive a Redis outage. A
+count is one insert-or-increment statement: atomic, and cheap enough for every search request.
 """
 
 import math
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import wraps
 
-from django.core.cache import caches
-from django.db import connections, router, transaction
+from django.db import connections, router
 from django.shortcuts import render
 
+from cops.models import RateCounter
 from cops.security import client_ip
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-CACHE_ALIAS = "shared"
 
 
 @dataclass(frozen=True)
@@ -52,20 +51,36 @@ def client_key(request, key: str) -> str:
     raise ValueError(f"Unknown rate limit key {key!r}: use 'ip' or 'user'")
 
 
+HIT_SQL = """
+INSERT INTO cops_ratecounter (key, count, expires_at) VALUES (%s, GREATEST(0, %s), %s)
+ON CONFLICT (key) DO UPDATE SET count = GREATEST(0, cops_ratecounter.count + %s)
+RETURNING count
+"""
+PURGE_SQL = "DELETE FROM cops_ratecounter WHERE expires_at < %s"
+PURGE_EVERY = 1000  # hits between two deletions of finished windows (per process)
+_hits_since_purge = 0
+
+
 def hit(*, group: str, who: str, rate: Rate, now: float | None = None, amount: int = 1) -> tuple[bool, int]:
     """Count one request of `who` in `group` (`amount=-1` gives one back, in the same window).
-    Returns (over the limit?, seconds until the window ends)."""
+    Returns (over the limit?, seconds until the window ends).
+
+    One statement: the insert-or-increment takes the row's lock, so two simultaneous requests
+    can never both pass as the limit's last one."""
+    global _hits_since_purge
     now = time.time() if now is None else now
     window = int(now // rate.period)
     retry_after = max(1, math.ceil((window + 1) * rate.period - now))
-    cache_key = f"rl:{group}:{who}:{rate.period}:{window}"
-    cache = caches[CACHE_ALIAS]
-    alias = router.db_for_write(None) or "default"
-    with transaction.atomic(using=alias):
-        with connections[alias].cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [cache_key])
-        count = max(0, cache.get(cache_key, 0) + amount)
-        cache.set(cache_key, count, timeout=rate.period + 5)
+    key = f"rl:{group}:{who}:{rate.period}:{window}"[:255]
+    expires_at = datetime.fromtimestamp((window + 1) * rate.period + 5, tz=UTC)
+    alias = router.db_for_write(RateCounter) or "default"
+    with connections[alias].cursor() as cursor:
+        cursor.execute(HIT_SQL, [key, amount, expires_at, amount])
+        count = cursor.fetchone()[0]
+        _hits_since_purge += 1
+        if _hits_since_purge >= PURGE_EVERY:
+            _hits_since_purge = 0
+            cursor.execute(PURGE_SQL, [datetime.fromtimestamp(now, tz=UTC)])
     return count > rate.limit, retry_after
 
 

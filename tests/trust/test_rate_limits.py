@@ -62,6 +62,26 @@ def test_hit_keeps_groups_and_clients_apart():
     assert (first, other_group, other_client, again) == (False, False, False, True)
 
 
+@pytest.mark.django_db
+def test_hit_deletes_finished_windows_from_time_to_time(monkeypatch):
+    from cops import ratelimit
+    from cops.models import RateCounter
+
+    rate = Rate.parse("10/m")
+    start = 1_800_000_000.0
+    hit(group="g", who="ip:192.0.2.1", rate=rate, now=start)
+    monkeypatch.setattr(ratelimit, "_hits_since_purge", ratelimit.PURGE_EVERY - 2)
+
+    hit(group="g", who="ip:192.0.2.2", rate=rate, now=start + 30)  # the old window is still open
+    kept = sorted(RateCounter.objects.values_list("key", flat=True))
+    hit(group="g", who="ip:192.0.2.3", rate=rate, now=start + 3600)
+
+    assert kept == [f"rl:g:ip:192.0.2.1:60:{int(start // 60)}", f"rl:g:ip:192.0.2.2:60:{int(start // 60)}"]
+    assert list(RateCounter.objects.values_list("key", flat=True)) == [
+        f"rl:g:ip:192.0.2.3:60:{int((start + 3600) // 60)}"
+    ]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_hit_is_exact_under_twenty_concurrent_requests():
     group = f"concurrent-{uuid.uuid4().hex}"  # the cache table outlives transactional tests
