@@ -5,7 +5,15 @@ from django.utils.translation import gettext_lazy
 
 from accompaniment.models import Accompaniment
 from accompaniment.permissions import can_request_dossier
-from cops.reports import ReportError, ReportFile, current_report_context, register_report
+from actors.enums import Visibility
+from actors.permissions import directory_viewer_level
+from cops.reports import (
+    ReportError,
+    ReportFile,
+    current_report_context,
+    current_report_requester,
+    register_report,
+)
 
 
 def _accompaniment(params: dict) -> Accompaniment | None:
@@ -50,7 +58,9 @@ def build(params: dict) -> ReportFile:
     accompaniment = _accompaniment(params)
     if accompaniment is None:
         raise ReportError(str(gettext_lazy("Cet accompagnement n'existe plus.")))
-    context = {**current_report_context(), **dossier_context(accompaniment)}
+    requester = current_report_requester()
+    level = directory_viewer_level(requester) if requester is not None else Visibility.PUBLIC
+    context = {**current_report_context(), **dossier_context(accompaniment, level=level)}
     content = render_pdf("accompaniment/pdf/dossier.html", context)
     return ReportFile(
         filename=f"dossier-accompagnement-{slugify(accompaniment.title)[:60]}.pdf", content=content

@@ -28,6 +28,7 @@ from accompaniment.models import (
     SupportRequest,
 )
 from accompaniment.permissions import referent_structure_ids
+from actors.enums import Visibility
 from actors.permissions import is_copil_member, is_cops_staff
 
 OPEN_ACTION_STATUSES = [ActionStatus.TODO, ActionStatus.IN_PROGRESS]
@@ -285,11 +286,40 @@ def accompaniment_participants(accompaniment: Accompaniment) -> list[Participant
     return list(accompaniment.participants.select_related("person").order_by("last_name", "first_name"))
 
 
+def participant_name(participant: Participant, level: int) -> str:
+    """The participant's name as a viewer at `level` (actors.enums.Visibility) may read it.
+
+    A participant chosen from the directory has their name copied in, but the structure's
+    référents read the page and the dossier: the last name the person keeps from them stays
+    hidden (only the first name is shown), whoever typed it.
+    """
+    person = participant.person
+    if person is not None and person.field_level("last_name") > level:
+        return participant.first_name
+    return str(participant)
+
+
+def participant_email(participant: Participant, level: int) -> str:
+    """The participant's address if the viewer may read it: for a person of the directory, only
+    their contact address, and only when they show it at the viewer's level (the address filled in
+    may be their account's, which the directory never shows)."""
+    person = participant.person
+    if person is None or level >= Visibility.STAFF:
+        return participant.email
+    if participant.email.lower() == person.email.lower() and person.field_level("email") <= level:
+        return participant.email
+    return ""
+
+
 def accompaniment_meetings(accompaniment: Accompaniment) -> list[Meeting]:
     return list(
         Meeting.objects.filter(accompaniment=accompaniment)
         .select_related("phase")
-        .prefetch_related(Prefetch("participants", queryset=Participant.objects.order_by("last_name")))
+        .prefetch_related(
+            Prefetch(
+                "participants", queryset=Participant.objects.select_related("person").order_by("last_name")
+            )
+        )
         .order_by("-held_on", "-pk")
     )
 
@@ -304,7 +334,7 @@ def accompaniment_actions(accompaniment: Accompaniment) -> list[Action]:
     today = timezone.localdate()
     actions = list(
         Action.objects.filter(accompaniment=accompaniment)
-        .select_related("owner", "phase")
+        .select_related("owner__person", "phase")
         .order_by("due_on", "pk")
     )
     for action in actions:

@@ -172,6 +172,13 @@ def report_claim(job_id) -> bool:
     )
 
 
+def current_report_requester():
+    """For builders: the account the report being built is for (None outside a job), so that a
+    document shows what its reader may see."""
+    job = _current_job.get()
+    return job.requested_by if job is not None else None
+
+
 def current_report_context() -> dict:
     """For builders: who asked for the report being built and when (shown in the PDF)."""
     job = _current_job.get()

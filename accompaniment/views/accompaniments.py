@@ -32,7 +32,7 @@ from accompaniment.services import accompaniments as services
 from accompaniment.views.helpers import apply_errors
 from actors.enums import ModerationStatus
 from actors.models import Structure
-from actors.permissions import staff_required
+from actors.permissions import directory_viewer_level, staff_required
 
 
 def timeline_labels() -> dict[str, str]:
@@ -149,6 +149,8 @@ def accompaniment_detail(request, pk: int):
             evaluations=evaluations,
             labels=timeline_labels(),
         ),
+        # Participants chosen from the directory keep the visibility of their profile's fields.
+        "viewer_level": directory_viewer_level(user),
         "can_manage": can_manage,
         "can_contribute": can_contribute,
         "can_reopen": permissions.can_reopen_phase(user, accompaniment) and last_closed is not None,
