@@ -712,3 +712,21 @@ def test_privacy_page_states_the_download_deletion_and_retention_periods(client,
     assert "confirmée, 21 jours après l'inscription ;" in page
     assert "la trace des courriels envoyés, 1 jour après l'envoi" in page
     assert "180 jours après leur dernière modification" in page
+
+
+def test_a_profile_without_account_at_the_address_is_the_persons_one_linked_elsewhere_is_not(
+    partner, other_partner
+):
+    held_by_the_team = Person.objects.create(
+        first_name="Sacha", last_name="Fiche", email="Partenaire@Exemple.fr"
+    )
+    someone_elses = Person.objects.create(
+        first_name="Lou", last_name="Homonyme", email="partenaire@exemple.fr", user=other_partner
+    )
+
+    exported = [row["last_name"] for row in rows(personal_data_export(user=partner), "actors.Person")]
+    account_delete(user=partner)
+
+    assert exported == ["Fiche"]
+    assert not Person.objects.filter(pk=held_by_the_team.pk).exists()
+    assert Person.objects.filter(pk=someone_elses.pk, user=other_partner).exists()
