@@ -7,15 +7,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-# A cell starting with one of these is run as a formula by spreadsheet software.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def neutralise(value):
-    """Prefix text that a spreadsheet would evaluate with an apostrophe (numbers stay numbers)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+from cops.spreadsheets import neutralise
 
 
 def _date(value) -> str:

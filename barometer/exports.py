@@ -5,7 +5,6 @@ that a spreadsheet never runs them as formulas (CSV injection); plain numbers st
 """
 
 import csv
-import re
 import tempfile
 from collections.abc import Iterator
 
@@ -14,16 +13,9 @@ from django.utils.translation import gettext as _
 from barometer.enums import QuestionType, ResponseStatus
 from barometer.logic import OTHER
 from barometer.models import Answer, Campaign, Question, Response
+from cops.spreadsheets import neutralise
 
 CHUNK = 500
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
-
-
-def safe_cell(value):
-    if isinstance(value, str) and value.startswith(_DANGEROUS) and not _NUMBER.match(value):
-        return "'" + value
-    return value
 
 
 def columns(campaign: Campaign, public: str | None = None) -> list[tuple[str, str]]:
@@ -91,7 +83,7 @@ def rows(campaign: Campaign, public: str | None = None) -> Iterator[list]:
             if not campaign.anonymous:
                 line.append(response.invitation.email if response.invitation else "")
             line += [values[response.pk].get(code, "") for code in codes]
-            yield [safe_cell(cell) for cell in line]
+            yield [neutralise(cell) for cell in line]
 
 
 class _Echo:

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 
 from actors.enums import ActorKind
 from actors.selectors.profiles import person_view, persons_for_display, structure_view, structures_for_display
+from cops.spreadsheets import neutralise
 
 CHUNK = 500
 
@@ -91,17 +92,12 @@ def export_rows(entries, *, level: int, site_url: str):
                 ]
 
 
-def _safe(value: str) -> str:
-    # Spreadsheet formula injection: a cell starting with = + - @ is shown as text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def export_csv(entries, *, level: int, site_url: str) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(export_headers())
     for row in export_rows(entries, level=level, site_url=site_url):
-        writer.writerow([_safe(str(value)) for value in row])
+        writer.writerow([neutralise(str(value)) for value in row])
     # With a byte order mark, spreadsheet software reads the accents correctly.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -111,7 +107,7 @@ def export_xlsx(entries, *, level: int, site_url: str) -> bytes:
     sheet = workbook.create_sheet(_("Annuaire"))
     sheet.append(export_headers())
     for row in export_rows(entries, level=level, site_url=site_url):
-        sheet.append([_safe(str(value)) for value in row])
+        sheet.append([neutralise(str(value)) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -218,14 +218,17 @@ def test_csv_export_streams_one_row_per_response_and_neutralises_formulas(staff_
     [
         ("=1+1", "'=1+1"),
         ("+33 6", "'+33 6"),
-        ("-2", "-2"),
+        ("-2", "'-2"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("-1+cmd", "'-1+cmd"),
         ("texte", "texte"),
+        (-2, -2),
     ],
 )
-def test_safe_cell_neutralises_spreadsheet_formulas(value, expected):
-    assert exports.safe_cell(value) == expected
+def test_neutralise_prefixes_spreadsheet_formulas(value, expected):
+    assert exports.neutralise(value) == expected
 
 
 def test_xlsx_export_has_the_same_rows(staff_client, answered):
