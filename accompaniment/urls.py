@@ -41,5 +41,7 @@ urlpatterns = [
         content.impact_evaluation_schedule,
         name="impact_evaluation_schedule",
     ),
-    path("evaluation/<str:token>/", evaluations.evaluation_answer, name="evaluation_answer"),
+    # The emailed link (its token is swapped for the session), then the token-free form.
+    path("evaluation/", evaluations.evaluation_answer, name="evaluation_form"),
+    path("evaluation/<str:token>/", evaluations.evaluation_link, name="evaluation_answer"),
 ]

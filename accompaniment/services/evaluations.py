@@ -211,6 +211,17 @@ def evaluation_link_lookup(raw_token: str) -> EvaluationInvitation | None:
     return link.invitation if link is not None else None
 
 
+def evaluation_invitation_get(*, invitation_id: int | None) -> EvaluationInvitation | None:
+    """The invitation whose link this browser opened (its id is kept in the session)."""
+    if not isinstance(invitation_id, int):
+        return None
+    return (
+        EvaluationInvitation.objects.select_related("participant", "evaluation__accompaniment__structure")
+        .filter(pk=invitation_id)
+        .first()
+    )
+
+
 def evaluation_answer(*, invitation: EvaluationInvitation, answers: dict) -> EvaluationResponse:
     """Record one participant's answers, once; they are kept apart from who gave them."""
     evaluation = invitation.evaluation

@@ -1,24 +1,39 @@
 """Answering an evaluation by personal link: no account needed."""
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accompaniment.forms import EvaluationAnswerForm
 from accompaniment.services import evaluations as services
 from accompaniment.views.helpers import apply_errors
 from cops.ratelimit import limit_secret_guesses, secret_link_found
 
+SESSION_KEY = "accompaniment_evaluation"
+
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_GET
 @limit_secret_guesses
-def evaluation_answer(request, token: str):
+def evaluation_link(request, token: str):
+    """The emailed link: checked against the stored hash, swapped for the browser session, then
+    redirected, so that the token stays neither in the address bar and history nor in the
+    address every answer is posted to."""
     invitation = services.evaluation_link_lookup(token)
     if invitation is None:
         return render(request, "accompaniment/evaluation_invalid.html", status=404)
     secret_link_found(request)
+    request.session[SESSION_KEY] = invitation.pk
+    return redirect("accompaniment:evaluation_form")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def evaluation_answer(request):
+    invitation = services.evaluation_invitation_get(invitation_id=request.session.get(SESSION_KEY))
+    if invitation is None:
+        return render(request, "accompaniment/evaluation_invalid.html", {"no_link": True}, status=403)
     evaluation = invitation.evaluation
     context = {"invitation": invitation, "evaluation": evaluation, "accompaniment": evaluation.accompaniment}
     if invitation.answered_at is not None:

@@ -97,10 +97,12 @@ def test_answering_by_link_records_an_anonymous_response_once(
         "ameliorations": "",
     }
 
-    page = client.get(path)
-    first = client.post(path, answers)
-    second = client.post(path, answers)
+    opened = client.get(path)
+    page = client.get(opened.url)
+    first = client.post(opened.url, answers)
+    second = client.post(opened.url, answers)
 
+    assert (opened.status_code, opened.url) == (302, reverse("accompaniment:evaluation_form"))
     assert page.status_code == 200
     assert "Le projet a-t-il atteint les objectifs fixés ensemble ?" in page.content.decode()
     assert "Merci pour vos réponses" in first.content.decode()
@@ -127,9 +129,11 @@ def test_an_incomplete_answer_keeps_what_was_typed_and_saves_nothing(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.evaluation_send_hot(accompaniment=at_hot_phase, by=staff_user)
-    path = links_in(mail.outbox)["paul.martin@sete.fr"]
+    client.get(links_in(mail.outbox)["paul.martin@sete.fr"])
 
-    response = client.post(path, {"objectifs": "5", "reussites": "Très bonne dynamique"})
+    response = client.post(
+        reverse("accompaniment:evaluation_form"), {"objectifs": "5", "reussites": "Très bonne dynamique"}
+    )
 
     content = response.content.decode()
     assert "Le formulaire contient 3 erreurs" in content
@@ -144,6 +148,14 @@ def test_an_unknown_or_malformed_link_is_refused_plainly(client):
 
     assert unknown.status_code == malformed.status_code == 404
     assert "Ce lien n'est pas valable" in unknown.content.decode()
+
+
+def test_the_answer_form_needs_a_link_opened_in_this_browser(client):
+    response = client.get(reverse("accompaniment:evaluation_form"))
+
+    assert response.status_code == 403
+    assert "Ouvrez le lien reçu par courriel" in response.content.decode()
+    assert EvaluationResponse.objects.count() == 0
 
 
 def test_due_impact_evaluation_is_sent_once_even_when_the_task_runs_twice(

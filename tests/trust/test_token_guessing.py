@@ -190,7 +190,7 @@ def accompaniment_evaluation() -> SecretLink:
         guess=lambda: secrets.token_urlsafe(32),
         hits=_hash_hits(EvaluationLink),
         refusal=404,
-        opened=lambda r: r.status_code == 200 and "evaluation_invalid" not in [t.name for t in r.templates],
+        opened=lambda r: r.status_code == 302 and r.url == reverse("accompaniment:evaluation_form"),
         stored_hash=lambda: EvaluationLink.objects.get().token_hash,
     )
 
@@ -494,7 +494,13 @@ def _columns_holding(value: str, columns: list[tuple[str, str]]) -> list[str]:
 
 @pytest.mark.parametrize(
     "secret_link",
-    ["barometer_personal_link", "selfassess_invitation", "email_verification", "password_reset"],
+    [
+        "barometer_personal_link",
+        "selfassess_invitation",
+        "accompaniment_evaluation",
+        "email_verification",
+        "password_reset",
+    ],
     indirect=True,
 )
 def test_personal_links_redirect_to_a_url_without_the_token(client, secret_link, caplog):
