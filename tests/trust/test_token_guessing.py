@@ -14,14 +14,21 @@ token check), which shows that none of them would have hit.
 
 import hashlib
 import logging
+import os
 import re
 import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail, signing
 from django.db import connection
@@ -48,6 +55,8 @@ from cops.ratelimit import SECRET_LINK_RATE, Rate
 from cops.security import redact_secret_links
 from selfassess.models import Participant
 from selfassess.services import participant_invite
+from tests.cops.conftest import closed_port
+from tests.cops.test_worker import database_url_for_tests
 from tests.factories.accompaniment import ParticipantFactory as AccompanimentParticipantFactory
 from tests.factories.accompaniment import make_accompaniment
 from tests.factories.actors import UnverifiedUserFactory, UserFactory
@@ -533,6 +542,48 @@ def test_secret_links_never_reach_the_logs_even_when_refused(client, secret_link
     assert secret_link.token not in caplog.text  # ...with the secret masked
     assert all(secret_link.token not in str(record.__dict__) for record in caplog.records)
     assert "[secret]" in caplog.text
+
+
+def test_gunicorn_access_log_masks_secret_links(tmp_path):
+    """A real gunicorn, started from the project's root as the image starts it: it reads
+    gunicorn.conf.py there, whose logger masks the secret in the request line and the Referer."""
+    token = secrets.token_urlsafe(24)  # the server's own process sees no test data: any token will do
+    path = reverse("barometer:personal_link", args=[token])
+    port = closed_port()
+    access_log = tmp_path / "access.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cops.settings",
+        "DATABASE_URL": database_url_for_tests(),
+    }
+    command = [
+        sys.executable, "-m", "gunicorn", "cops.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", "1", "--access-logfile", str(access_log),
+    ]  # fmt: skip
+    server = subprocess.Popen(
+        command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    try:
+        statuses = []
+        deadline = time.monotonic() + 60
+        while not statuses and time.monotonic() < deadline:
+            try:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}{path}", headers={"Referer": f"http://127.0.0.1:{port}{path}"}
+                )
+                statuses.append(urllib.request.urlopen(request, timeout=10).status)  # noqa: S310 (loopback)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+            except (ConnectionError, urllib.error.URLError):
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    line = access_log.read_text()
+    assert statuses == [404]
+    assert token not in line
+    assert line.count("/barometre/r/[secret]/") == 2  # the request line and the Referer
 
 
 def test_redaction_masks_only_the_secret_part_of_a_path():
