@@ -309,7 +309,8 @@ HEALTHCHECK_BROKER_TIMEOUT = env_float("HEALTHCHECK_BROKER_TIMEOUT", 2.0)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Personal links carry their secret in the URL: a 404 or 429 on one is logged with it masked.
+    # Personal links carry their secret in the URL: a 404, 403 or 429 on one is logged with it
+    # masked (on the loggers that print request paths, and on the console for any other).
     "filters": {"secret_links": {"()": "cops.security.RedactSecretLinks"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
@@ -320,12 +321,13 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["secret_links"]},
         "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"filters": ["secret_links"]},
+        "django.security.csrf": {"filters": ["secret_links"]},
         # runserver's request lines, as Django logs them by default, less the secrets.
         "django.server": {
             "handlers": ["django.server"],

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail, signing
 from django.db import connection
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -534,6 +535,7 @@ def test_secret_links_never_reach_the_logs_even_when_refused(client, secret_link
 
     refused = client.get(secret_link.path, REMOTE_ADDR=GUESSER)
     opened = client.get(secret_link.path, REMOTE_ADDR=SOMEONE_ELSE)
+    Client(enforce_csrf_checks=True).post(secret_link.path, REMOTE_ADDR=SOMEONE_ELSE)  # CSRF refusal logged
     logging.getLogger("django.server").info('"%s" %s %s', f"GET {secret_link.path} HTTP/1.1", "429", "12")
 
     assert refused.status_code == 429
@@ -544,6 +546,7 @@ def test_secret_links_never_reach_the_logs_even_when_refused(client, secret_link
     assert "[secret]" in caplog.text
 
 
+@pytest.mark.django_db(transaction=True)  # the server counts the miss in its own transaction: flushed after
 def test_gunicorn_access_log_masks_secret_links(tmp_path):
     """A real gunicorn, started from the project's root as the image starts it: it reads
     gunicorn.conf.py there, whose logger masks the secret in the request line and the Referer."""
