@@ -5,6 +5,7 @@ import functools
 import logging
 import re
 
+from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -93,8 +94,13 @@ class RedactSecretLinks(logging.Filter):
     logged with the token masked. The record's request goes too (a handler would print its path)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = redact_secret_links(message)
+        if not apps.ready:  # the URLs cannot be read yet, and no request has been served
+            return True
+        try:
+            message = record.getMessage()
+            redacted = redact_secret_links(message)
+        except Exception:  # a malformed record is the handler's to report, not the filter's
+            return True
         if redacted != message:
             record.msg, record.args = redacted, ()
             record.__dict__.pop("request", None)
