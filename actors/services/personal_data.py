@@ -619,8 +619,8 @@ def account_delete(*, user: User, notify: bool = True) -> dict[str, int]:
             raise ValidationError(
                 [
                     _(
-                        "Votre compte ne peut pas encore être supprimé : confiez d'abord ces missions à "
-                        "un autre membre de l'équipe du COPS."
+                        "Votre compte ne peut pas encore être supprimé : demandez d'abord à l'équipe "
+                        "du COPS de confier ces missions à une autre personne."
                     ),
                     *blockers,
                 ]

@@ -643,8 +643,8 @@ def test_account_deletion_is_refused_while_the_person_facilitates_a_session(staf
         account_delete(user=staff_user)
 
     assert refused.value.messages == [
-        "Votre compte ne peut pas encore être supprimé : confiez d'abord ces missions à un autre membre "
-        "de l'équipe du COPS.",
+        "Votre compte ne peut pas encore être supprimé : demandez d'abord à l'équipe du COPS "
+        "de confier ces missions à une autre personne.",
         "Vous animez des séances d'auto-évaluation : Séance de mars.",
     ]
     assert User.objects.filter(pk=staff_user.pk).exists()
