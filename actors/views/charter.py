@@ -20,7 +20,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from actors.charter_enums import SignatureSide
-from actors.charter_permissions import can_export_signatories, can_manage_charter, can_sign_charter
+from actors.charter_permissions import (
+    can_export_signatories,
+    can_manage_charter,
+    can_sign_charter,
+    can_withdraw_signature,
+)
 from actors.enums import ActorKind, Visibility, Zone
 from actors.forms.charter import CharterVersionForm, SignatoryFilterForm, SignForm, WithdrawForm
 from actors.models import CharterVersion, Signature
@@ -290,6 +295,10 @@ def withdraw(request, pk: int):
     signature = get_object_or_404(
         Signature.objects.select_related("version", "person", "structure", "signed_by"), pk=pk
     )
+    # 404, not 403: a withdrawn signature, or the full name of a signatory whose name is hidden in
+    # the directory, is not for everyone to read by walking through the ids.
+    if not can_withdraw_signature(request.user, signature):
+        raise Http404
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -269,17 +269,18 @@ def test_sign_page_sends_anonymous_visitors_to_the_login(version, client):
     assert response["Location"].startswith("/compte/connexion/")
 
 
-def test_withdraw_page_refuses_someone_elses_signature_with_a_message(version, person, other_partner):
+def test_withdraw_page_is_not_found_for_someone_elses_signature(version, person, other_partner):
     from django.test import Client
 
     signature = sign(version, person=person)
     client = Client()
     client.force_login(other_partner)
 
+    page = client.get(f"/charte/signatures/{signature.pk}/retirer/")
     response = client.post(f"/charte/signatures/{signature.pk}/retirer/", {"reason": ""})
 
-    assert response.status_code == 400
-    assert "Vous ne pouvez pas retirer cette signature" in response.content.decode()
+    assert (page.status_code, response.status_code) == (404, 404)
+    assert "Sacha Martin" not in page.content.decode()
     signature.refresh_from_db()
     assert signature.withdrawn_at is None
 
