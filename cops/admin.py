@@ -17,7 +17,10 @@ class ReportJobAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["title", "kind", "requested_by__email"]
     list_select_related = ["requested_by"]
-    readonly_fields = [f.name for f in ReportJob._meta.fields]
+    # The file lives in private storage, which has no URL to link to: it is downloaded from the
+    # job's page (report_download checks who asks), never from the admin.
+    exclude = ["file"]
+    readonly_fields = [f.name for f in ReportJob._meta.fields if f.name != "file"]
 
     def has_add_permission(self, request):
         # Jobs are created by report_request(), which checks who may ask for what.
