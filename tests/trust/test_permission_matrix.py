@@ -1,0 +1,529 @@
+"""Every URL × every role: the answer each visitor gets, from the table in permission_matrix.py.
+
+The URL configuration is walked at run time: a URL without an entry in the table (or an entry
+whose URL is gone) fails `test_matrix_covers_every_url`, naming it. Each URL is then one case
+of `test_permission`, which asks as each of the six roles and reports every role whose answer
+differs from the table.
+
+The objects the URLs point at are built once for the module, inside a transaction rolled back
+at the end; each request runs in a savepoint of its own, so a POST that changes something (an
+empty form that still cancels a meeting…) leaves nothing behind for the next one.
+"""
+
+import html
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.shortcuts import resolve_url
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from PIL import Image
+
+from accompaniment.enums import RequestStatus, Side, SupportType
+from accompaniment.models import SupportRequest
+from accompaniment.services import accompaniments as acc_services
+from accompaniment.services import content as content_services
+from accompaniment.services.evaluations import schedule_impact_evaluation
+from actors.enums import MembershipStatus, ModerationStatus, Role, Visibility
+from actors.models import Committee, Mandate, MeetingParticipant, Membership, User
+from actors.services.profiles import person_save, profile_approve, profile_submit
+from barometer.enums import CampaignStatus, Public, ResponseStatus
+from barometer.models import Answer, Contact, PublishedReport, Response
+from cops.enums import ReportStatus
+from cops.models import ReportJob
+from directory.images import reencode_image
+from selfassess.enums import Side as AssessmentSide
+from tests.factories.accompaniment import default_template
+from tests.factories.actors import UserFactory
+from tests.factories.barometer import CampaignFactory, make_questionnaire
+from tests.factories.charter import CharterVersionFactory, make_meeting, sign
+from tests.factories.directory import make_person, make_structure
+from tests.factories.selfassess import AssessmentSessionFactory, FrameworkFactory, ParticipantFactory
+from tests.trust.permission_matrix import ADMIN_LOGIN, LOGIN, ROLES, Entry, full_matrix
+
+pytestmark = pytest.mark.django_db
+
+MATRIX = full_matrix()
+
+
+# --- The world: six visitors and other people's objects ------------------------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, User] = field(default_factory=dict)
+    session_keys: dict[str, str] = field(default_factory=dict)
+    objects: dict[str, object] = field(default_factory=dict)
+    clients: dict[str, Client] = field(default_factory=dict)
+    admin_objects: dict[str, object] = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["objects"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def client_for(self, role: str) -> Client:
+        """The role's client (one per role: a Client loads the middleware once), with only the
+        role's session cookie: whatever a previous case set (language, logout…) is forgotten."""
+        client = self.clients.setdefault(role, Client())
+        client.cookies = SimpleCookie()
+        if role != "anonymous":
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.session_keys[role]
+        return client
+
+    def admin_object_pk(self, label: str):
+        """The object a model's admin pages open: the world's own when it has one (a person with a
+        photo, a job with its file…), else the model's first row."""
+        if label in self.admin_objects:
+            return self.admin_objects[label].pk
+        model = next(model for model in admin.site._registry if model._meta.label_lower == label)
+        pk = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
+        assert pk is not None, f"the world has no {label} for the admin's object pages"
+        return pk
+
+    def content_type_id(self, label: str) -> int:
+        app_label, model = label.split(".")
+        return ContentType.objects.get(app_label=app_label, model=model).pk
+
+
+def _jpeg() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 40), (200, 80, 60)).save(buffer, format="JPEG")
+    return SimpleUploadedFile("portrait.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGBA", (20, 10), (200, 30, 30, 255)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _cast(world: World) -> None:
+    """The five accounts, signed in once. The partner and the référent of B have a published
+    person profile; the CoPil member, the staff and the admin have none."""
+    partner = UserFactory(email="matrice.partenaire@exemple.fr", first_name="Sacha", last_name="Martin")
+    make_person(user=partner, first_name="Sacha", last_name="Martin")
+    referent = UserFactory(email="matrice.referent.b@exemple.fr", first_name="Lou", last_name="Bernard")
+    make_person(user=referent, first_name="Lou", last_name="Bernard")
+    copil = UserFactory(
+        email="matrice.copil@exemple.fr", first_name="Dominique", roles=[Role.COPIL, Role.PARTNER]
+    )
+    staff = UserFactory(
+        email="matrice.equipe@exemple.fr", first_name="Camille", roles=[Role.STAFF, Role.PARTNER]
+    )
+    administrator = UserFactory(
+        email="matrice.admin@exemple.fr",
+        first_name="Alix",
+        is_staff=True,
+        is_superuser=True,
+        roles=[Role.ADMIN],
+    )
+    world.users = {
+        "partner": partner,
+        "referent": referent,
+        "copil": copil,
+        "staff": staff,
+        "admin": administrator,
+    }
+    for role, user in world.users.items():
+        client = Client()
+        client.force_login(user)
+        world.session_keys[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def _directory(world: World) -> None:
+    owner_a = UserFactory(email="matrice.referent.a@exemple.fr", first_name="Yanis", last_name="Roux")
+    person_a = make_person(user=owner_a, first_name="Yanis", last_name="Roux")
+    structure_a = make_structure(by=owner_a, name="Centre hospitalier A")
+    structure_b = make_structure(by=world.users["referent"], name="Clinique B")
+    # Whoever registers a structure becomes its référent; say so explicitly all the same.
+    for person, structure in ((person_a, structure_a), (world.users["referent"].person, structure_b)):
+        Membership.objects.update_or_create(
+            person=person,
+            structure=structure,
+            defaults={"is_referent": True, "status": MembershipStatus.ACCEPTED},
+        )
+    # A person whose photo only partners may see, and someone asking to join structure A.
+    person = make_person(
+        first_name="Iris", last_name="Durand", visibility={"photo": int(Visibility.PARTNERS)}
+    )
+    person_save(person=person, by=person.user, changes={"photo": reencode_image(_jpeg(), kind="photo")})
+    profile_submit(profile=person, by=person.user, consent=True)
+    profile_approve(profile=person, by=world.users["staff"])
+    applicant = make_person(first_name="Nour", last_name="Demandeuse-de-A")
+    membership_request = Membership.objects.create(
+        person=applicant, structure=structure_a, status=MembershipStatus.REQUESTED
+    )
+    duplicate = make_person(first_name="Iris", last_name="Durand")
+    # A structure waiting for moderation, with a logo: only its editors and the staff see it yet.
+    pending_structure = make_structure(
+        by=UserFactory(), name="Maison de santé C", status=ModerationStatus.PENDING
+    )
+    pending_structure.logo.save("logo.png", ContentFile(_png()), save=True)
+    world.objects.update(
+        owner_a=owner_a,
+        person_a=person_a,
+        structure_a=structure_a,
+        structure_b=structure_b,
+        person=person,
+        duplicate=duplicate,
+        membership_request=membership_request,
+        pending_structure=pending_structure,
+    )
+
+
+def _charter(world: World) -> None:
+    version = CharterVersionFactory(year=2031, valid_from=date(2031, 1, 1))
+    signature = sign(version, person=world.person)
+    copil = Committee.objects.get(slug="copil")
+    mandate = Mandate.objects.create(committee=copil, person=world.person_a, start_date=date(2025, 1, 1))
+    meeting = make_meeting(copil, title="Réunion restreinte du CoPil")
+    MeetingParticipant.objects.create(
+        meeting=meeting, user=world.users["copil"], name="Dominique", email=world.users["copil"].email
+    )
+    world.objects.update(
+        charter_version=version, signature=signature, committee=copil, mandate=mandate, meeting=meeting
+    )
+
+
+def _barometer(world: World) -> None:
+    open_campaign = CampaignFactory(year=2041, status=CampaignStatus.OPEN)
+    questionnaire = make_questionnaire(open_campaign, Public.PATIENTS)
+    published = CampaignFactory(year=2042, status=CampaignStatus.PUBLISHED)
+    make_questionnaire(published, Public.PATIENTS)
+    PublishedReport.objects.create(campaign=published, content=b"%PDF-1.7 rapport\n")
+    today = timezone.localdate()
+    response = Response.objects.create(
+        questionnaire=questionnaire,
+        status=ResponseStatus.SUBMITTED,
+        consented_on=today,
+        started_on=today,
+        submitted_on=today,
+    )
+    question = questionnaire.questions.get(code="metier")
+    answer = Answer.objects.create(response=response, question=question, text="Infirmière")
+    contact = Contact.objects.create(
+        campaign=open_campaign, public=Public.PATIENTS, email="contact@exemple.fr"
+    )
+    world.objects.update(
+        campaign=open_campaign,
+        questionnaire=questionnaire,
+        published_campaign=published,
+        section=questionnaire.sections.first(),
+        question=question,
+        answer=answer,
+        contact=contact,
+    )
+
+
+def _selfassess(world: World) -> None:
+    framework = FrameworkFactory()
+    facilitator = UserFactory(email="matrice.animatrice@exemple.fr")
+    session = AssessmentSessionFactory(
+        framework=framework, facilitator=facilitator, title="Séance du groupe qualité de A"
+    )
+    participant = ParticipantFactory(session=session, side=AssessmentSide.USER)
+    world.objects.update(
+        assessment_session=session, assessment_participant=participant, criterion=framework.criteria.first()
+    )
+
+
+def _accompaniment(world: World) -> None:
+    staff = world.users["staff"]
+    support_request = SupportRequest.objects.create(
+        structure=world.structure_a,
+        requested_by=world.owner_a,
+        support_type=SupportType.PROJECT,
+        title="Projet des usagers de A",
+        context="Associer les patients au projet d'établissement.",
+        expected_outcome="Un projet des usagers.",
+        contact_name="Yanis Roux",
+        contact_email=world.owner_a.email,
+        status=RequestStatus.SUBMITTED,
+        submitted_at=timezone.now() - timedelta(days=3),
+    )
+    accompaniment = acc_services.accompaniment_open(
+        structure=world.structure_a,
+        title="Accompagnement confidentiel de A",
+        support_type=SupportType.PROJECT,
+        template=default_template(),
+        professional_lead=staff,
+        patient_partner_lead=UserFactory(roles=[Role.STAFF]),
+        started_on=timezone.localdate() - timedelta(days=30),
+        by=staff,
+    )
+    participant = acc_services.participant_add(
+        accompaniment=accompaniment,
+        first_name="Inès",
+        last_name="Roux",
+        email="ines@exemple.fr",
+        side=Side.USER,
+    )
+    action = content_services.action_add(
+        accompaniment=accompaniment,
+        title="Associer les RU",
+        owner=participant,
+        due_on=timezone.localdate() + timedelta(days=30),
+        by=staff,
+    )
+    accompaniment.convention_file.save("convention.pdf", ContentFile(b"%PDF-1.7 convention\n"), save=True)
+    schedule_impact_evaluation(accompaniment=accompaniment, after=timezone.localdate(), by=staff)
+    world.objects.update(
+        support_request=support_request,
+        accompaniment=accompaniment,
+        phase=accompaniment.current_phase,
+        accompaniment_participant=participant,
+        action=action,
+    )
+
+
+def _reports(world: World) -> None:
+    job = ReportJob.objects.create(
+        kind="platform.activity",
+        params={},
+        title="Bilan confidentiel de A",
+        requested_by=world.owner_a,
+        status=ReportStatus.DONE,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        filename="rapport.pdf",
+        size=18,
+        file=ContentFile(b"%PDF-1.7 rapport\n", name="rapport.pdf"),
+    )
+    world.objects.update(report_job=job)
+
+
+def _admin_rows(world: World) -> None:
+    """A row for the admin pages of models nothing above creates (journals, schedules…)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
+    )
+
+    from actors.models import CompositionValidation, RenewalInvitation
+
+    attempt = {
+        "user_agent": "Firefox",
+        "ip_address": "192.0.2.10",
+        "username": "x@exemple.fr",
+        "path_info": "/",
+    }
+    AccessAttempt.objects.create(**attempt, get_data="", post_data="", failures_since_start=1)
+    AccessLog.objects.create(**attempt)
+    AccessFailureLog.objects.create(**attempt)
+    interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    CrontabSchedule.objects.create(minute="0", hour="3")
+    SolarSchedule.objects.create(event="sunrise", latitude=43.6, longitude=1.44)
+    ClockedSchedule.objects.create(clocked_time=timezone.now())
+    PeriodicTask.objects.create(name="Purge nocturne", task="cops.purge_expired_data", interval=interval)
+    CompositionValidation.objects.create(
+        committee=world.committee,
+        meeting=world.meeting,
+        validated_on=date(2025, 3, 1),
+        recorded_by=world.users["staff"],
+    )
+    RenewalInvitation.objects.create(
+        version=world.charter_version, user=world.person.user, email="iris@exemple.fr"
+    )
+    world.admin_objects = {
+        "actors.person": world.person,
+        "actors.structure": world.pending_structure,
+        "accompaniment.accompaniment": world.accompaniment,
+        "cops.reportjob": world.report_job,
+        "selfassess.framework": world.assessment_session.framework,
+        "selfassess.assessmentsession": world.assessment_session,
+    }
+
+
+def build_world() -> World:
+    world = World()
+    _cast(world)
+    _directory(world)
+    _charter(world)
+    _barometer(world)
+    _selfassess(world)
+    _accompaniment(world)
+    _reports(world)
+    _admin_rows(world)
+    return world
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    from cops.celery import app
+    from directory import facets
+    from directory.filters import clear_choices_cache
+
+    media = tmp_path_factory.mktemp("matrix-media")
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    request_logger = logging.getLogger("django.request")
+    level = request_logger.level
+    # 403 and 404 are the expected answers here, by the hundred; a 500 still logs (and fails).
+    request_logger.setLevel(logging.ERROR)
+    facets.reset()
+    clear_choices_cache()
+    try:
+        with (
+            override_settings(
+                MEDIA_ROOT=media / "public",
+                PRIVATE_MEDIA_ROOT=media / "private",
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            ),
+            django_db_blocker.unblock(),
+            transaction.atomic(),
+        ):
+            yield build_world()
+            transaction.set_rollback(True)
+    finally:
+        app.conf.task_always_eager = eager
+        request_logger.setLevel(level)
+        facets.reset()
+        clear_choices_cache()
+
+
+# --- The URL configuration ----------------------------------------------------------------------
+
+
+def url_keys(resolver: URLResolver | None = None, namespace: tuple = (), route: str = "") -> set[str]:
+    """Every pattern as `namespace:name`, or `route:<full route>` when it has no name."""
+    resolver = resolver or get_resolver()
+    keys = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace + ((pattern.namespace,) if pattern.namespace else ())
+            keys |= url_keys(pattern, inner, route + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            if pattern.name:
+                keys.add(":".join(namespace + (pattern.name,)))
+            else:
+                keys.add(f"route:{route}{pattern.pattern}")
+    return keys
+
+
+def test_matrix_covers_every_url():
+    found = url_keys()
+    listed = set(MATRIX)
+    optional = {key for key, entry in MATRIX.items() if entry.optional}
+
+    missing = sorted(found - listed)
+    stale = sorted(listed - found - optional)
+
+    assert missing == [], f"URLs without an entry in tests/trust/permission_matrix.py: {missing}"
+    assert stale == [], f"entries of tests/trust/permission_matrix.py matching no URL: {stale}"
+
+
+def test_admin_entries_follow_the_admin_registry():
+    registered = {model._meta.label_lower for model in admin.site._registry}
+
+    changelists = {
+        key.removeprefix("admin:").removesuffix("_changelist")
+        for key in MATRIX
+        if key.startswith("admin:") and key.endswith("_changelist")
+    }
+
+    assert changelists == {label.replace(".", "_") for label in registered}
+    assert len(registered) > 30
+
+
+# --- One case per URL and role ------------------------------------------------------------------
+
+
+def _url(key: str, entry: Entry, world: World) -> str:
+    kwargs = entry.kwargs(world) if entry.kwargs else {}
+    if key.startswith("route:"):
+        path = _route_path(key.removeprefix("route:"), kwargs)
+    else:
+        path = reverse(key, kwargs=kwargs or None)
+    return f"{path}?{urlencode(entry.query)}" if entry.query else path
+
+
+def _route_path(route: str, kwargs: dict) -> str:
+    """The address of an unnamed pattern: its route with the kwargs put in."""
+    path = route.removeprefix("^").removesuffix("$")
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), path)
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(kwargs[m.group(1)]), path)
+    return "/" + path
+
+
+def _describe(response) -> str:
+    location = response.get("Location", "")
+    return f"{response.status_code}{' → ' + location if location else ''}"
+
+
+def mismatch(response, expected, url: str, world: World) -> str | None:
+    """What is wrong with the answer, or None when it is the expected one."""
+    got = _describe(response)
+    if isinstance(expected, int):
+        return None if response.status_code == expected else f"expected {expected}, got {got}"
+    if response.status_code != 302:
+        return f"expected {expected!r}, got {got}"
+    location = urlsplit(response["Location"])
+    if expected is LOGIN or expected is ADMIN_LOGIN:
+        login = resolve_url(settings.LOGIN_URL) if expected is LOGIN else reverse("admin:login")
+        ok = (location.path, parse_qs(location.query)) == (login, {"next": [url]})
+        return None if ok else f"expected {expected!r} with next={url}, got {got}"
+    target = expected.to(world) if callable(expected.to) else expected.to
+    if expected.prefix:
+        return (
+            None
+            if response["Location"].startswith(target)
+            else f"expected a redirect under {target}, got {got}"
+        )
+    return None if response["Location"] == target else f"expected a redirect to {target}, got {got}"
+
+
+def page_text(response) -> str:
+    """The page as a reader sees it (entities such as &#x27; decoded)."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return html.unescape(body.decode())
+
+
+def answer(world: World, role: str, entry: Entry, url: str):
+    """The role's request, in a savepoint: what a POST changes is undone before the next role."""
+    client = world.client_for(role)
+    savepoint = transaction.savepoint()
+    try:
+        return client.generic(entry.method, url) if entry.method != "GET" else client.get(url)
+    finally:
+        transaction.savepoint_rollback(savepoint)
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_permission(world, key):
+    entry = MATRIX[key]
+    url = _url(key, entry, world)
+
+    responses = {role: answer(world, role, entry, url) for role in ROLES}
+
+    problems = []
+    for role, response in responses.items():
+        text = page_text(response) if entry.shows or entry.hides else ""
+        problem = mismatch(response, entry.expect[role], url, world)
+        if problem is None and entry.shows and entry.shows not in text:
+            problem = f"the page does not say « {entry.shows} »"
+        if problem is None and role in entry.hidden_from and entry.hides in text:
+            problem = f"the page shows « {entry.hides} »"
+        if problem is None and role in entry.seen_by and entry.hides not in text:
+            problem = f"the page does not show « {entry.hides} »"
+        if problem:
+            problems.append(f"{role}: {problem}")
+    assert problems == [], f"{entry.method} {url}\n" + "\n".join(problems)
