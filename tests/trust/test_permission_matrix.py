@@ -14,7 +14,7 @@ import html
 import io
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -527,3 +527,40 @@ def test_permission(world, key):
         if problem:
             problems.append(f"{role}: {problem}")
     assert problems == [], f"{entry.method} {url}\n" + "\n".join(problems)
+
+
+# --- Writes: a role refused a page is refused its form too ----------------------------------------
+
+DENIALS = (LOGIN, 403, 404)
+
+
+def _is_denial(expected) -> bool:
+    return any(expected is denial or expected == denial for denial in DENIALS)
+
+
+# The admin is left out: its permission check (admin_view) wraps every view whatever the method.
+WRITE_CASES = sorted(
+    key
+    for key, entry in MATRIX.items()
+    if entry.method == "GET"
+    and not key.startswith(("admin:", "route:admin/"))
+    and any(_is_denial(expected) for expected in entry.expect.values())
+)
+
+
+@pytest.mark.parametrize("key", WRITE_CASES)
+def test_post_is_refused_to_whom_the_page_is(world, key):
+    """A view that checked who asks on GET only would let anyone post its form."""
+    entry = replace(MATRIX[key], method="POST")
+    url = _url(key, entry, world)
+    refused = {role: expected for role, expected in entry.expect.items() if _is_denial(expected)}
+
+    responses = {role: answer(world, role, entry, url) for role in refused}
+
+    problems = [
+        f"{role}: {problem}"
+        for role, response in responses.items()
+        if response.status_code != 405
+        and (problem := mismatch(response, refused[role], url, world)) is not None
+    ]
+    assert problems == [], f"POST {url}\n" + "\n".join(problems)
