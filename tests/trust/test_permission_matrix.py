@@ -2,8 +2,8 @@
 
 The URL configuration is walked at run time: a URL without an entry in the table (or an entry
 whose URL is gone) fails `test_matrix_covers_every_url`, naming it. Each URL is then one case
-of `test_permission`, which asks as each of the six roles and reports every role whose answer
-differs from the table.
+of `test_each_role_gets_the_answer_in_the_matrix`, which asks as each of the six roles and
+reports every role whose answer differs from the table.
 
 The objects the URLs point at are built once for the module, inside a transaction rolled back
 at the end; each request runs in a savepoint of its own, so a POST that changes something (an
@@ -508,7 +508,7 @@ def answer(world: World, role: str, entry: Entry, url: str):
 
 
 @pytest.mark.parametrize("key", sorted(MATRIX))
-def test_permission(world, key):
+def test_each_role_gets_the_answer_in_the_matrix(world, key):
     entry = MATRIX[key]
     url = _url(key, entry, world)
 
