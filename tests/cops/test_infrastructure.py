@@ -50,8 +50,8 @@ def test_healthz_names_the_broker_when_it_is_unreachable(client, unreachable_bro
     assert response.status_code == 503
     assert body["status"] == "erreur : broker"
     assert body["database"] == "ok"
-    assert body["broker"].startswith("erreur : ")
-    assert "Connection refused" in body["broker"] or "Error 111" in body["broker"]
+    assert body["broker"] == "erreur : OperationalError"
+    assert "127.0.0.1" not in response.content.decode()  # the details go to the log only
 
 
 def test_healthz_names_the_database_when_it_is_unreachable():
@@ -65,7 +65,8 @@ def test_healthz_names_the_database_when_it_is_unreachable():
     assert status == "503"
     assert body["status"] == "erreur : database"
     assert body["broker"] == "ok"
-    assert body["database"].startswith("erreur : OperationalError")
+    assert body["database"] == "erreur : OperationalError"
+    assert "postgres" not in body["database"]
 
 
 def test_servicecheck_says_in_one_line_that_postgresql_is_unreachable():
