@@ -245,13 +245,9 @@ def person_photo(request, pk: int):
         allowed = person.status == ModerationStatus.PUBLISHED and person.field_level(
             "photo"
         ) <= directory_viewer_level(request.user)
-    if not allowed or not person.photo:
+    if not allowed:
         raise Http404
-    try:
-        handle = person.photo.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(handle, content_type="image/jpeg")
+    return image_response(person.photo, "image/jpeg")
 
 
 @require_GET
@@ -261,15 +257,20 @@ def structure_logo(request, pk: int):
     structure = get_object_or_404(Structure.objects.only("pk", "status", "logo", "created_by_id"), pk=pk)
     if structure.status != ModerationStatus.PUBLISHED and not can_edit_structure(request.user, structure):
         raise Http404
-    if not structure.logo:
-        raise Http404
-    try:
-        handle = structure.logo.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/png")
+    response = image_response(structure.logo, "image/png")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+def image_response(image, content_type: str) -> FileResponse:
+    """A stored photo or logo (re-encoded at upload, so its type is known), or 404."""
+    if not image:
+        raise Http404
+    try:
+        handle = image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, content_type=content_type)
 
 
 # --- Commune suggestions (reference data only, no external service) ------------------------------------
