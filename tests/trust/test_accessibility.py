@@ -205,3 +205,59 @@ def test_axe_helper_fails_with_a_readable_list_of_serious_violations(page):
     assert "2 serious/critical accessibility violation(s)" in message
     assert "- [critical] image-alt: Images must have alternative text\n    img" in message
     assert "- [critical] label: Form elements must have labels\n    #nom" in message
+
+
+def _tab_to_button(page, text: str, max_presses: int = 60) -> None:
+    """Press Tab until the button (or link) with this text has the focus, its focus visible."""
+    for _ in range(max_presses):
+        page.keyboard.press("Tab")
+        focused = _focused(page)
+        assert focused["outline"] != "none" and focused["outlineWidth"] >= 2, (
+            f"focus not visible on {focused}"
+        )
+        if focused["text"] == text:
+            return
+    raise AssertionError(f"« {text} » not reached with {max_presses} presses of Tab")
+
+
+def test_survey_can_be_answered_and_sent_with_the_keyboard_alone(live_server, page):
+    from barometer.enums import ResponseStatus
+    from barometer.models import Response
+    from tests.factories.barometer import CampaignFactory, make_questionnaire
+
+    questionnaire = make_questionnaire(CampaignFactory())
+    page.goto(f"{live_server.url}/barometre/q/{questionnaire.public_key}/")
+
+    _tab_to(page, field="consent")
+    page.keyboard.press("Space")
+    _tab_to_button(page, "Commencer le questionnaire")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Page 1 sur 3")).to_be_visible()
+    _tab_to(page, field="q_profil")  # a radio group: Tab enters it, the arrows move inside
+    page.keyboard.press("ArrowDown")  # « Proche-aidant »
+    _tab_to(page, field="q_engage")
+    page.keyboard.press("Space")  # « Oui », the group's first choice
+    _tab_to_button(page, "Page suivante")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Page 2 sur 3")).to_be_visible()
+    _tab_to(page, field="q_nombre")
+    page.keyboard.type("4")
+    _tab_to(page, field="q_freins")
+    page.keyboard.press("Space")  # « Le manque de temps »
+    _tab_to_button(page, "Page suivante")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Page 3 sur 3")).to_be_visible()
+    _tab_to_button(page, "Relire et envoyer")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Relisez vos réponses")).to_be_visible()
+    _tab_to_button(page, "Envoyer mes réponses")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", name="Merci, vos réponses sont envoyées.")).to_be_visible()
+    response = Response.objects.get()
+    answers = {a.question.code: a for a in response.answers.select_related("question")}
+    assert response.status == ResponseStatus.SUBMITTED
+    assert answers["profil"].choices == ["proche"]
+    assert answers["engage"].choices == ["oui"]
+    assert answers["nombre"].number == 4
+    assert answers["freins"].choices == ["temps"]
