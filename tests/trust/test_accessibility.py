@@ -131,7 +131,7 @@ def test_shared_layout_states_have_no_serious_accessibility_violations(live_serv
     sign_in(page, live_server, partner)
     page.goto(live_server.url + "/compte/")
     page.get_by_role("button", name=partner.get_short_name()).click()
-    expect(page.get_by_role("link", name="Mon compte")).to_be_visible()
+    expect(page.get_by_role("link", name="Mon compte", exact=True)).to_be_visible()
     assert_no_serious_axe_violations(page)
 
 
