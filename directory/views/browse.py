@@ -51,12 +51,11 @@ def is_search(request) -> bool:
     return bool(request.GET.get("q") or request.GET.get("nom"))
 
 
-def _listing_context(request, *, data=None, with_results: bool = True) -> dict:
-    level = directory_viewer_level(request.user)
+def _listing_context(request, *, data=None, with_results: bool = True, level: int | None = None) -> dict:
+    level = directory_viewer_level(request.user) if level is None else level
     filterset = entry_filter(data if data is not None else request.GET, level=level)
     result = directory_search(filterset)
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = _without_page(request)
     context = {
         # The address keeps only what the visitor chose (not a view's preset filters).
         "query_without_page": query.urlencode(),
@@ -77,10 +76,10 @@ def _listing_context(request, *, data=None, with_results: bool = True) -> dict:
     return context
 
 
-def _query_without_page(request) -> str:
+def _without_page(request):
     query = request.GET.copy()
     query.pop("page", None)
-    return query.urlencode()
+    return query
 
 
 def _chips(query, filterset) -> list[dict]:
@@ -118,12 +117,14 @@ def directory_list(request):
     )
     listing = listing_cache.get(key)
     if listing is None:
-        listing = render_to_string("directory/partials/_listing.html", _listing_context(request), request)
+        listing = render_to_string(
+            "directory/partials/_listing.html", _listing_context(request, level=level), request
+        )
         listing_cache.put(key, listing)
     return render(
         request,
         "directory/list.html",
-        {"listing": mark_safe(listing), "query_without_page": _query_without_page(request)},  # noqa: S308 - rendered by our template
+        {"listing": mark_safe(listing), "query_without_page": _without_page(request).urlencode()},  # noqa: S308 - rendered by our template
     )
 
 
