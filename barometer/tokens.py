@@ -5,6 +5,7 @@ import hmac
 import secrets
 
 TOKEN_BYTES = 24  # 192 bits of randomness
+TOKEN_LENGTH = 32  # characters of token_urlsafe(TOKEN_BYTES)
 
 
 def new_token() -> tuple[str, str]:

@@ -237,7 +237,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 EMAIL_RATE_PER_MINUTE = env_int("EMAIL_RATE_PER_MINUTE", 600)
 # Barometer invitations and reminders, sent by the worker that claims each round.
-BAROMETER_EMAILS_PER_MINUTE = env_int("BAROMETER_EMAILS_PER_MINUTE", 1200)
+BAROMETER_EMAILS_PER_MINUTE = env_int("BAROMETER_EMAILS_PER_MINUTE", 6000)
 # SMTP connections one worker uses side by side for a round (see barometer.services.sending).
 BAROMETER_SMTP_CONNECTIONS = env_int("BAROMETER_SMTP_CONNECTIONS", 8)
 

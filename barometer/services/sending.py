@@ -3,30 +3,27 @@
 One worker at a time holds a round (a PostgreSQL advisory lock, released if it dies). For each
 person it inserts the claim row (invitation, round) — unique — then talks to the SMTP server
 and records "committing" just before the final dot that makes the server accept the message
-(see barometer/smtp.py). A later pass of the round, after a crash:
+(see barometer/smtp.py); a few emails go side by side, marked together in one commit. A later
+pass of the round, after a crash:
   * claimed rows (the server never accepted them) are sent again;
   * committing rows (the server may have accepted them) are counted as sent, never resent.
 """
 
 import logging
-import queue
-import threading
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
-from django.urls import reverse
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
-from django.utils.html import escape
 
 from barometer.enums import CampaignStatus, DeliveryStatus
+from barometer.messages import Letters
 from barometer.models import Delivery, Invitation, SendingRound
-from barometer.smtp import PermanentSMTPError, TemporarySMTPError, TwoPhaseSMTP, uses_smtp
+from barometer.smtp import Envelope, SMTPPool, TemporarySMTPError, uses_smtp
 from barometer.tokens import new_token
-from cops.mail import render_email
 
 logger = logging.getLogger(__name__)
 
@@ -95,82 +92,72 @@ def _relaxed_commit() -> None:
 
 
 class _Pacer:
-    """Spreads the sends to honour BAROMETER_EMAILS_PER_MINUTE (shared by the sending threads)."""
+    """Spreads the sends to honour BAROMETER_EMAILS_PER_MINUTE."""
 
     def __init__(self, per_minute: int):
         self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
         self.next_at = time.monotonic()
-        self.lock = threading.Lock()
 
-    def wait(self) -> None:
-        with self.lock:
-            slot = max(self.next_at, time.monotonic())
-            self.next_at = slot + self.interval
+    def wait(self, count: int = 1) -> None:
+        """Wait for the slot of the first of `count` emails about to leave together."""
+        slot = max(self.next_at, time.monotonic())
+        self.next_at = slot + count * self.interval
         delay = slot - time.monotonic()
         if delay > 0:
             time.sleep(delay)
 
 
 def _connections() -> int:
-    # SMTP connections used side by side by one worker: the time goes into waiting for the
-    # server's replies and for the database's commits, which overlap well.
+    # SMTP connections driven side by side (see barometer/smtp.py): the waits for the server's
+    # replies overlap, and the database commits once per group instead of once per email.
     return max(1, int(getattr(settings, "BAROMETER_SMTP_CONNECTIONS", 8)))
 
 
-NAME, LINK, UNSUBSCRIBE = "\x00name\x00", "\x00link\x00", "\x00unsubscribe\x00"
-_render_cache: dict[tuple, tuple[str, str, str]] = {}
-_render_lock = threading.Lock()
+class _DjangoBackend:
+    """Any other email backend (console, file, memory in tests): no commit point of its own,
+    so the messages are marked "committing" before they are handed over."""
+
+    def __init__(self, size: int, letters: Letters):
+        self.size = size
+        self.letters = letters
+
+    def prepare(self, delivery: Delivery, raw_token: str):
+        return _Handed(delivery.pk, self.letters.message(delivery.invitation, delivery.round, raw_token))
+
+    def send(self, items: list, before_commit) -> None:
+        allowed = before_commit(items)
+        going = [item for item in items if item.key in allowed]
+        if going:
+            get_connection().send_messages([item.message for item in going])
+        for item in going:
+            item.accepted = True
+
+    def close(self) -> None:
+        pass
 
 
-def _rendered(invitation: Invitation, number: int) -> tuple[str, str, str]:
-    """Subject, text and HTML of this questionnaire's email for this round, rendered once with
-    placeholders for what differs from one person to the next (10,000 renders cost seconds)."""
-    key = (invitation.questionnaire_id, number, bool(invitation.name), invitation.campaign.closes_on)
-    with _render_lock:
-        if key in _render_cache:
-            return _render_cache[key]
-    template = "barometer/emails/invitation" if number == 0 else "barometer/emails/reminder"
-    placeholder = Invitation(name=NAME if invitation.name else "", email="")
-    rendered = render_email(
-        template=template,
-        context={
-            "invitation": placeholder,
-            "campaign": invitation.campaign,
-            "questionnaire": invitation.questionnaire,
-            "round": number,
-            "link": LINK,
-            "unsubscribe_url": UNSUBSCRIBE,
-        },
-    )
-    with _render_lock:
-        if len(_render_cache) > 200:
-            _render_cache.clear()
-        _render_cache[key] = rendered
-    return rendered
+@dataclass
+class _Handed:
+    key: int
+    message: EmailMultiAlternatives
+    accepted: bool = False
+    error: str = ""
 
 
-def build_message(invitation: Invitation, number: int, raw_token: str) -> EmailMultiAlternatives:
-    link = settings.SITE_URL + reverse("barometer:personal_link", kwargs={"token": raw_token})
-    unsubscribe = settings.SITE_URL + reverse("barometer:unsubscribe", kwargs={"token": raw_token})
-    subject, text, html = _rendered(invitation, number)
+class _SMTP:
+    def __init__(self, size: int, letters: Letters):
+        self.pool = SMTPPool(size)
+        self.size = size
+        self.letters = letters
 
-    def fill(body: str, name: str) -> str:
-        return body.replace(NAME, name).replace(LINK, link).replace(UNSUBSCRIBE, unsubscribe)
+    def prepare(self, delivery: Delivery, raw_token: str) -> Envelope:
+        return self.letters.envelope(delivery.pk, delivery.invitation, delivery.round, raw_token)
 
-    message = EmailMultiAlternatives(
-        subject=fill(subject, invitation.name),
-        body=fill(text, invitation.name),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[invitation.email],
-        headers={
-            # RFC 8058: mail clients offer a one-click "unsubscribe" that POSTs to this URL.
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
-    )
-    if html:
-        message.attach_alternative(fill(html, escape(invitation.name)), "text/html")
-    return message
+    def send(self, items: list[Envelope], before_commit) -> None:
+        self.pool.send(items, before_commit)
+
+    def close(self) -> None:
+        self.pool.close()
 
 
 def send_round(*, round_id: int, limit: int | None = None) -> RoundResult:
@@ -180,21 +167,31 @@ def send_round(*, round_id: int, limit: int | None = None) -> RoundResult:
     if not _try_lock(round_id):
         result.busy = True
         return result
+    accepted = _Accepted()
     try:
         sending_round = SendingRound.objects.select_related("campaign").filter(pk=round_id).first()
         if sending_round is None or not sending_round.campaign.is_accepting_answers:
             return result
         result.recovered = _recover_committing(sending_round)
         pacer = _Pacer(settings.BAROMETER_EMAILS_PER_MINUTE)
-        while limit is None or result.sent + result.failed < limit:
-            deliveries = _claimed_rows(sending_round) or _claim_batch(sending_round)
-            if not deliveries:
-                break
-            if limit is not None:
-                deliveries = deliveries[: limit - result.sent - result.failed]
-            _send_batch(deliveries, pacer, result)
-            if result.interrupted:
-                break
+        letters = Letters()
+        transport = (_SMTP if uses_smtp() else _DjangoBackend)(_connections(), letters)
+        try:
+            while not result.interrupted and (limit is None or result.sent + result.failed < limit):
+                deliveries = _claimed_rows(sending_round) or _claim_batch(sending_round)
+                if not deliveries:
+                    break
+                if limit is not None:
+                    deliveries = deliveries[: limit - result.sent - result.failed]
+                for start in range(0, len(deliveries), transport.size):
+                    group = deliveries[start : start + transport.size]
+                    pacer.wait(len(group))
+                    _send_group(group, transport, accepted, result)
+                    if result.interrupted:
+                        break
+        finally:
+            transport.close()
+            accepted.flush()
     finally:
         _unlock(round_id)
     if result.interrupted:
@@ -210,54 +207,81 @@ def send_round(*, round_id: int, limit: int | None = None) -> RoundResult:
     return result
 
 
-def _send_batch(deliveries: list[Delivery], pacer: _Pacer, result: RoundResult) -> None:
-    """Send a batch over a few SMTP connections at once (one thread and one database
-    connection each); with a single connection everything stays in the caller's thread."""
-    lock = threading.Lock()
-    work: queue.SimpleQueue = queue.SimpleQueue()
+class _Accepted:
+    """Messages the server accepted, still "committing" in the database. They become "sent" in
+    the transaction that marks the next group (or at the end of the pass): should the worker
+    die first, "committing" already means "never send again" and a later pass counts them sent."""
+
+    def __init__(self):
+        self.ids: list[int] = []
+        self.at = None
+
+    def add(self, ids: list[int]) -> None:
+        self.ids.extend(ids)
+        self.at = timezone.now()
+
+    def write(self) -> None:
+        if self.ids:
+            Delivery.objects.filter(pk__in=self.ids, status=DeliveryStatus.COMMITTING).update(
+                status=DeliveryStatus.SENT, sent_at=self.at
+            )
+            self.ids = []
+
+    def flush(self) -> None:
+        if self.ids:
+            with transaction.atomic():
+                _relaxed_commit()
+                self.write()
+
+
+def _mark_committing(hashes: dict[int, str], accepted: _Accepted) -> set[int]:
+    """One durable transaction before the dots: the last group's "sent", this group's
+    "committing" with each email's token. Returns the rows that may go (still claimed)."""
+    table = Delivery._meta.db_table
+    with transaction.atomic():
+        accepted.write()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""UPDATE {table} AS d SET status = %s, token_hash = v.token_hash, attempts = d.attempts + 1
+                    FROM unnest(%s::bigint[], %s::text[]) AS v(id, token_hash)
+                    WHERE d.id = v.id AND d.status = %s RETURNING d.id""",  # noqa: S608 (names from the model)
+                [DeliveryStatus.COMMITTING, list(hashes), list(hashes.values()), DeliveryStatus.CLAIMED],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+
+def _send_group(deliveries: list[Delivery], transport, accepted: _Accepted, result: RoundResult) -> None:
+    items, hashes, still_claimed = [], {}, []
     for delivery in deliveries:
-        work.put(delivery)
-
-    def run(in_thread: bool) -> None:
-        smtp = TwoPhaseSMTP() if uses_smtp() else None
-        try:
-            while not result.interrupted:
-                try:
-                    delivery = work.get_nowait()
-                except queue.Empty:
-                    return
-                pacer.wait()
-                try:
-                    outcome = _send_one(delivery, smtp)
-                except TemporarySMTPError as exc:
-                    with lock:
-                        result.interrupted = str(exc)
-                    return
-                except Exception as exc:  # e.g. the database went away: stop, the next pass resumes
-                    logger.exception("Barometer delivery %s: unexpected error", delivery.pk)
-                    with lock:
-                        result.interrupted = f"{type(exc).__name__}: {exc}"
-                    return
-                with lock:
-                    if outcome == DeliveryStatus.SENT:
-                        result.sent += 1
-                    elif outcome == DeliveryStatus.FAILED:
-                        result.failed += 1
-        finally:
-            if smtp is not None:
-                smtp.close()
-            if in_thread:
-                connection.close()
-
-    count = min(_connections(), len(deliveries))
-    if count == 1:
-        run(in_thread=False)
+        invitation = delivery.invitation
+        if invitation.has_responded or invitation.unsubscribed_at:
+            # Answered or unsubscribed since the claim: nothing was sent, the claim goes away.
+            Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.CLAIMED).delete()
+            continue
+        raw, hashes[delivery.pk] = new_token()
+        items.append(transport.prepare(delivery, raw))
+        still_claimed.append(delivery.pk)
+    if not items:
         return
-    threads = [threading.Thread(target=run, args=(True,), daemon=True) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        transport.send(items, lambda ready: _mark_committing({i.key: hashes[i.key] for i in ready}, accepted))
+    except TemporarySMTPError as exc:
+        # Nothing of this group reached the server: its claims wait for the next pass.
+        Delivery.objects.filter(pk__in=still_claimed, status=DeliveryStatus.CLAIMED).update(
+            attempts=F("attempts") + 1
+        )
+        result.interrupted = str(exc)
+        return
+    except Exception as exc:  # e.g. the database went away: stop, the next pass resumes
+        logger.exception("Barometer deliveries %s: unexpected error", still_claimed)
+        result.interrupted = f"{type(exc).__name__}: {exc}"
+        return
+    accepted.add([item.key for item in items if item.accepted])
+    result.sent += sum(1 for item in items if item.accepted)
+    for item in items:
+        if item.error:
+            Delivery.objects.filter(pk=item.key).update(status=DeliveryStatus.FAILED, error=item.error[:2000])
+            result.failed += 1
 
 
 def _recover_committing(sending_round: SendingRound) -> int:
@@ -309,44 +333,3 @@ def _claim_batch(sending_round: SendingRound) -> list[Delivery]:
         .select_related("invitation__campaign", "invitation__questionnaire")
         .order_by("pk")
     )
-
-
-def _send_one(delivery: Delivery, smtp: TwoPhaseSMTP | None) -> str | None:
-    invitation = delivery.invitation
-    if invitation.has_responded or invitation.unsubscribed_at:
-        # Answered or unsubscribed since the claim: nothing was sent, the claim goes away.
-        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.CLAIMED).delete()
-        return None
-    raw, digest = new_token()
-    message = build_message(invitation, delivery.round, raw)
-
-    def mark_committing() -> bool:
-        # Durable before the point of no return (synchronous commit).
-        with transaction.atomic():
-            return bool(
-                Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.CLAIMED).update(
-                    status=DeliveryStatus.COMMITTING, token_hash=digest, attempts=delivery.attempts + 1
-                )
-            )
-
-    try:
-        if smtp is not None:
-            smtp.send(message, before_commit=mark_committing)
-        else:
-            if not mark_committing():
-                return None
-            get_connection().send_messages([message])
-    except PermanentSMTPError as exc:
-        Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, error=str(exc)[:2000])
-        return DeliveryStatus.FAILED
-    except TemporarySMTPError:
-        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.CLAIMED).update(
-            attempts=delivery.attempts + 1
-        )
-        raise
-    with transaction.atomic():
-        _relaxed_commit()
-        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.COMMITTING).update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now()
-        )
-    return DeliveryStatus.SENT

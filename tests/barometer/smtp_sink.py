@@ -16,8 +16,11 @@ def free_port() -> int:
 
 
 class RecordingHandler:
-    def __init__(self, *, refuse: set[str] | None = None, delay: float = 0.0):
+    def __init__(
+        self, *, refuse: set[str] | None = None, refuse_data: set[str] | None = None, delay: float = 0.0
+    ):
         self.refuse = refuse or set()
+        self.refuse_data = refuse_data or set()  # refused at the final dot (content rejected)
         self.delay = delay
         self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
         self.lock = threading.Lock()
@@ -29,6 +32,8 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse_data & set(envelope.rcpt_tos):
+            return "554 5.6.0 Contenu refusé"
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), message))
