@@ -185,7 +185,6 @@ def seed(ctx) -> None:
     with override_settings(
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         BAROMETER_EMAILS_PER_MINUTE=0,
-        BAROMETER_SMTP_CONNECTIONS=1,  # seed_demo runs in one transaction: stay in its thread
     ):
         for sending_round in current.rounds.filter(scheduled_at__lte=timezone.now()).order_by("number"):
             if sending_round.number == 1:

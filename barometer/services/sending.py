@@ -299,14 +299,13 @@ def _recover_committing(sending_round: SendingRound) -> int:
 
 def _claimed_rows(sending_round: SendingRound) -> list[Delivery]:
     """Rows claimed by a worker that died before the server accepted them: send them now."""
-    rows = list(
+    rows = _with_invitations(
+        sending_round,
         Delivery.objects.filter(
             invitation__campaign_id=sending_round.campaign_id,
             round=sending_round.number,
             status=DeliveryStatus.CLAIMED,
-        )
-        .select_related("invitation__campaign", "invitation__questionnaire")
-        .order_by("pk")[:BATCH]
+        ).order_by("pk")[:BATCH],
     )
     too_many = [d.pk for d in rows if d.attempts >= MAX_ATTEMPTS]
     if too_many:
@@ -326,10 +325,21 @@ def _claim_batch(sending_round: SendingRound) -> list[Delivery]:
             [Delivery(invitation_id=pk, round=sending_round.number, attempts=0) for pk in ids],
             ignore_conflicts=True,
         )
-    return list(
+    return _with_invitations(
+        sending_round,
         Delivery.objects.filter(
             invitation_id__in=ids, round=sending_round.number, status=DeliveryStatus.CLAIMED
-        )
-        .select_related("invitation__campaign", "invitation__questionnaire")
-        .order_by("pk")
+        ).order_by("pk"),
     )
+
+
+def _with_invitations(sending_round: SendingRound, deliveries) -> list[Delivery]:
+    """The rows with their invitations; the campaign and its five questionnaires are shared
+    objects rather than copies built for every row."""
+    campaign = sending_round.campaign
+    questionnaires = {q.pk: q for q in campaign.questionnaires.all()}
+    rows = list(deliveries.select_related("invitation"))
+    for delivery in rows:
+        delivery.invitation.campaign = campaign
+        delivery.invitation.questionnaire = questionnaires[delivery.invitation.questionnaire_id]
+    return rows

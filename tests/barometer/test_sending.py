@@ -23,8 +23,7 @@ LINK = re.compile(r"http://testserver/barometre/r/([A-Za-z0-9_-]+)/")
 @pytest.fixture(autouse=True)
 def _fast(settings):
     settings.BAROMETER_EMAILS_PER_MINUTE = 0  # no pacing, except where a test sets it
-    # One connection: the sending stays in the test's thread, inside the test's transaction.
-    settings.BAROMETER_SMTP_CONNECTIONS = 1
+    settings.BAROMETER_SMTP_CONNECTIONS = 1  # one email at a time, except where a test sets more
 
 
 def schedule(campaign, number, minutes_ago=60):
@@ -252,7 +251,7 @@ def test_concurrent_passes_of_a_round_send_each_email_once(settings):
     from tests.factories.barometer import CampaignFactory, make_questionnaire
 
     settings.BAROMETER_EMAILS_PER_MINUTE = 6000
-    settings.BAROMETER_SMTP_CONNECTIONS = 3  # each pass sends over three connections at once
+    settings.BAROMETER_SMTP_CONNECTIONS = 3  # each pass sends groups of three
     questionnaire = make_questionnaire(CampaignFactory())
     for i in range(30):
         make_invitation(questionnaire, email=f"p{i}@exemple.fr")
