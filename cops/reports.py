@@ -323,5 +323,6 @@ def build_activity_report(params: dict) -> ReportFile:
     }
     content = render_pdf("pdf/platform_activity.html", context)
     return ReportFile(
-        filename=f"rapport-activite-cops-{context['generated_at']:%Y-%m-%d}.pdf", content=content
+        filename=f"rapport-activite-cops-{timezone.localtime(context['generated_at']):%Y-%m-%d}.pdf",
+        content=content,
     )

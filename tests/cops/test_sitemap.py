@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from actors.enums import ModerationStatus
 from barometer.enums import CampaignStatus
@@ -123,7 +124,8 @@ def test_sitemap_gives_the_publication_date_of_a_profile(cast, client):
         if url.find("sm:loc", NS).text.endswith(f"/personnes/{person.pk}/")
     )
 
-    assert entry.find("sm:lastmod", NS).text == person.published_at.date().isoformat()
+    # The day in the site's time zone (Europe/Paris), as the template's date filter gives it.
+    assert entry.find("sm:lastmod", NS).text == timezone.localdate(person.published_at).isoformat()
 
 
 def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_private_areas(client):
