@@ -169,7 +169,12 @@ def send_round(*, round_id: int, limit: int | None = None) -> RoundResult:
         return result
     accepted = _Accepted()
     try:
-        sending_round = SendingRound.objects.select_related("campaign").filter(pk=round_id).first()
+        sending_round = (
+            SendingRound.objects.select_related("campaign")
+            .prefetch_related("campaign__questionnaires")  # read once, shared by every batch
+            .filter(pk=round_id)
+            .first()
+        )
         if sending_round is None or not sending_round.campaign.is_accepting_answers:
             return result
         result.recovered = _recover_committing(sending_round)
@@ -337,8 +342,8 @@ def _claim_batch(sending_round: SendingRound) -> list[Delivery]:
 
 
 def _with_invitations(sending_round: SendingRound, deliveries) -> list[Delivery]:
-    """The rows with their invitations; the campaign and its five questionnaires are shared
-    objects rather than copies built for every row."""
+    """The rows with their invitations; the campaign and its five questionnaires (prefetched
+    with the round) are shared objects rather than copies built for every row."""
     campaign = sending_round.campaign
     questionnaires = {q.pk: q for q in campaign.questionnaires.all()}
     rows = list(deliveries.select_related("invitation"))

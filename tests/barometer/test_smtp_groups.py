@@ -97,6 +97,10 @@ def test_a_round_over_smtp_commits_once_per_group_of_connections(questionnaire, 
     committing = [q["sql"] for q in queries.captured_queries if "unnest" in q["sql"]]
     assert (result.sent, result.failed) == (30, 0)
     assert len(committing) == 4  # 8 + 8 + 8 + 6
+    questionnaire_reads = [
+        q for q in queries.captured_queries if 'FROM "barometer_questionnaire"' in q["sql"]
+    ]
+    assert len(questionnaire_reads) == 1  # with the round, not once per batch
     assert sorted(sink.handler.recipients()) == [f"p{n:02d}@exemple.fr" for n in range(30)]
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 30
     assert Delivery.objects.filter(token_hash__isnull=True).count() == 0
