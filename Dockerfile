@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # GDAL for django-leaflet's admin import, Pango + HarfBuzz subsetting for WeasyPrint (fast PDFs),
-# a local font for PDFs, gettext for compilemessages.
+# a local font for PDFs, gettext for the translation catalogues (xgettext, msgen, msgfmt).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libgdal32 libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext \
@@ -15,12 +15,14 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them.
-COPY pyproject.toml ./
-RUN pip install .
+# Dependencies first, so that a code change does not reinstall them: the locked versions, each
+# checked against its hash (requirements.lock, refreshed by `make lock`).
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 COPY . .
-RUN python manage.py compilemessages --ignore=.venv -v0 \
+# The translation catalogues, by the same recipe as `make` and CI (French generated from the code).
+RUN python manage.py build_catalogues \
     && useradd --create-home --uid 1000 cops \
     && mkdir -p /app/staticfiles /data/media /data/private \
     && chown -R cops:cops /app/staticfiles /data

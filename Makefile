@@ -6,26 +6,32 @@ MANAGE := $(PY) manage.py
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 DEBIAN_PACKAGES := chromium libgdal32 libharfbuzz-subset0 fonts-dejavu-core gettext poppler-utils
+# pytest-xdist processes for `make test` (each with its own test database and task queue).
+TEST_PROCESSES ?= 2
+PIP_COMPILE := .venv/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 
-.PHONY: run test install system-packages services db lint messages clean-venv
+.PHONY: run dev test install system-packages services db demo lint messages lock clean-venv
 
-run: install services db ## install, migrate, load reference and demo data, start web + worker + beat
-	@$(MANAGE) seed_demo --if-empty
-	@echo ""
-	@echo "  COPS Occitanie : http://127.0.0.1:$(PORT)/  (Ctrl-C arrête le serveur web, le worker et beat)"
-	@echo "  Comptes de démonstration : admin@cops.demo, equipe@cops.demo, copil@cops.demo, partenaire@cops.demo"
-	@echo "  Mot de passe : demo-cops-occitanie"
-	@echo ""
+run: install services db demo ## the site as it runs in production (gunicorn, DEBUG off), worker and beat
 	@trap 'kill 0' INT TERM EXIT; \
 	  .venv/bin/celery -A cops worker --loglevel=INFO --concurrency=2 & \
 	  .venv/bin/celery -A cops beat --loglevel=INFO & \
-	  $(MANAGE) runserver 127.0.0.1:$(PORT) & \
+	  DEBUG=false .venv/bin/gunicorn cops.wsgi:application --bind 127.0.0.1:$(PORT) --workers 3 \
+	    --access-logfile - & \
+	  wait
+
+dev: install services db demo ## for development: runserver (autoreload, Django's debug pages), worker and beat
+	@trap 'kill 0' INT TERM EXIT; \
+	  .venv/bin/celery -A cops worker --loglevel=INFO --concurrency=2 & \
+	  .venv/bin/celery -A cops beat --loglevel=INFO & \
+	  DEBUG=true $(MANAGE) runserver 127.0.0.1:$(PORT) & \
 	  wait
 
 test: install services lint ## the whole test suite, on the real PostgreSQL, Redis and chromium
 	@$(MANAGE) ensure_database
 	$(MANAGE) makemigrations --check --dry-run
-	.venv/bin/pytest
+	.venv/bin/pytest -n $(TEST_PROCESSES) --durations=15
 
 install: system-packages .venv/.installed messages
 
@@ -34,18 +40,19 @@ system-packages:
 	if [ -n "$$missing" ]; then echo "Installation des paquets Debian :$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
 
-.venv/.installed: pyproject.toml
+# The locked versions (requirements-dev.lock: the application's and the tools'), each checked against its hash.
+.venv/.installed: requirements-dev.lock
 	@[ -x $(PY) ] || python3 -m venv .venv
-	@$(PIP) install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	@$(PIP) install -q -e '.[dev]' 2>&1 | grep -vE "^WARNING: Location|BuildBackendWarning|editable|!!|\*\*\*|Please be careful|name as your package|with strategy|^\s*$$" || true
+	@$(PIP) install -q --require-hashes --no-deps -r requirements-dev.lock 2>&1 | grep -v "^WARNING: Location" || true
 	@$(PY) -c "import django, celery, weasyprint, playwright" && touch $@
 
-# French is the source language; its catalogue is generated (msgid copied by msgen) so that French
-# plural rules apply (« 0 réponse », not « 0 réponses »). English is translated in locale/en.
+# Refresh the lock files from the ranges of pyproject.toml (then commit them).
+lock: .venv/.installed
+	$(PIP_COMPILE) --upgrade -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --upgrade --extra dev -o requirements-dev.lock pyproject.toml
+
 messages:
-	@$(MANAGE) makemessages -l fr --ignore=.venv --ignore=staticfiles --no-obsolete -v0
-	@msgen --no-wrap -o locale/fr/LC_MESSAGES/django.po locale/fr/LC_MESSAGES/django.po
-	@$(MANAGE) compilemessages --ignore=.venv -v0
+	@$(MANAGE) build_catalogues
 
 services:
 	@$(PY) -m cops.servicecheck
@@ -56,6 +63,14 @@ db: services
 	@$(MANAGE) createcachetable
 	@$(MANAGE) load_reference_data
 	@$(MANAGE) collectstatic --no-input -v0
+
+demo:
+	@$(MANAGE) seed_demo --if-empty
+	@echo ""
+	@echo "  COPS Occitanie : http://127.0.0.1:$(PORT)/  (Ctrl-C arrête le site, le worker et beat)"
+	@echo "  Comptes de démonstration : admin@cops.demo, equipe@cops.demo, copil@cops.demo, partenaire@cops.demo"
+	@echo "  Mot de passe : demo-cops-occitanie"
+	@echo ""
 
 lint:
 	.venv/bin/ruff check .

@@ -46,34 +46,18 @@ class CommuneAdmin(admin.ModelAdmin):
     search_fields = ["name", "insee_code", "postal_codes"]
 
 
-class ReindexOnChangeMixin:
-    """Result cards and filters store taxonomy labels: rebuild the directory index after a change."""
-
-    def _queue_reindex(self):
-        from django.db import transaction
-
-        from directory.tasks import rebuild_index
-
-        transaction.on_commit(lambda: rebuild_index.delay())
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        self._queue_reindex()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        self._queue_reindex()
+# directory/admin.py extends the next two (their labels are copied into its index).
 
 
 @admin.register(ActorProfile)
-class ActorProfileAdmin(ReindexOnChangeMixin, admin.ModelAdmin):
+class ActorProfileAdmin(admin.ModelAdmin):
     list_display = ["label", "code", "side", "position", "is_active"]
     list_editable = ["position", "is_active"]
     list_filter = ["side"]
 
 
 @admin.register(Domain, StructureType, Qualification, Activity, Availability)
-class TaxonomyAdmin(ReindexOnChangeMixin, admin.ModelAdmin):
+class TaxonomyAdmin(admin.ModelAdmin):
     list_display = ["label", "code", "position", "is_active"]
     list_editable = ["position", "is_active"]
 

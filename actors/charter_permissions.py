@@ -1,5 +1,6 @@
 """Access rules of the charter and the committees, one function per rule."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from actors.enums import ActorKind
@@ -53,8 +54,6 @@ def can_view_meeting(user, meeting: Meeting) -> bool:
 
 def get_meeting_or_404(request, pk: int, *, write: bool = False) -> Meeting:
     """A meeting the user may see (or manage, with write=True); 404 otherwise, so ids are not probed."""
-    from django.http import Http404
-
     meeting = get_object_or_404(Meeting.objects.select_related("committee"), pk=pk)
     allowed = can_manage_committees(request.user) if write else can_view_meeting(request.user, meeting)
     if not allowed:

@@ -1,9 +1,9 @@
-"""Demo accounts (one per role); the directory's persons and structures are added beside them."""
+"""Demo accounts (one per role), then the charter and the committees (cops/demo.py runs them:
+the accounts before any app's data, the charter once the directory has its persons and structures)."""
 
 from django.utils import timezone
 
 from actors.demo_charter import seed_charter
-from actors.demo_directory import seed as seed_directory
 from actors.enums import Role
 from actors.models import User
 from actors.services.accounts import user_add_role
@@ -18,7 +18,7 @@ DEMO_ACCOUNTS = [
 ]
 
 
-def seed(ctx) -> None:
+def seed_accounts(ctx) -> None:
     accounts = {}
     for email, first_name, last_name, roles, is_superuser in DEMO_ACCOUNTS:
         user = User.objects.filter(email=email).first()
@@ -36,7 +36,10 @@ def seed(ctx) -> None:
             user_add_role(user=user, role=role)
         accounts[email] = user
     ctx.shared["accounts"] = accounts
+    ctx.shared["accounts_password"] = DEMO_PASSWORD
     ctx.log(f"Comptes de démonstration : {len(accounts)}")
-    # The directory's persons, structures and memberships (ctx.shared["persons"], ["structures"]).
-    seed_directory(ctx)
+
+
+def seed(ctx) -> None:
+    # The directory's persons, structures and memberships are there (directory/demo.py runs first).
     seed_charter(ctx)

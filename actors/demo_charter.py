@@ -21,6 +21,7 @@ from actors.models import (
     Person,
     Structure,
 )
+from actors.selectors.committees import committee_invitees
 from actors.services import charter as charter_services
 from actors.services import committees as committee_services
 
@@ -241,8 +242,6 @@ def _seed_committees(ctx, persons, structures, staff, today) -> None:
 
 
 def _seed_meetings(ctx, committees, staff, today) -> list[Meeting]:
-    from actors.selectors.committees import committee_invitees
-
     rng = ctx.rng
     now = timezone.now()
     plan = []

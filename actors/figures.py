@@ -2,7 +2,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from actors.charter_permissions import can_manage_charter, can_manage_committees
 from actors.models import User
+from actors.selectors.charter import charter_current_version, signatory_count
+from actors.selectors.committees import meeting_year_counts, upcoming_meetings_count
 from cops.figures import Figure, StaffLink, StaffSection
 
 
@@ -19,9 +22,6 @@ def staff_sections(user) -> list[StaffSection]:
 
 
 def charter_figures() -> list[Figure]:
-    from actors.selectors.charter import charter_current_version, signatory_count
-    from actors.selectors.committees import meeting_year_counts
-
     figures = []
     version = charter_current_version()
     if version is not None:
@@ -43,9 +43,6 @@ def charter_figures() -> list[Figure]:
 
 
 def charter_staff_sections(user) -> list[StaffSection]:
-    from actors.charter_permissions import can_manage_charter, can_manage_committees
-    from actors.selectors.committees import upcoming_meetings_count
-
     sections = []
     if can_manage_charter(user):
         sections.append(

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.apps import apps as global_apps
 
+from actors.enums import Role
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COMMUNES_CSV = DATA_DIR / "communes-occitanie.csv"
 TAXONOMIES_JSON = DATA_DIR / "taxonomies.json"
@@ -20,8 +22,6 @@ def _taxonomies() -> dict:
 
 
 def load_roles(apps=global_apps) -> int:
-    from actors.enums import Role
-
     Group = apps.get_model("auth", "Group")
     for role in Role:
         Group.objects.get_or_create(name=role.value)

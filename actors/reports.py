@@ -18,6 +18,8 @@ from actors.enums import Visibility
 from actors.models import Decision, Meeting
 from actors.selectors import charter as charter_selectors
 from actors.selectors import committees as committee_selectors
+from actors.views.charter import evolution_chart, statistics_charts
+from cops.pdf import render_pdf
 from cops.reports import ReportError, ReportFile, current_report_context, register_report
 
 
@@ -41,8 +43,6 @@ def report_year(params: dict) -> int:
 
 def annual_report_context(year: int) -> dict:
     """Everything the annual report shows for `year`: signatories, committees, meetings, decisions."""
-    from actors.views.charter import evolution_chart, statistics_charts
-
     version = charter_selectors.charter_version_for_year(year) or charter_selectors.charter_current_version()
     stats = charter_selectors.signatory_statistics(version, Visibility.PUBLIC) if version else None
     listing = charter_selectors.signatory_list(version, Visibility.PUBLIC) if version else None
@@ -80,8 +80,6 @@ def annual_report_context(year: int) -> dict:
 
 @register_report("actors.annual_report", title=_title, can_request=_can_request)
 def build_annual_report(params: dict) -> ReportFile:
-    from cops.pdf import render_pdf
-
     year = report_year(params)
     context = {**current_report_context(), **annual_report_context(year)}
     content = render_pdf("charter/pdf/annual_report.html", context)

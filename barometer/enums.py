@@ -97,3 +97,5 @@ ROUND_LABELS = {
     3: _("Relance 3"),
 }
 MAX_REMINDERS = 3
+# Random bytes of the personal, unsubscribe and resume links (cops.tokens): 192 bits, 32 characters.
+LINK_TOKEN_BYTES = 24

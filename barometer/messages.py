@@ -17,11 +17,13 @@ from django.core.mail.message import DNS_NAME, sanitize_address
 from django.urls import reverse
 from django.utils.html import escape
 
+from barometer.enums import LINK_TOKEN_BYTES
 from barometer.models import Invitation
 from barometer.smtp import Envelope, transparent
-from barometer.tokens import TOKEN_LENGTH
 from cops.mail import render_email
+from cops.tokens import token_length
 
+TOKEN_LENGTH = token_length(LINK_TOKEN_BYTES)  # characters of a personal link's token
 # Placeholders in the rendered templates (never in a real value: NUL cannot be typed).
 NAME, LINK, UNSUBSCRIBE = "\x00name\x00", "\x00link\x00", "\x00unsubscribe\x00"
 # Markers in the generated MIME bytes: plain ASCII that the generator leaves alone. The token

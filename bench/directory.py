@@ -270,7 +270,7 @@ def main() -> None:
         ROOT_URLCONF=__name__,
         ALLOWED_HOSTS=["testserver"],
         DEBUG=False,
-        DIRECTORY_RATE_LIMITS={"search": (10**9, 60)},
+        RATE_LIMITS={"directory.search": (10**9, 60)},
     ):
         client = Client()
         listing = bench_list(client)

@@ -29,12 +29,13 @@ from actors.enums import Role  # noqa: E402
 from actors.models import User  # noqa: E402
 from actors.services.accounts import user_add_role  # noqa: E402
 from cops.pdf import render_pdf  # noqa: E402
+from cops.tokens import hash_token  # noqa: E402
 from selfassess.charts import session_radar, target_context  # noqa: E402
 from selfassess.enums import Side  # noqa: E402
 from selfassess.frameworks import load_shipped_frameworks  # noqa: E402
 from selfassess.models import AssessmentSession, Criterion, Framework, Participant, Rating  # noqa: E402
 from selfassess.results import session_results  # noqa: E402
-from selfassess.services import hash_token, rating_save, session_close_individual  # noqa: E402
+from selfassess.services import rating_save, session_close_individual  # noqa: E402
 
 
 class Rollback(Exception):

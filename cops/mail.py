@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import F, Q
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
@@ -65,18 +64,11 @@ def send_templated_email(
         attachments=[list(item) for item in attachments or []],
         reply_to=reply_to,
     )
-    transaction.on_commit(lambda: enqueue_delivery(email.pk))
+    from cops.tasks import deliver_email  # cops.tasks imports this module
+
+    # If the broker is down, the outbox keeps the email for the periodic sweep (flush_outbox).
+    deliver_email.enqueue(email_id=email.pk)
     return email
-
-
-def enqueue_delivery(email_id: int) -> None:
-    """Hand the email to the worker; if the broker is down, the periodic sweep will send it."""
-    from cops.tasks import deliver_email
-
-    try:
-        deliver_email.apply_async(kwargs={"email_id": email_id}, retry=False)
-    except Exception as exc:  # broker unreachable: the outbox keeps the email
-        logger.warning("Outbox: email %s left for the sweep (%s)", email_id, exc)
 
 
 def claim_email(email_id: int) -> bool:

@@ -3,6 +3,13 @@
     @rate_limit(key="ip", rate="10/h", methods=("POST",))
     def signup(request): ...
 
+    @rate_limit(group="directory.search", rate="120/m", key="user", methods=("GET", "POST"), when=is_search)
+    def directory_list(request): ...
+
+A named `group` is one budget, shared by every view (and `hit_request` call) naming it; the
+RATE_LIMITS setting may change its rate, by group name: `RATE_LIMITS = {"directory.search": (2, 60)}`
+(requests, seconds) or `{"directory.search": "2/m"}`.
+
 The counters live in PostgreSQL (an unlogged table, cops.models.RateCounter), so every web
 process (and every gunicorn worker) sees the same count, and they survive a Redis outage. A
 count is one insert-or-increment statement: atomic, and cheap enough for every search request.
@@ -10,11 +17,14 @@ count is one insert-or-increment statement: atomic, and cheap enough for every s
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
 
+from django.conf import settings
 from django.db import connections, router
+from django.http import HttpRequest
 from django.shortcuts import render
 
 from cops.models import RateCounter
@@ -84,6 +94,26 @@ def hit(*, group: str, who: str, rate: Rate, now: float | None = None, amount: i
     return count > rate.limit, retry_after
 
 
+def current_rate(group: str, default: Rate) -> Rate:
+    """The group's rate: settings.RATE_LIMITS[group] when set (a (requests, seconds) pair or a text
+    such as "2/m"), else `default`. Read on each request, so tests and settings may change it."""
+    override = getattr(settings, "RATE_LIMITS", {}).get(group)
+    if override is None:
+        return default
+    if isinstance(override, str):
+        return Rate.parse(override)
+    limit, period = override
+    return Rate(limit=limit, period=period)
+
+
+def hit_request(request, *, group: str, rate: str | Rate, key: str = "ip") -> tuple[bool, int]:
+    """Count one request of this client (`key`: "ip" or "user", see client_key) in `group`, for
+    code that limits without the decorator (an API throttle). Returns (over the limit?, seconds
+    until the window ends)."""
+    default = rate if isinstance(rate, Rate) else Rate.parse(rate)
+    return hit(group=group, who=client_key(request, key), rate=current_rate(group, default))
+
+
 def too_many_requests(request, retry_after: int):
     minutes = max(1, math.ceil(retry_after / 60))
     response = render(request, "pages/too_many_requests.html", {"minutes": minutes}, status=429)
@@ -91,11 +121,19 @@ def too_many_requests(request, retry_after: int):
     return response
 
 
-def rate_limit(*, key: str = "ip", rate: str, methods: tuple[str, ...] = ("POST",), group: str | None = None):
+def rate_limit(
+    *,
+    key: str = "ip",
+    rate: str,
+    methods: tuple[str, ...] = ("POST",),
+    group: str | None = None,
+    when: Callable[[HttpRequest], bool] | None = None,
+):
     """Decorator answering 429 (a French page) once a client went over `rate` for this view.
 
     `group` names the counter (default: the view's dotted name), so views sharing a group share
-    one budget. Methods other than `methods` are neither counted nor refused.
+    one budget, and settings.RATE_LIMITS[group] may change its rate. Methods other than
+    `methods`, and requests for which `when(request)` is false, are neither counted nor refused.
     """
     parsed = Rate.parse(rate)
     if key not in {"ip", "user"}:
@@ -107,8 +145,8 @@ def rate_limit(*, key: str = "ip", rate: str, methods: tuple[str, ...] = ("POST"
 
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method in methods:
-                over, retry_after = hit(group=name, who=client_key(request, key), rate=parsed)
+            if request.method in methods and (when is None or when(request)):
+                over, retry_after = hit_request(request, group=name, rate=parsed, key=key)
                 if over:
                     return too_many_requests(request, retry_after)
             return view(request, *args, **kwargs)

@@ -1,9 +1,10 @@
 """Report jobs: long documents built by a Celery worker, never inside a web request.
 
-An app registers a builder in its `<app>/reports.py` (imported on first use):
+An app registers a builder in its `<app>/reports.py` (imported by `CopsConfig.ready()`, see
+cops/apps.py; `grep -rn '"barometer.campaign"'` finds the builder of a kind):
 
     @register_report("barometer.campaign", title=_("Résultats de la campagne"),
-                     can_request=lambda user, params: is_cops_staff(user))
+                     can_request=lambda user, params: can_manage_campaigns(user))
     def build(params: dict) -> ReportFile:
         return ReportFile(filename="resultats.pdf", content=render_pdf("barometer/pdf/…", {...}))
 
@@ -16,8 +17,6 @@ building is exactly-once: the worker claims the job with a conditional UPDATE fi
 """
 
 import contextvars
-import importlib
-import importlib.util
 import logging
 import re
 import threading
@@ -25,13 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
+from django.utils.module_loading import autodiscover_modules
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -94,17 +93,17 @@ def register_report(kind: str, *, title, can_request: Callable[[object, dict], b
 
 
 def autodiscover_reports() -> None:
-    """Import every installed app's `reports` module once, so their builders register."""
+    """Import every installed app's `reports` module once, so their builders register.
+
+    Called by `CopsConfig.ready()`; the lookups below call it again, which costs nothing once done.
+    """
     global _discovered
     if _discovered:
         return
     with _discovery_lock:
         if _discovered:
             return
-        for config in apps.get_app_configs():
-            module_name = f"{config.name}.reports"
-            if config.name != "cops" and importlib.util.find_spec(module_name) is not None:
-                importlib.import_module(module_name)
+        autodiscover_modules("reports")
         _discovered = True
 
 
@@ -123,9 +122,7 @@ def report_types() -> dict[str, ReportType]:
 
 def can_see_report(user, job: ReportJob) -> bool:
     """The requester, and the COPS staff (who answer questions about reports), may see a job."""
-    from actors.permissions import is_cops_staff
-
-    return bool(user.is_authenticated and (job.requested_by_id == user.pk or is_cops_staff(user)))
+    return bool(user.is_authenticated and (job.requested_by_id == user.pk or user.is_cops_staff))
 
 
 # --- Services ------------------------------------------------------------------------------------
@@ -144,7 +141,7 @@ def report_request(*, kind: str, params: dict, by) -> ReportJob:
         job = ReportJob.objects.create(
             kind=kind, params=params, title=report.title_for(params)[:300], requested_by=by
         )
-        transaction.on_commit(lambda: enqueue_report(job.pk))
+        enqueue_report(job.pk)
     return job
 
 
@@ -154,13 +151,11 @@ def report_retry(*, job: ReportJob, by) -> ReportJob:
 
 
 def enqueue_report(job_id) -> None:
-    """Hand the job to a worker; if the broker is down the sweep queues it again later."""
+    """Hand the job to a worker once the transaction commits; if the broker is down the job stays
+    pending and the sweep queues it again later."""
     from cops.tasks import build_report
 
-    try:
-        build_report.apply_async(kwargs={"job_id": str(job_id)}, retry=False)
-    except Exception as exc:  # broker unreachable: the job stays pending for the sweep
-        logger.warning("Report %s left pending for the sweep (%s)", job_id, exc)
+    build_report.enqueue(job_id=str(job_id))
 
 
 def report_claim(job_id) -> bool:
@@ -290,9 +285,7 @@ def report_sweep(*, now=None) -> int:
 
 
 def _is_staff(user, params: dict) -> bool:
-    from actors.permissions import is_cops_staff
-
-    return is_cops_staff(user)
+    return bool(user.is_authenticated and user.is_cops_staff)
 
 
 @register_report(

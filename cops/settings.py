@@ -7,11 +7,12 @@ the process refuses to start on unsafe values (see the end of this module).
 from datetime import timedelta
 from pathlib import Path
 
+import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from cops.env import env_bool, env_float, env_int, env_list, env_str, parse_database_url
+from cops.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -94,10 +95,12 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 DATABASES = {
-    "default": parse_database_url(env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cops"))
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cops"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60 if PRODUCTION else 0),
+        conn_health_checks=True,
+    )
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60 if PRODUCTION else 0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Sessions and cache stay in PostgreSQL / process memory so that the site keeps
@@ -175,7 +178,7 @@ USE_TZ = True
 
 # --- Static and media ------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -225,14 +228,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-# Publishing must not hang a web request when Redis is down: the outbox sweeper catches up.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.2,
+# Publishing must not hold up a web request when Redis is down or unreachable (a refused
+# connection fails at once, a silent one within a second): the task's rows wait for their sweep.
+# The worker's own connection retries on its own terms (broker_connection_max_retries).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 1.0,
+    "max_retries": 0,  # one connection attempt when publishing, no waits between retries
 }
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 EMAIL_RATE_PER_MINUTE = env_int("EMAIL_RATE_PER_MINUTE", 600)
@@ -301,6 +307,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # address (rate limits, login throttling) is read that many entries from the right; 0 means
 # REMOTE_ADDR, so a visitor can never choose their own address by sending the header.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Rates of cops.ratelimit's named groups that differ from the code's, by group name, e.g.
+# {"directory.search": (240, 60)} (requests, seconds) or {"directory.search": "240/m"}.
+RATE_LIMITS: dict = {}
 # Content-Security-Policy (cops.middleware): sent as Content-Security-Policy-Report-Only while
 # the pages are being cleaned of inline scripts and styles, then enforced.
 CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)

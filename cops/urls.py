@@ -5,12 +5,13 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from cops import views
-from cops.sitemaps import SITEMAPS, robots_txt
+from cops.sitemaps import all_sitemaps, robots_txt
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # Every app's sitemaps.py, collected once (cops/apps.py imported them before the URLs load).
+    path("sitemap.xml", sitemap, {"sitemaps": all_sitemaps()}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -4,9 +4,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from actors.permissions import staff_required
 from cops.figures import home_figures, staff_sections
 from cops.health import check_broker, check_database
+from cops.permissions import staff_required
 
 
 @require_GET

@@ -21,12 +21,14 @@ from rest_framework.views import APIView
 
 from actors.enums import ModerationStatus
 from actors.permissions import directory_viewer_level
-from actors.selectors.profiles import person_view, published_persons, published_structures, structure_view
+from cops.ratelimit import hit_request
 from directory.filters import EntryFilter
 from directory.indexing import BADGES
 from directory.models import Entry, audience_for_level
-from directory.ratelimit import hit
-from directory.selectors import actor_badges, directory_search
+from directory.selectors.listing import actor_badges, directory_search
+from directory.selectors.profiles import person_view, published_persons, published_structures, structure_view
+from directory.services.profiles import PERSON_SPEC
+from directory.views.browse import SEARCH_LIMIT_GROUP, SEARCH_RATE
 
 # Documented answers besides 200, so that clients (and the schema-driven tests) know them.
 INVALID_FILTERS = OpenApiResponse(
@@ -56,12 +58,12 @@ class DirectoryPagination(PageNumberPagination):
 
 
 class SearchThrottle(BaseThrottle):
-    """Keyword and name searches share the pages' limit (directory.ratelimit, shared cache)."""
+    """Keyword and name searches share the pages' limit (cops.ratelimit, group "directory.search")."""
 
     def allow_request(self, request, view):
         if not (request.query_params.get("q") or request.query_params.get("nom")):
             return True
-        return not hit(request, "search")
+        return not hit_request(request, group=SEARCH_LIMIT_GROUP, rate=SEARCH_RATE, key="user")[0]
 
     def wait(self):
         return 60
@@ -176,8 +178,9 @@ class PersonDetailSerializer(serializers.Serializer):
             data["place"] = data["commune"] = view.commune
         if "last_name" in shown:
             data["last_name"] = view.last_name
-        for name in ("profiles", "domains", "qualifications", "activities", "availabilities"):
-            if name in shown:
+        # The person's taxonomies, as the profile spec lists them (territories go with region_wide).
+        for name in PERSON_SPEC.many_to_many:
+            if name in shown and name != "territories":
                 data[name] = _labels(getattr(view, name))
         if "territories" in shown:
             data["territories"] = _labels(view.territories)

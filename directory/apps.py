@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
+from actors.signals import charter_signatures_changed
+
 # Word similarity from which a misspelt name still matches ("Garsia" finds "Garcia"); the
 # pg_trgm default (0.6) misses one-letter typos in short names. Set per connection so that the
 # `%>` operator keeps using the trigram indexes.
@@ -19,4 +21,10 @@ class DirectoryConfig(AppConfig):
     verbose_name = _("Annuaire")
 
     def ready(self):
+        # Not at the top: directory.signals imports models, which only load once the registry is ready.
+        from directory.signals import reindex_charter_signatories
+
         connection_created.connect(_set_trigram_threshold, dispatch_uid="directory.trigram_threshold")
+        charter_signatures_changed.connect(
+            reindex_charter_signatories, dispatch_uid="directory.reindex_charter_signatories"
+        )

@@ -3,43 +3,98 @@ per-level views, so an export made for an audience contains what that audience m
 
 import csv
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from actors.enums import ActorKind
-from actors.selectors.profiles import person_view, persons_for_display, structure_view, structures_for_display
+from actors.models import Person, Structure
 from cops.spreadsheets import neutralise
+from directory.labels import field_label
+from directory.selectors.profiles import (
+    PersonView,
+    StructureView,
+    person_view,
+    persons_for_display,
+    structure_view,
+    structures_for_display,
+)
 
 CHUNK = 500
 
+# A cell from one actor's view (what the export's audience may see) and the site's address.
+Getter = Callable[[PersonView | StructureView, str], object]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the export: its header, and what it holds for a person and for a structure
+    (None: the column stays empty for that kind of actor)."""
+
+    header: str
+    person: Getter | None = None
+    structure: Getter | None = None
+
+    def value(self, view: PersonView | StructureView, site_url: str) -> object:
+        getter = self.person if view.kind == ActorKind.PERSON else self.structure
+        return "" if getter is None else getter(view, site_url)
+
+
+def _text(name: str) -> Getter:
+    return lambda view, site_url: getattr(view, name) or ""
+
+
+def _joined(name: str) -> Getter:
+    return lambda view, site_url: ", ".join(item.label for item in getattr(view, name))
+
+
+def _territories(view, site_url: str) -> str:
+    return _("Toute la région") if view.region_wide else ", ".join(item.label for item in view.territories)
+
+
+def _person_territories(view: PersonView, site_url: str) -> str:
+    # Hidden territories are an empty list, but region_wide is not hidden with them.
+    return _territories(view, site_url) if "territories" in view.visible_fields else ""
+
+
+def _address(view: StructureView, site_url: str) -> str:
+    return " ".join(part for part in (view.address, view.postal_code) if part)
+
+
+def _page(view, site_url: str) -> str:
+    return site_url + view.url
+
+
+# The export, column by column; headers are the fields' labels (directory.labels) where they match.
+COLUMNS = (
+    Column(gettext_lazy("Type"), person=_text("kind_label"), structure=_text("kind_label")),
+    Column(field_label(Structure, "name"), person=_text("title"), structure=_text("title")),
+    Column(
+        gettext_lazy("Profils d'acteur / type de structure"),
+        person=_joined("profiles"),
+        structure=_text("structure_type"),
+    ),
+    Column(field_label(Person, "domains"), person=_joined("domains"), structure=_joined("domains")),
+    Column(field_label(Person, "territories"), person=_person_territories, structure=_territories),
+    Column(field_label(Person, "commune"), person=_text("commune"), structure=_text("commune")),
+    Column(field_label(Structure, "address"), structure=_address),
+    Column(field_label(Person, "activities"), person=_joined("activities")),
+    Column(field_label(Person, "availabilities"), person=_joined("availabilities")),
+    # Shorter than the field's "Qualifications ou diplômes".
+    Column(gettext_lazy("Qualifications"), person=_joined("qualifications")),
+    Column(field_label(Person, "bio"), person=_text("bio"), structure=_text("description")),
+    Column(field_label(Person, "email"), person=_text("email"), structure=_text("email")),
+    Column(field_label(Person, "phone"), person=_text("phone"), structure=_text("phone")),
+    Column(field_label(Person, "website"), person=_text("website"), structure=_text("website")),
+    Column(gettext_lazy("Fiche"), person=_page, structure=_page),
+)
+
 
 def export_headers() -> list[str]:
-    return [
-        _("Type"),
-        _("Nom"),
-        _("Profils d'acteur / type de structure"),
-        _("Domaines d'activité"),
-        _("Territoires d'activité"),
-        _("Commune"),
-        _("Adresse"),
-        _("Activités"),
-        _("Disponibilités"),
-        _("Qualifications"),
-        _("Présentation"),
-        _("Adresse électronique"),
-        _("Téléphone"),
-        _("Site web"),
-        _("Fiche"),
-    ]
-
-
-def _join(items) -> str:
-    return ", ".join(item.label for item in items)
-
-
-def _territories(view) -> str:
-    return _("Toute la région") if view.region_wide else _join(view.territories)
+    return [str(column.header) for column in COLUMNS]
 
 
 def export_rows(entries, *, level: int, site_url: str):
@@ -54,42 +109,11 @@ def export_rows(entries, *, level: int, site_url: str):
         for kind, person_id, structure_id in chunk:
             if kind == ActorKind.PERSON and person_id in persons:
                 view = person_view(persons[person_id], level)
-                yield [
-                    _("Personne"),
-                    view.title,
-                    _join(view.profiles),
-                    _join(view.domains),
-                    _territories(view) if "territories" in view.visible_fields else "",
-                    view.commune or "",
-                    "",
-                    _join(view.activities),
-                    _join(view.availabilities),
-                    _join(view.qualifications),
-                    view.bio or "",
-                    view.email or "",
-                    view.phone or "",
-                    view.website or "",
-                    site_url + view.url,
-                ]
             elif kind == ActorKind.STRUCTURE and structure_id in structures:
                 view = structure_view(structures[structure_id], level, with_members=False)
-                yield [
-                    _("Structure"),
-                    view.title,
-                    view.structure_type,
-                    _join(view.domains),
-                    _territories(view),
-                    view.commune or "",
-                    " ".join(part for part in (view.address, view.postal_code) if part),
-                    "",
-                    "",
-                    "",
-                    view.description,
-                    view.email,
-                    view.phone,
-                    view.website,
-                    site_url + view.url,
-                ]
+            else:
+                continue
+            yield [column.value(view, site_url) for column in COLUMNS]
 
 
 def export_csv(entries, *, level: int, site_url: str) -> bytes:

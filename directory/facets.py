@@ -3,7 +3,8 @@
 Counting every filter value over the current result in SQL means unnesting the tags of every
 matching row (hundreds of thousands of rows at 25,000 actors) on each page view. Instead,
 each web process keeps, per audience, the entries in alphabetical order and one bitset per
-filter tag (bit i set when the i-th entry carries the tag). A result is the AND of the chosen
+filter tag (bit i set when the i-th entry carries the tag); which tags are filter tags is the
+FilterSet's declaration (every TagFilter is a facet). A result is the AND of the chosen
 filters (OR within one filter), a count is a popcount, a page is the n-th set bits, the map is
 the precomputed GeoJSON feature of each set bit: microseconds to a few milliseconds.
 
@@ -25,10 +26,10 @@ from dataclasses import dataclass, field
 
 from django.core.cache import caches
 
+from directory import listing_cache
 from directory.models import Entry
 
 VERSION_KEY = "directory:index-version"
-FACET_PREFIXES = ("k:", "p:", "d:", "t:", "z:", "st:", "q:", "a:", "v:")
 # Location tags (thousands of communes and postal codes, a few entries each): position lists.
 SPARSE_PREFIXES = ("c:", "cp:")
 EARTH_RADIUS_KM = 6371.0
@@ -151,6 +152,14 @@ def _feature(kind: str, actor_id: int, latitude: float, longitude: float) -> str
     )
 
 
+def facet_prefixes() -> tuple[str, ...]:
+    """The tags counted as bitsets: those of the FilterSet's facets, as its filters declare them."""
+    # Imported here: directory.filters imports directory.indexing, which imports this module.
+    from directory.filters import EntryFilter
+
+    return EntryFilter.facet_prefixes()
+
+
 def _load(audience: str, level: int, version: str, extra_prefixes: tuple[str, ...]) -> AudienceIndex:
     rows = list(
         Entry.objects.order_by(f"sort_{audience}", "pk").values_list(
@@ -164,7 +173,7 @@ def _load(audience: str, level: int, version: str, extra_prefixes: tuple[str, ..
             "location_level",
         )
     )
-    prefixes = FACET_PREFIXES + extra_prefixes
+    prefixes = facet_prefixes() + extra_prefixes
     by_tag: dict[str, list[int]] = {}
     sparse: dict[str, list[int]] = {}
     features: list[str | None] = []
@@ -213,8 +222,6 @@ def audience_index(audience: str, level: int, extra_prefixes: tuple[str, ...] = 
 
 def reset() -> None:
     """Forget every process-local copy (tests)."""
-    from directory import listing_cache
-
     _cache.clear()
     listing_cache.reset()
 

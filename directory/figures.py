@@ -5,9 +5,9 @@ from django.utils.translation import gettext as _
 
 from actors.enums import ActorKind
 from actors.permissions import is_cops_staff
-from actors.selectors.profiles import moderation_queue_count
 from cops.figures import Figure, StaffLink, StaffSection
-from directory.selectors import directory_counts
+from directory.selectors.listing import directory_counts
+from directory.selectors.profiles import moderation_queue_count
 
 
 def home_figures() -> list[Figure]:

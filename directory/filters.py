@@ -130,7 +130,7 @@ class EntryFilter(django_filters.FilterSet):
     )
     activite = TagFilter(label=_("Activités"), prefix="a:", choices=_taxonomy_choices(Activity))
     disponibilite = TagFilter(label=_("Disponibilité"), prefix="v:", choices=_taxonomy_choices(Availability))
-    # Tag added by the charter (actors.selectors.charter.charter_directory_tags).
+    # The charter's badge tag (directory.indexing.ENGAGED_TAG).
     charte = TagFilter(
         label=_("Charte d'engagement"),
         prefix="charte:",
@@ -144,22 +144,18 @@ class EntryFilter(django_filters.FilterSet):
         method="filter_radius",
     )
 
-    # Filters shown as checkbox groups with a count per value, in this order.
-    FACETS = (
-        "type",
-        "profil",
-        "domaine",
-        "territoire",
-        "type_structure",
-        "qualification",
-        "activite",
-        "disponibilite",
-        "charte",
-    )
+    # Filters shown as checkbox groups with a count per value: every tag filter, in the order
+    # declared above (set below the class, from the declaration).
+    FACETS: tuple[str, ...] = ()
 
     class Meta:
         model = Entry
         fields: list[str] = []
+
+    @classmethod
+    def facet_prefixes(cls) -> tuple[str, ...]:
+        """The tag prefixes of the facets, whose tags the in-memory index counts (directory.facets)."""
+        return tuple(prefix for name in cls.FACETS for prefix in cls.base_filters[name].prefixes)
 
     def __init__(self, data=None, *args, level: int = Visibility.PUBLIC, **kwargs):
         self.level = int(level)
@@ -292,6 +288,13 @@ class EntryFilter(django_filters.FilterSet):
                 continue
             active[name] = value if isinstance(value, list) else [str(value)]
         return active
+
+
+# A tag filter is a facet: the list page and the map apply and count it on the in-memory index, the
+# API and the exports in SQL. Derived from the declaration, so that no filter is applied by one only.
+EntryFilter.FACETS = tuple(
+    name for name, item in EntryFilter.base_filters.items() if isinstance(item, TagFilter)
+)
 
 
 def commune_code(value: str) -> str:

@@ -5,13 +5,13 @@ that decides what a page shows — so the index cannot know more than the viewer
 
 Tags (filter values) are short strings: "k:personne", "p:<profile code>", "d:<domain code>",
 "t:<département code>", "z:est|ouest|region", "st:<structure type code>", "q:<qualification code>",
-"a:<activity code>", "v:<availability code>", "c:<INSEE code>", "cp:<postal code>", plus the
-tags of registered providers (e.g. the charter: see `register_tag_provider`).
+"a:<activity code>", "v:<availability code>", "c:<INSEE code>", "cp:<postal code>", and the
+charter's "charte:engage" (see `ENGAGED_TAG`).
 """
 
 import json
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -19,10 +19,14 @@ import psycopg
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from actors.enums import ActorKind, ModerationStatus, Visibility, Zone
 from actors.models import Departement, Person, Structure
-from actors.selectors.profiles import (
+from actors.selectors.charter import engaged_actor_ids
+from directory.facets import bump_version
+from directory.models import AUDIENCES, Entry
+from directory.selectors.profiles import (
     PersonView,
     StructureView,
     person_view,
@@ -30,38 +34,26 @@ from actors.selectors.profiles import (
     structure_view,
     structures_for_display,
 )
-from directory.facets import bump_version
-from directory.models import AUDIENCES, Entry
 
 LEVELS = (Visibility.PUBLIC, Visibility.PARTNERS, Visibility.STAFF)
 BATCH_SIZE = 1000
 
-# --- Hook for other capabilities (e.g. "engagé(e) dans la charte COPS") -----------------------
-# A provider takes (kind, ids) and returns {id: [tags]}; those tags are added for every audience
-# (they must be public facts). Badges map a tag to the label shown on result cards.
-TagProvider = Callable[[str, list[int]], dict[int, list[str]]]
-_TAG_PROVIDERS: list[TagProvider] = []
-BADGES: dict[str, str] = {}
+# --- Badges: public facts shown on result cards and filterable -----------------------------------
+# The charter's "engagé(e) dans la charte COPS": every standing signatory of the current version.
+# Kept fresh by directory.signals.reindex_charter_signatories (connected in directory/apps.py).
+ENGAGED_TAG = "charte:engage"
+ENGAGED_LABEL = gettext_lazy("Engagé(e) dans la charte COPS")
+BADGES: dict[str, str] = {ENGAGED_TAG: ENGAGED_LABEL}
 
 
-def register_tag_provider(provider: TagProvider, *, badges: dict[str, str] | None = None) -> None:
-    """Let another app add public filter tags and card badges; call `reindex_actors` on change."""
-    if provider not in _TAG_PROVIDERS:
-        _TAG_PROVIDERS.append(provider)
-    BADGES.update(badges or {})
-
-
-def provider_prefixes() -> tuple[str, ...]:
-    """Badge tags of providers are facet-like (e.g. "charte"): counted in memory as well."""
+def badge_prefixes() -> tuple[str, ...]:
+    """Badge tags are facet-like (e.g. "charte"): counted in memory as well."""
     return tuple(BADGES)
 
 
-def _provided_tags(kind: str, ids: list[int]) -> dict[int, list[str]]:
-    tags: dict[int, list[str]] = {}
-    for provider in _TAG_PROVIDERS:
-        for actor_id, extra in provider(kind, ids).items():
-            tags.setdefault(actor_id, []).extend(extra)
-    return tags
+def _badge_tags(kind: str, ids: list[int]) -> dict[int, list[str]]:
+    """Added for every audience: they must be public facts."""
+    return {actor_id: [ENGAGED_TAG] for actor_id in engaged_actor_ids(kind, ids)}
 
 
 # --- Helpers -------------------------------------------------------------------------------------
@@ -393,7 +385,7 @@ def index_persons(ids: Iterable[int]) -> int:
             )
             if gone:
                 bump_version()
-            extra = _provided_tags(ActorKind.PERSON, [p.pk for p in persons])
+            extra = _badge_tags(ActorKind.PERSON, [p.pk for p in persons])
             _write(ActorKind.PERSON, [_person_entry(p, zones, extra.get(p.pk, [])) for p in persons])
             indexed += len(persons)
     return indexed
@@ -416,7 +408,7 @@ def index_structures(ids: Iterable[int]) -> int:
             )
             if gone:
                 bump_version()
-            extra = _provided_tags(ActorKind.STRUCTURE, [s.pk for s in structures])
+            extra = _badge_tags(ActorKind.STRUCTURE, [s.pk for s in structures])
             _write(ActorKind.STRUCTURE, [_structure_entry(s, zones, extra.get(s.pk, [])) for s in structures])
             indexed += len(structures)
     return indexed
@@ -457,7 +449,7 @@ def indexes_deferred():
 
 
 def reindex_all() -> dict[str, int]:
-    """Rebuild the whole index (after a taxonomy label changed, or a provider's rule)."""
+    """Rebuild the whole index (after a taxonomy label changed, or a badge's rule)."""
     started = timezone.now()
     persons = index_persons(
         Person.objects.filter(status=ModerationStatus.PUBLISHED).values_list("pk", flat=True)

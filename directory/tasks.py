@@ -4,14 +4,15 @@ import logging
 
 from celery import shared_task
 
+from directory.indexing import reindex_all
+from directory.services.profiles import accuracy_reminders_send, moderation_digest_send
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="directory.send_moderation_digest")
 def send_moderation_digest() -> bool:
     """The staff's daily email listing the profiles waiting for moderation."""
-    from actors.services.profiles import moderation_digest_send
-
     sent = moderation_digest_send()
     if sent:
         logger.info("Directory: moderation digest sent")
@@ -21,8 +22,6 @@ def send_moderation_digest() -> bool:
 @shared_task(name="directory.send_accuracy_reminders")
 def send_accuracy_reminders() -> int:
     """The yearly "still accurate?" emails to the owners of published profiles."""
-    from actors.services.profiles import accuracy_reminders_send
-
     sent = accuracy_reminders_send()
     if sent:
         logger.info("Directory: %s accuracy reminder(s) sent", sent)
@@ -32,8 +31,6 @@ def send_accuracy_reminders() -> int:
 @shared_task(name="directory.rebuild_index")
 def rebuild_index() -> dict:
     """Rebuild every directory entry (after a taxonomy label changed in the admin)."""
-    from directory.indexing import reindex_all
-
     counts = reindex_all()
     logger.info("Directory index rebuilt: %s", counts)
     return counts

@@ -4,8 +4,8 @@ from django.db.models import Count, Q, QuerySet
 
 from actors.models import User
 from actors.permissions import is_cops_staff
+from cops.tokens import hash_token
 from selfassess.models import AssessmentSession, Framework, Participant
-from selfassess.services import hash_token
 
 
 def offered_frameworks() -> list[Framework]:

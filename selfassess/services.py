@@ -4,9 +4,6 @@ Every function checks the session's step inside the transaction, on the locked s
 an answer cannot slip in while the facilitator closes the individual step.
 """
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from actors.models import Structure, User
 from cops.mail import send_templated_email
+from cops.tokens import new_token
 from selfassess.enums import SCALE_MAX, SCALE_MIN, Side, Step
 from selfassess.models import (
     AssessmentSession,
@@ -27,9 +25,6 @@ from selfassess.models import (
     Rating,
     Sector,
 )
-
-# 32 random bytes: 256 bits, beyond guessing; the link carries it, the database only its hash.
-TOKEN_BYTES = 32
 
 
 class FrameworkLocked(ValidationError):
@@ -160,10 +155,6 @@ def session_create(
     return session
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def participant_link(token: str) -> str:
     return settings.SITE_URL + reverse("selfassess:join", kwargs={"token": token})
 
@@ -200,9 +191,11 @@ def participant_invite(
     email = email.strip().lower()
     if session.participants.filter(email=email).exists():
         raise ValidationError({"email": _("Cette personne est déjà invitée à cette séance.")})
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    participant = Participant(session=session, name=name.strip(), email=email, side=side)
-    participant.token_hash = hash_token(token)
+    # 256 bits: the link carries the token, the database only its hash.
+    token, token_hash = new_token()
+    participant = Participant(
+        session=session, name=name.strip(), email=email, side=side, token_hash=token_hash
+    )
     participant.full_clean()
     participant.save()
     if notify:
@@ -215,8 +208,8 @@ def participant_resend_link(*, participant: Participant, by: User) -> str:
     """Send a fresh personal link; the previous one stops working (only its hash was kept)."""
     session = _lock(participant.session)
     _require_step(session, Step.INDIVIDUAL)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    Participant.objects.filter(pk=participant.pk).update(token_hash=hash_token(token))
+    token, token_hash = new_token()
+    Participant.objects.filter(pk=participant.pk).update(token_hash=token_hash)
     participant.refresh_from_db()
     _send_invitation(participant, token)
     return token

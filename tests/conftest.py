@@ -5,16 +5,22 @@ marked `celery`, which start a real worker against Redis.
 """
 
 import os
+import re
 
 import pytest
-from django.test import Client
+from django.test import Client, TransactionTestCase
 
 from actors.enums import Role
+from tests import database
 from tests.factories.actors import PASSWORD, UnverifiedUserFactory, UserFactory
+
+# The SMTP sink, real Celery workers, a private Redis… (tests/workers.py), for every test.
+pytest_plugins = ["tests.workers"]
 
 # Playwright drives the live server from its own event loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+OUTSIDE = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost)[:/])[a-z]+://")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -28,9 +34,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_eager(settings, request):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.SITE_URL = "http://testserver"
+def _eager_tasks(request):
+    """Tasks run in the test's process, except in tests marked `celery` (a real worker runs them)."""
     from cops.celery import app
 
     eager = request.node.get_closest_marker("celery") is None
@@ -51,18 +56,54 @@ def _fresh_directory_results():
     facets.reset()
 
 
-@pytest.fixture(autouse=True)
-def _reference_data(request):
-    """Transactional tests flush every table afterwards: put the migrations' data back first."""
-    if (
-        {"transactional_db", "live_server"} & set(request.fixturenames)
-        or request.node.get_closest_marker("django_db")
-        and request.node.get_closest_marker("django_db").kwargs.get("transaction")
-    ):
-        request.getfixturevalue("transactional_db")
-        from tests.migration_data import restore_migration_data
+@pytest.fixture(scope="session")
+def django_db_createdb(request, django_db_modify_db_settings) -> bool:
+    """Recreate the test database only when asked, or when it cannot be trusted (tests/database.py)."""
+    return request.config.getvalue("create_db") or not database.is_reusable(database.migrations_fingerprint())
 
-        restore_migration_data()
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The migrated rows are copied once; each transactional test ends by putting them back."""
+    fingerprint = database.migrations_fingerprint()
+    with django_db_blocker.unblock():
+        database.mark("running", fingerprint)
+        migrated = database.Snapshot.take()
+        database.keep(migrated)
+    previous = TransactionTestCase._fixture_teardown
+    TransactionTestCase._fixture_teardown = lambda test_case: database.current().restore()
+    yield
+    TransactionTestCase._fixture_teardown = previous
+    with django_db_blocker.unblock():
+        database.release(migrated)
+        migrated.restore()  # rows a subprocess committed outside any transactional test
+        database.mark("clean", fingerprint)
+
+
+@pytest.fixture(scope="session")
+def _demo_site(django_db_setup, django_db_blocker):
+    """The demo site, small (scale 20), seeded once per run and kept as a snapshot."""
+    from cops.celery import app
+    from cops.demo import seed_all
+
+    with django_db_blocker.unblock():
+        eager, app.conf.task_always_eager = app.conf.task_always_eager, True
+        try:
+            context = seed_all(scale=20, seed=2026, log=lambda line: None)
+        finally:
+            app.conf.task_always_eager = eager
+        snapshot = database.Snapshot.take()
+        database.current().restore()
+    return context, snapshot
+
+
+@pytest.fixture
+def demo(_demo_site, transactional_db):
+    """Pages checked with realistic content, not empty states: the demo site, put back by copy."""
+    context, snapshot = _demo_site
+    database.keep(snapshot)
+    yield context
+    database.release(snapshot)
 
 
 @pytest.fixture
@@ -126,6 +167,14 @@ def copil_client(copil_user):
 @pytest.fixture
 def admin_client(admin_user):
     return _client_for(admin_user)
+
+
+@pytest.fixture
+def context(context):
+    """The browser stays on this machine: a request elsewhere (map tiles) fails at once instead of
+    waiting on a network that is not there."""
+    context.route(OUTSIDE, lambda route: route.abort())
+    return context
 
 
 @pytest.fixture(scope="session")

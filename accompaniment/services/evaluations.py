@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accompaniment import tokens
 from accompaniment.enums import EvaluationKind, PhaseKind, PhaseStatus
 from accompaniment.models import (
     Accompaniment,
@@ -29,6 +28,7 @@ from accompaniment.models import (
 )
 from accompaniment.questionnaires import SCALE, default_questions
 from actors.models import User
+from cops import tokens
 from cops.mail import send_templated_email
 
 logger = logging.getLogger(__name__)

@@ -1,10 +1,9 @@
 """One accompaniment: opening it, its page, its convention and its phases."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -29,10 +28,10 @@ from accompaniment.forms import (
 from accompaniment.models import Phase, SupportRequest
 from accompaniment.requirements import requirement_states
 from accompaniment.services import accompaniments as services
-from accompaniment.views.helpers import apply_errors
 from actors.enums import ModerationStatus
 from actors.models import Structure
 from actors.permissions import directory_viewer_level, staff_required
+from cops.views_helpers import apply_service
 
 
 def timeline_labels() -> dict[str, str]:
@@ -76,8 +75,9 @@ def accompaniment_open(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            accompaniment = services.accompaniment_open(
+        response = apply_service(
+            request,
+            lambda: services.accompaniment_open(
                 structure=data["structure"],
                 title=data["title"],
                 support_type=data["support_type"],
@@ -89,12 +89,13 @@ def accompaniment_open(request):
                 started_on=data["started_on"],
                 request=support_request,
                 by=request.user,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("L'accompagnement est ouvert : sa première phase commence."))
-            return redirect(accompaniment)
+            ),
+            form=form,
+            success_message=_("L'accompagnement est ouvert : sa première phase commence."),
+            redirect_to=lambda accompaniment: accompaniment,
+        )
+        if response:
+            return response
     return render(
         request,
         "accompaniment/accompaniment_open.html",
@@ -193,13 +194,17 @@ def accompaniment_edit(request, pk: int):
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.accompaniment_update(accompaniment=accompaniment, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("L'accompagnement est mis à jour."))
-            return redirect(accompaniment)
+        response = apply_service(
+            request,
+            lambda: services.accompaniment_update(
+                accompaniment=accompaniment, by=request.user, **form.cleaned_data
+            ),
+            form=form,
+            success_message=_("L'accompagnement est mis à jour."),
+            redirect_to=accompaniment,
+        )
+        if response:
+            return response
     return render(
         request, "accompaniment/accompaniment_edit.html", {"accompaniment": accompaniment, "form": form}
     )
@@ -221,8 +226,9 @@ def convention_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.convention_update(
+        response = apply_service(
+            request,
+            lambda: services.convention_update(
                 accompaniment=accompaniment,
                 start=data["start"],
                 end=data["end"],
@@ -230,12 +236,13 @@ def convention_edit(request, pk: int):
                 signed_on=data["signed_on"],
                 signed_file=data["signed_file"] or None,
                 by=request.user,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("La convention de partenariat est enregistrée."))
-            return redirect(accompaniment.get_absolute_url() + "#convention")
+            ),
+            form=form,
+            success_message=_("La convention de partenariat est enregistrée."),
+            redirect_to=accompaniment.get_absolute_url() + "#convention",
+        )
+        if response:
+            return response
     return render(
         request, "accompaniment/convention_form.html", {"accompaniment": accompaniment, "form": form}
     )
@@ -269,25 +276,29 @@ def phase_close(request, pk: int):
     current = accompaniment.current_phase
     form = PhaseCloseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            phase = services.phase_close(
+
+        def closed(phase) -> str:
+            if accompaniment.current_phase is None:
+                return _("Dernière phase clôturée : l'accompagnement est terminé.")
+            return _("La phase « %(closed)s » est clôturée ; la phase « %(next)s » commence.") % {
+                "closed": phase.short_name,
+                "next": accompaniment.current_phase.short_name,
+            }
+
+        response = apply_service(
+            request,
+            lambda: services.phase_close(
                 accompaniment=accompaniment,
                 by=request.user,
                 ended_on=form.cleaned_data["ended_on"],
                 reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            if accompaniment.current_phase is not None:
-                messages.success(
-                    request,
-                    _("La phase « %(closed)s » est clôturée ; la phase « %(next)s » commence.")
-                    % {"closed": phase.short_name, "next": accompaniment.current_phase.short_name},
-                )
-            else:
-                messages.success(request, _("Dernière phase clôturée : l'accompagnement est terminé."))
-            return redirect(accompaniment.get_absolute_url() + "#phases")
+            ),
+            form=form,
+            success_message=closed,
+            redirect_to=accompaniment.get_absolute_url() + "#phases",
+        )
+        if response:
+            return response
     if current is not None:
         current.accompaniment = accompaniment
         requirements = requirement_states(current)
@@ -309,13 +320,15 @@ def phase_reopen(request, pk: int, phase_pk: int):
     phase = get_object_or_404(Phase, pk=phase_pk, accompaniment=accompaniment)
     form = PhaseReopenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.phase_reopen(phase=phase, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("La phase « %(phase)s » est rouverte.") % {"phase": phase.short_name})
-            return redirect(accompaniment.get_absolute_url() + "#phases")
+        response = apply_service(
+            request,
+            lambda: services.phase_reopen(phase=phase, by=request.user, reason=form.cleaned_data["reason"]),
+            form=form,
+            success_message=_("La phase « %(phase)s » est rouverte.") % {"phase": phase.short_name},
+            redirect_to=accompaniment.get_absolute_url() + "#phases",
+        )
+        if response:
+            return response
     return render(
         request,
         "accompaniment/phase_reopen.html",
@@ -333,21 +346,21 @@ def phase_dates(request, pk: int, phase_pk: int):
         initial={"started_on": phase.started_on, "ended_on": phase.ended_on},
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.phase_set_dates(
+        response = apply_service(
+            request,
+            lambda: services.phase_set_dates(
                 phase=phase,
                 started_on=form.cleaned_data["started_on"],
                 ended_on=form.cleaned_data["ended_on"],
                 by=request.user,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Les dates de la phase « %(phase)s » sont corrigées.") % {"phase": phase.short_name},
-            )
-            return redirect(accompaniment.get_absolute_url() + "#phases")
+            ),
+            form=form,
+            success_message=_("Les dates de la phase « %(phase)s » sont corrigées.")
+            % {"phase": phase.short_name},
+            redirect_to=accompaniment.get_absolute_url() + "#phases",
+        )
+        if response:
+            return response
     return render(
         request,
         "accompaniment/phase_dates.html",
@@ -368,18 +381,20 @@ def assessments_edit(request, pk: int):
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.accompaniment_attach_assessments(
+        response = apply_service(
+            request,
+            lambda: services.accompaniment_attach_assessments(
                 accompaniment=accompaniment,
                 start=form.cleaned_data["start_assessment"],
                 end=form.cleaned_data["end_assessment"],
                 by=request.user,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Les séances d'auto-évaluation sont rattachées."))
-            return redirect(accompaniment.get_absolute_url() + "#auto-evaluation")
+            ),
+            form=form,
+            success_message=_("Les séances d'auto-évaluation sont rattachées."),
+            redirect_to=accompaniment.get_absolute_url() + "#auto-evaluation",
+        )
+        if response:
+            return response
     return render(
         request,
         "accompaniment/content_form.html",

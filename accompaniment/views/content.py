@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,7 +23,7 @@ from accompaniment.models import Action, Evaluation, Participant
 from accompaniment.services import accompaniments as accompaniment_services
 from accompaniment.services import content as services
 from accompaniment.services import evaluations as evaluation_services
-from accompaniment.views.helpers import apply_errors
+from cops.views_helpers import apply_service
 
 
 def _content_form(
@@ -47,13 +46,15 @@ def _content_form(
     kwargs = form_kwargs(accompaniment) if form_kwargs else {}
     form = form_class(request.POST if request.method == "POST" else None, **kwargs)
     if request.method == "POST" and form.is_valid():
-        try:
-            save(accompaniment, form.cleaned_data)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect(accompaniment.get_absolute_url() + anchor)
+        response = apply_service(
+            request,
+            lambda: save(accompaniment, form.cleaned_data),
+            form=form,
+            success_message=success,
+            redirect_to=accompaniment.get_absolute_url() + anchor,
+        )
+        if response:
+            return response
     return render(
         request,
         template,
@@ -104,13 +105,13 @@ def participant_add(request, pk: int):
 def participant_remove(request, pk: int, participant_pk: int):
     accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=True)
     participant = get_object_or_404(Participant, pk=participant_pk, accompaniment=accompaniment)
-    try:
-        accompaniment_services.participant_remove(participant=participant)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("%(name)s ne fait plus partie des participants.") % {"name": participant})
-    return redirect(accompaniment.get_absolute_url() + "#participants")
+    back = accompaniment.get_absolute_url() + "#participants"
+    return apply_service(
+        request,
+        lambda: accompaniment_services.participant_remove(participant=participant),
+        success_message=_("%(name)s ne fait plus partie des participants.") % {"name": participant},
+        redirect_to=back,
+    ) or redirect(back)
 
 
 @login_required

@@ -7,8 +7,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accompaniment.forms import EvaluationAnswerForm
 from accompaniment.services import evaluations as services
-from accompaniment.views.helpers import apply_errors
 from cops.ratelimit import limit_secret_guesses, secret_link_found
+from cops.views_helpers import add_service_errors
 
 SESSION_KEY = "accompaniment_evaluation"
 
@@ -45,9 +45,10 @@ def evaluation_answer(request):
         try:
             services.evaluation_answer(invitation=invitation, answers=form.cleaned_data)
         except ValidationError as exc:
+            # Not apply_service: no account, no messages; a thank-you page rather than a redirect.
             if not hasattr(exc, "error_dict"):  # answered meanwhile, from another link
                 return render(request, "accompaniment/evaluation_thanks.html", {**context, "already": True})
-            apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return render(request, "accompaniment/evaluation_thanks.html", {**context, "already": False})
     sections = [

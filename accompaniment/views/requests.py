@@ -1,9 +1,8 @@
 """The landing page and requests for support: ask, follow, decide, complete."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -12,8 +11,8 @@ from accompaniment.enums import RequestStatus
 from accompaniment.forms import ComplementForm, DecisionForm, SupportRequestForm
 from accompaniment.models import PhaseDefinition, PhaseTemplate
 from accompaniment.services import requests as services
-from accompaniment.views.helpers import apply_errors
 from actors.models import Structure
+from cops.views_helpers import apply_service
 
 
 @require_GET
@@ -70,8 +69,9 @@ def request_create(request):
         data = form.cleaned_data
         if not permissions.can_request_support(request.user, data["structure"]):
             raise PermissionDenied
-        try:
-            support_request = services.support_request_submit(
+        response = apply_service(
+            request,
+            lambda: services.support_request_submit(
                 structure=data["structure"],
                 by=request.user,
                 support_type=data["support_type"],
@@ -81,17 +81,15 @@ def request_create(request):
                 contact_name=data["contact_name"],
                 contact_email=data["contact_email"],
                 contact_phone=data["contact_phone"],
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Votre demande est envoyée. Le CoPil l'examinera ; vous recevrez sa décision par courriel."
-                ),
-            )
-            return redirect(support_request)
+            ),
+            form=form,
+            success_message=_(
+                "Votre demande est envoyée. Le CoPil l'examinera ; vous recevrez sa décision par courriel."
+            ),
+            redirect_to=lambda support_request: support_request,
+        )
+        if response:
+            return response
     return render(request, "accompaniment/request_form.html", {"form": form})
 
 
@@ -156,24 +154,25 @@ def request_decide(request, pk: int):
     form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            decision = services.support_request_decide(
+        response = apply_service(
+            request,
+            lambda: services.support_request_decide(
                 support_request=support_request,
                 outcome=data["outcome"],
                 reason=data["reason"],
                 decided_on=data["decided_on"],
                 copil_meeting=data["copil_meeting"],
                 by=request.user,
+            ),
+            form=form,
+            success_message=lambda decision: _(
+                "Décision enregistrée (%(outcome)s) ; le demandeur en est informé par courriel."
             )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Décision enregistrée (%(outcome)s) ; le demandeur en est informé par courriel.")
-                % {"outcome": decision.get_outcome_display().lower()},
-            )
-            return redirect(support_request)
+            % {"outcome": decision.get_outcome_display().lower()},
+            redirect_to=support_request,
+        )
+        if response:
+            return response
     return render(
         request, "accompaniment/request_decide.html", {"support_request": support_request, "form": form}
     )
@@ -187,15 +186,17 @@ def request_complete(request, pk: int):
         raise PermissionDenied
     form = ComplementForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.support_request_complete(
+        response = apply_service(
+            request,
+            lambda: services.support_request_complete(
                 support_request=support_request, text=form.cleaned_data["text"], by=request.user
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Merci : votre complément est transmis au CoPil."))
-            return redirect(support_request)
+            ),
+            form=form,
+            success_message=_("Merci : votre complément est transmis au CoPil."),
+            redirect_to=support_request,
+        )
+        if response:
+            return response
     return render(
         request,
         "accompaniment/request_complete.html",

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import User
+from cops.mail import send_templated_email
 
 
 class SignupForm(forms.Form):
@@ -94,8 +95,6 @@ class OutboxPasswordResetForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        from cops.mail import send_templated_email
-
         user = context["user"]
         reset_path = reverse(
             "actors:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}

@@ -75,6 +75,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
 
+    @property
+    def is_cops_staff(self) -> bool:
+        """The COPS operational team; admins are staff too. Read without importing actors by the
+        code that only has the account (cops: the staff area, the context processor, reports);
+        `actors.permissions.is_cops_staff` also answers for anonymous visitors."""
+        return self.is_superuser or self.has_role(Role.ADMIN) or self.has_role(Role.STAFF)
+
     def has_role(self, role: Role) -> bool:
         """Cached per instance: templates and permission helpers ask often."""
         if not self.is_active:

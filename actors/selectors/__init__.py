@@ -1,1 +1,1 @@
-"""Reads of the actors app, one module per area (profiles, charter…)."""
+"""Reads of the actors app, one module per area (charter, committees…)."""

@@ -615,23 +615,8 @@ def signatory_count(version: CharterVersion | None = None) -> int:
     return Signature.objects.filter(version=version, withdrawn_at__isnull=True).count()
 
 
-# --- Directory integration ------------------------------------------------------------------------------
-
-# The directory's filter and badge "engagé(e) dans la charte COPS": a tag on the index entry of every
-# standing signatory of the current version (a public fact), refreshed when someone signs, withdraws,
-# or when a version is published (see actors.services.charter.reindex_signatory).
-ENGAGED_TAG = "charte:engage"
-ENGAGED_LABEL = _("Engagé(e) dans la charte COPS")
-
-
-def charter_directory_tags(kind: str, ids: list[int]) -> dict[int, list[str]]:
-    return {actor_id: [ENGAGED_TAG] for actor_id in engaged_actor_ids(kind, ids)}
-
-
-def register_directory_hooks() -> None:
-    from directory.indexing import register_tag_provider
-
-    register_tag_provider(charter_directory_tags, badges={ENGAGED_TAG: ENGAGED_LABEL})
+# --- Standing signatories --------------------------------------------------------------------------------
+# Who stands engaged is a public fact; changes are announced by actors.signals.charter_signatures_changed.
 
 
 def engaged_actor_ids(kind: str, ids: list[int]) -> set[int]:

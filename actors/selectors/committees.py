@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actors.charter_enums import Attendance, CommitteeKind, MeetingStatus
-from actors.enums import ActorKind, Side, Visibility
+from actors.enums import ActorKind, ModerationStatus, Side, Visibility
 from actors.models import (
     Binome,
     Committee,
@@ -21,7 +21,7 @@ from actors.models import (
     MeetingParticipant,
     Signature,
 )
-from actors.selectors.charter import charter_current_version
+from actors.selectors.charter import charter_current_version, directory_url
 
 # --- Committees and mandates --------------------------------------------------------------------------
 
@@ -91,8 +91,6 @@ class BinomeView:
 
 def copil_public_composition(day: date | None = None) -> tuple[list[BinomeView], list[Mandate]]:
     """The CoPil's current binômes validated by the CoPart, and its invited structures (public page)."""
-    from actors.selectors.charter import directory_url
-
     day = day or timezone.localdate()
     copil = committee_by_kind(CommitteeKind.COPIL)
     if copil is None:
@@ -113,8 +111,6 @@ def copil_public_composition(day: date | None = None) -> tuple[list[BinomeView],
     def member(mandate: Mandate | None) -> BinomeMember | None:
         if mandate is None:
             return None
-        from actors.enums import ModerationStatus
-
         person = mandate.person
         published = person.status == ModerationStatus.PUBLISHED
         return BinomeMember(

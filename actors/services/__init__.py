@@ -1,1 +1,1 @@
-"""Writes of the actors app, one module per area (accounts, profiles, charter…)."""
+"""Writes of the actors app, one module per area (accounts, charter, committees…)."""

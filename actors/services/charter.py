@@ -1,10 +1,15 @@
-"""Writes about the engagement charter: versions, signatures, withdrawals, renewal invitations."""
+"""Writes about the engagement charter: versions, signatures, withdrawals, renewal invitations.
+
+The tasks these services queue live here, beside the service they run (as pretix's); actors.tasks
+imports them, and this module never imports actors.tasks.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import date
 
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -23,6 +28,7 @@ from actors.enums import ActorKind, MembershipStatus, ModerationStatus
 from actors.models import CharterVersion, Membership, Person, RenewalInvitation, Signature, Structure, User
 from actors.models.charter import ANONYMISED_SIGNER_NAME
 from actors.selectors.charter import charter_previous_version, charter_version_is_open
+from actors.signals import charter_signatures_changed
 from cops.mail import send_templated_email
 
 logger = logging.getLogger(__name__)
@@ -92,10 +98,10 @@ def charter_version_publish(*, version: CharterVersion, by: User) -> int:
         previous = charter_previous_version(version)
         count = renewal_invitations_prepare(version=version, previous=previous) if previous else 0
         if count:
-            transaction.on_commit(lambda: _queue_renewals(version.pk))
-        # The "engagé(e)" badge follows the current version: every signatory's entry changes (a task,
-        # as thousands of entries may be concerned).
-        transaction.on_commit(lambda: _queue_reindex(version.pk))
+            send_charter_renewals.enqueue(version_id=version.pk)
+        # Standing follows the current version: every signatory of this version and of the previous
+        # one changes (announced from a task, as the receivers may have thousands of actors to update).
+        reindex_charter_signatories.enqueue(version_id=version.pk)
     return count
 
 
@@ -159,7 +165,7 @@ def charter_sign(
             # A second submission that raced the first one: the unique constraint decided.
             existing = _standing_signature(version, person=person, structure=structure)
             raise _already_signed(signatory, version, existing) from None
-        transaction.on_commit(lambda: reindex_signatory(kind=kind, actor_id=signatory.pk))
+        transaction.on_commit(lambda: _signatures_changed(kind, [signatory.pk]))
     return signature
 
 
@@ -197,7 +203,7 @@ def signature_withdraw(*, signature: Signature, by: User, reason: str = "") -> S
         signature.withdrawal_reason = reason.strip()
         signature.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
         kind, actor_id = signature.kind, signature.person_id or signature.structure_id
-        transaction.on_commit(lambda: reindex_signatory(kind=kind, actor_id=actor_id))
+        transaction.on_commit(lambda: _signatures_changed(kind, [actor_id]))
     return signature
 
 
@@ -305,15 +311,6 @@ def renewal_invitations_prepare(*, version: CharterVersion, previous: CharterVer
     return len(invitations)
 
 
-def _queue_renewals(version_id: int) -> None:
-    from actors.tasks import send_charter_renewals
-
-    try:
-        send_charter_renewals.apply_async(kwargs={"version_id": version_id}, retry=False)
-    except Exception as exc:  # broker down: the periodic sweep sends them later
-        logger.warning("Charter renewals of version %s left for the sweep (%s)", version_id, exc)
-
-
 # Invitations claimed and written per transaction: a crash loses (and a rerun redoes) one batch at most.
 RENEWAL_BATCH_SIZE = 25
 
@@ -373,6 +370,13 @@ def renewal_invitations_send(*, version_id: int) -> int:
     return sent
 
 
+@shared_task(name="actors.send_charter_renewals")
+def send_charter_renewals(*, version_id: int) -> int:
+    """Task: invite the previous version's signatories to renew; each invitation is claimed before sending.
+    Unsent ones (broker down, lost task) are sent by the sweep, actors.send_pending_committee_mail."""
+    return renewal_invitations_send(version_id=version_id)
+
+
 def renewal_versions_pending() -> list[int]:
     return list(
         RenewalInvitation.objects.filter(sent_at__isnull=True)
@@ -382,47 +386,39 @@ def renewal_versions_pending() -> list[int]:
     )
 
 
-# --- Directory index -------------------------------------------------------------------------------------------
+# --- Announcing changes of standing (actors.signals) -------------------------------------------------------
+# Receivers (e.g. the directory's "engagé(e) dans la charte COPS" tag and badge) subscribe to
+# `charter_signatures_changed`; the charter does not know them.
 
 
-def reindex_signatory(*, kind: str, actor_id: int) -> None:
-    """Refresh the actor's directory entry (its "engagé(e) dans la charte" tag and badge)."""
-    _reindex(kind, [actor_id])
-
-
-def _queue_reindex(version_id: int) -> None:
-    from actors.tasks import reindex_charter_signatories
-
-    try:
-        reindex_charter_signatories.apply_async(kwargs={"version_id": version_id}, retry=False)
-    except Exception as exc:  # broker down: `manage.py reindex_directory` rebuilds every entry
-        logger.warning("Directory reindex after charter version %s not queued (%s)", version_id, exc)
+def _signatures_changed(kind: str, actor_ids: list[int]) -> None:
+    if actor_ids:
+        charter_signatures_changed.send(sender=Signature, kind=kind, actor_ids=sorted(set(actor_ids)))
 
 
 def signatories_reindex(*, version_id: int) -> None:
-    """Refresh the directory entries of the signatories of a version and of the one before it."""
+    """Announce that the signatories of a version and of the one before it changed standing."""
     version = CharterVersion.objects.get(pk=version_id)
     previous = charter_previous_version(version)
     versions = [version.pk] + ([previous.pk] if previous else [])
     signatures = Signature.objects.filter(version_id__in=versions)
-    _reindex(
+    _signatures_changed(
         ActorKind.PERSON, list(signatures.filter(person__isnull=False).values_list("person_id", flat=True))
     )
-    _reindex(
+    _signatures_changed(
         ActorKind.STRUCTURE,
         list(signatures.filter(structure__isnull=False).values_list("structure_id", flat=True)),
     )
 
 
-def _reindex(kind: str, ids: list[int]) -> None:
-    if not ids:
-        return
+@shared_task(name="actors.reindex_charter_signatories")
+def reindex_charter_signatories(*, version_id: int) -> None:
+    """Task: a version was published, the "engagé(e)" standing moves to its signatories.
+    Not queued (broker down): `manage.py reindex_directory` rebuilds every directory entry."""
     try:
-        from directory import indexing
-    except ImportError:  # the directory's index is not installed
-        return
-    index = indexing.index_persons if kind == ActorKind.PERSON else indexing.index_structures
-    index(sorted(set(ids)))
+        signatories_reindex(version_id=version_id)
+    except CharterVersion.DoesNotExist:
+        logger.info("Charter version %s is gone: nothing to reindex", version_id)
 
 
 def signatures_bulk_create(*, version: CharterVersion, rows: list[dict]) -> int:

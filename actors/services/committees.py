@@ -1,10 +1,16 @@
-"""Writes about the committees: mandates and binômes, the CoPart's validation, meetings."""
+"""Writes about the committees: mandates and binômes, the CoPart's validation, meetings.
+
+The meeting invitations' task lives here, beside its service (as pretix's); actors.tasks imports
+it, and this module never imports actors.tasks.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 from datetime import date, datetime
 
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -257,7 +263,7 @@ def meeting_update(
         meeting.save()
         if notify:
             meeting.participants.update(invitation_sent_at=None)
-            transaction.on_commit(lambda: _queue_invitations(meeting.pk))
+            send_meeting_invitations.enqueue(meeting_id=meeting.pk)
     return meeting
 
 
@@ -279,7 +285,7 @@ def meeting_cancel(*, meeting: Meeting, by: User) -> Meeting:
         meeting.participants.exclude(pk__in=invited).update(invitation_sent_at=timezone.now())
         if meeting.ends_at > timezone.now() and invited:
             meeting.participants.filter(pk__in=invited).update(invitation_sent_at=None)
-            transaction.on_commit(lambda: _queue_invitations(meeting.pk))
+            send_meeting_invitations.enqueue(meeting_id=meeting.pk)
     return meeting
 
 
@@ -307,7 +313,7 @@ def meeting_invite_members(*, meeting: Meeting, by: User) -> int:
             if invitee.email not in known
         ]
         MeetingParticipant.objects.bulk_create(new, ignore_conflicts=True)
-        transaction.on_commit(lambda: _queue_invitations(meeting.pk))
+        send_meeting_invitations.enqueue(meeting_id=meeting.pk)
     return len(new)
 
 
@@ -328,7 +334,7 @@ def meeting_participant_add(*, meeting: Meeting, name: str, email: str, by: User
                 person=person,
             )
             if meeting.ends_at > timezone.now():
-                transaction.on_commit(lambda: _queue_invitations(meeting.pk))
+                send_meeting_invitations.enqueue(meeting_id=meeting.pk)
             else:
                 # A past meeting: the person is added to record their attendance, not invited.
                 participant.invitation_sent_at = timezone.now()
@@ -336,15 +342,6 @@ def meeting_participant_add(*, meeting: Meeting, name: str, email: str, by: User
     except IntegrityError:
         raise ValidationError({"email": _("Cette adresse figure déjà parmi les participants.")}) from None
     return participant
-
-
-def _queue_invitations(meeting_id: int) -> None:
-    from actors.tasks import send_meeting_invitations
-
-    try:
-        send_meeting_invitations.apply_async(kwargs={"meeting_id": meeting_id}, retry=False)
-    except Exception as exc:  # broker down: the periodic sweep sends them later
-        logger.warning("Invitations of meeting %s left for the sweep (%s)", meeting_id, exc)
 
 
 def meeting_invitation_send_next(*, meeting_id: int) -> bool:
@@ -393,6 +390,13 @@ def meeting_invitations_send(*, meeting_id: int) -> int:
     if sent:
         logger.info("Meeting %s: %s invitation(s) sent", meeting_id, sent)
     return sent
+
+
+@shared_task(name="actors.send_meeting_invitations")
+def send_meeting_invitations(*, meeting_id: int) -> int:
+    """Task: email the meeting's invitation (.ics attached) to each participant not yet invited.
+    Left unsent (broker down, lost task): the sweep actors.send_pending_committee_mail sends them."""
+    return meeting_invitations_send(meeting_id=meeting_id)
 
 
 def meetings_with_pending_invitations() -> list[int]:
@@ -457,8 +461,7 @@ def meeting_record_minutes(*, meeting: Meeting, minutes: str, decisions: list[st
 
 def committees_ensure_standard() -> None:
     """Create the CoPart, CoPil, CoTec and working groups if missing (also done by migration 0006)."""
-    import importlib
-
+    # The module's name starts with a digit: only importlib can import it.
     migration = importlib.import_module("actors.migrations.0006_charter_committees")
     for position, (kind, short_name, slug, name, per_year, description) in enumerate(migration.COMMITTEES):
         Committee.objects.get_or_create(

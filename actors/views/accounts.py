@@ -28,8 +28,8 @@ from actors.forms.accounts import (
 from actors.models import User
 from actors.permissions import is_copil_member, is_cops_staff
 from actors.services import accounts as services
-from actors.services.personal_data import account_delete, account_deletion_blockers, personal_data_export
 from actors.tokens import email_verification_token
+from cops.personal_data import account_delete, account_deletion_blockers, personal_data_export
 from cops.ratelimit import limit_secret_guesses, rate_limit, secret_link_found
 
 # Per address. Sign-up, reset and new-link requests each send an email: the limits stop the forms
@@ -131,6 +131,7 @@ def delete_account(request):
     blockers = account_deletion_blockers(request.user)
     form = AccountDeleteForm(request.user, request.POST or None)
     if request.method == "POST" and not blockers and form.is_valid():
+        # Not apply_service: a refusal lists the blockers on the page, a success renders (no redirect).
         try:
             account_delete(user=request.user)
         except ValidationError as error:  # became a lead meanwhile

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from openpyxl import Workbook
 
 from actors.charter_enums import SignatureSide
 from actors.charter_permissions import (
@@ -34,6 +35,8 @@ from actors.selectors import charter as selectors
 from actors.selectors.committees import meetings_of_user
 from actors.services import charter as services
 from cops import charts
+from cops.reports import ReportError, report_request
+from cops.views_helpers import apply_service
 
 SIGNATORIES_PER_PAGE = 30
 
@@ -53,10 +56,6 @@ def directory_registration_url() -> str:
         except NoReverseMatch:
             continue
     return "/annuaire/"
-
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    form.add_error(None, error)
 
 
 # --- Public pages ------------------------------------------------------------------------------------------
@@ -257,22 +256,21 @@ def sign(request):
     form = SignForm(request.POST or None)
     if request.method == "POST" and can_sign_charter(request.user) and form.is_valid():
         kind, actor = form.cleaned_data["signatory"]
-        try:
-            services.charter_sign(
+        response = apply_service(
+            request,
+            lambda: services.charter_sign(
                 version=version,
                 by=request.user,
                 person=actor if kind == ActorKind.PERSON else None,
                 structure=actor if kind == ActorKind.STRUCTURE else None,
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(
-                request,
-                _("Merci : la signature de la charte %(year)s pour « %(name)s » est enregistrée.")
-                % {"year": version.year, "name": actor},
-            )
-            return redirect("charter:charter")
+            ),
+            form=form,
+            success_message=_("Merci : la signature de la charte %(year)s pour « %(name)s » est enregistrée.")
+            % {"year": version.year, "name": actor},
+            redirect_to="charter:charter",
+        )
+        if response:
+            return response
     return render(
         request,
         "charter/sign.html",
@@ -301,19 +299,18 @@ def withdraw(request, pk: int):
         raise Http404
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.signature_withdraw(
+        response = apply_service(
+            request,
+            lambda: services.signature_withdraw(
                 signature=signature, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(
-                request,
-                _("La signature de « %(name)s » pour la charte %(year)s est retirée.")
-                % {"name": signature.signatory, "year": signature.version.year},
-            )
-            return redirect("charter:charter")
+            ),
+            form=form,
+            success_message=_("La signature de « %(name)s » pour la charte %(year)s est retirée.")
+            % {"name": signature.signatory, "year": signature.version.year},
+            redirect_to="charter:charter",
+        )
+        if response:
+            return response
     return render(
         request,
         "charter/withdraw.html",
@@ -359,8 +356,9 @@ def version_edit(request, pk: int | None = None):
     form = CharterVersionForm(request.POST or None, instance=version, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            version = services.charter_version_save(
+        response = apply_service(
+            request,
+            lambda: services.charter_version_save(
                 version=version,
                 year=data["year"],
                 title=data["title"],
@@ -368,12 +366,13 @@ def version_edit(request, pk: int | None = None):
                 valid_from=data["valid_from"],
                 valid_until=data.get("valid_until"),
                 by=request.user,
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("La version %(year)s est enregistrée.") % {"year": version.year})
-            return redirect("charter:manage")
+            ),
+            form=form,
+            success_message=lambda saved: _("La version %(year)s est enregistrée.") % {"year": saved.year},
+            redirect_to="charter:manage",
+        )
+        if response:
+            return response
     return render(request, "charter/version_form.html", {"form": form, "version": version})
 
 
@@ -383,20 +382,16 @@ def version_publish(request, pk: int):
     version = get_object_or_404(CharterVersion, pk=pk)
     previous = selectors.charter_current_version()
     if request.method == "POST":
-        try:
-            count = services.charter_version_publish(version=version, by=request.user)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(
-                request,
-                _(
-                    "La charte %(year)s est publiée. Invitations à renouveler l'engagement envoyées : %(count)s."
-                )
-                % {"year": version.year, "count": count},
+        # Published or refused (the reasons as messages), the staff go back to the charter's page.
+        return apply_service(
+            request,
+            lambda: services.charter_version_publish(version=version, by=request.user),
+            success_message=lambda count: _(
+                "La charte %(year)s est publiée. Invitations à renouveler l'engagement envoyées : %(count)s."
             )
-        return redirect("charter:manage")
+            % {"year": version.year, "count": count},
+            redirect_to="charter:manage",
+        ) or redirect("charter:manage")
     return render(request, "charter/version_publish.html", {"version": version, "previous": previous})
 
 
@@ -475,8 +470,6 @@ def export(request, fmt: str):
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = _("Signataires")[:31]
@@ -500,8 +493,6 @@ def export(request, fmt: str):
 @staff_required
 @require_POST
 def annual_report(request):
-    from cops.reports import ReportError, report_request
-
     raw = request.POST.get("year", "")
     if not raw.isdigit():
         messages.error(request, _("Choisissez l'année du rapport."))

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -32,6 +33,7 @@ from actors.permissions import staff_required
 from actors.selectors import charter as charter_selectors
 from actors.selectors import committees as selectors
 from actors.services import committees as services
+from cops.views_helpers import apply_service
 
 # --- Public ---------------------------------------------------------------------------------------------
 
@@ -126,8 +128,9 @@ def binome_create(request, slug: str):
     form = BinomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.binome_create(
+        response = apply_service(
+            request,
+            lambda: services.binome_create(
                 committee=committee,
                 professional=data["professional"],
                 partner=data["partner"],
@@ -136,17 +139,15 @@ def binome_create(request, slug: str):
                 start_date=data["start_date"],
                 end_date=data["end_date"],
                 by=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Le binôme est ajouté. Sa composition reste à faire valider par le Comité des Partenaires."
-                ),
-            )
-            return redirect("charter:committee_manage", slug=committee.slug)
+            ),
+            form=form,
+            success_message=_(
+                "Le binôme est ajouté. Sa composition reste à faire valider par le Comité des Partenaires."
+            ),
+            redirect_to=reverse("charter:committee_manage", args=[committee.slug]),
+        )
+        if response:
+            return response
     return render(
         request,
         "committees/mandate_form.html",
@@ -162,8 +163,9 @@ def mandate_create(request, slug: str):
     form = MandateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.mandate_create(
+        response = apply_service(
+            request,
+            lambda: services.mandate_create(
                 committee=committee,
                 person=data["person"],
                 structure=data["structure"],
@@ -172,12 +174,13 @@ def mandate_create(request, slug: str):
                 start_date=data["start_date"],
                 end_date=data["end_date"],
                 by=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Le mandat est enregistré."))
-            return redirect("charter:committee_manage", slug=committee.slug)
+            ),
+            form=form,
+            success_message=_("Le mandat est enregistré."),
+            redirect_to=reverse("charter:committee_manage", args=[committee.slug]),
+        )
+        if response:
+            return response
     title = _("Inviter une structure") if committee.uses_binomes else _("Ajouter un membre")
     return render(
         request,
@@ -197,19 +200,21 @@ def mandate_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.mandate_update(
+        response = apply_service(
+            request,
+            lambda: services.mandate_update(
                 mandate=mandate,
                 start_date=data["start_date"],
                 end_date=data["end_date"],
                 role=data["role"],
                 by=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Le mandat de %(name)s est modifié.") % {"name": mandate.holder})
-            return redirect("charter:committee_manage", slug=mandate.committee.slug)
+            ),
+            form=form,
+            success_message=_("Le mandat de %(name)s est modifié.") % {"name": mandate.holder},
+            redirect_to=reverse("charter:committee_manage", args=[mandate.committee.slug]),
+        )
+        if response:
+            return response
     return render(
         request,
         "committees/mandate_form.html",
@@ -235,20 +240,22 @@ def composition_validate(request, slug: str):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.composition_validate(
+        response = apply_service(
+            request,
+            lambda: services.composition_validate(
                 committee=committee,
                 meeting=data["meeting"],
                 validated_on=data["validated_on"],
                 mandates=list(data["mandates"]),
                 note=data["note"],
                 by=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("La validation par le Comité des Partenaires est enregistrée."))
-            return redirect("charter:committee_manage", slug=committee.slug)
+            ),
+            form=form,
+            success_message=_("La validation par le Comité des Partenaires est enregistrée."),
+            redirect_to=reverse("charter:committee_manage", args=[committee.slug]),
+        )
+        if response:
+            return response
     return render(
         request,
         "committees/validation_form.html",
@@ -266,16 +273,15 @@ def meeting_create(request, slug: str):
     committee = _committee(slug)
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            meeting = services.meeting_create(committee=committee, by=request.user, **data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request, _("La réunion est créée. Vous pouvez maintenant envoyer les invitations.")
-            )
-            return redirect("charter:meeting_detail", pk=meeting.pk)
+        response = apply_service(
+            request,
+            lambda: services.meeting_create(committee=committee, by=request.user, **form.cleaned_data),
+            form=form,
+            success_message=_("La réunion est créée. Vous pouvez maintenant envoyer les invitations."),
+            redirect_to=lambda meeting: reverse("charter:meeting_detail", args=[meeting.pk]),
+        )
+        if response:
+            return response
     return render(
         request,
         "committees/meeting_form.html",
@@ -301,13 +307,15 @@ def meeting_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         notify = data.pop("notify")
-        try:
-            services.meeting_update(meeting=meeting, by=request.user, notify=notify, **data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("La réunion est modifiée."))
-            return redirect("charter:meeting_detail", pk=meeting.pk)
+        response = apply_service(
+            request,
+            lambda: services.meeting_update(meeting=meeting, by=request.user, notify=notify, **data),
+            form=form,
+            success_message=_("La réunion est modifiée."),
+            redirect_to=reverse("charter:meeting_detail", args=[meeting.pk]),
+        )
+        if response:
+            return response
     return render(
         request,
         "committees/meeting_form.html",
@@ -364,6 +372,7 @@ def meeting_ics(request, pk: int):
 @require_POST
 def meeting_invite(request, pk: int):
     meeting = get_meeting_or_404(request, pk, write=True)
+    # Not apply_service: "nobody left to invite" is an information, not a success message.
     try:
         count = services.meeting_invite_members(meeting=meeting, by=request.user)
     except ValidationError as error:
@@ -391,20 +400,21 @@ def participant_add(request, pk: int):
     meeting = get_meeting_or_404(request, pk, write=True)
     form = ParticipantForm(request.POST)
     if form.is_valid():
-        try:
-            participant = services.meeting_participant_add(
+        response = apply_service(
+            request,
+            lambda: services.meeting_participant_add(
                 meeting=meeting,
                 name=form.cleaned_data["name"],
                 email=form.cleaned_data["email"],
                 by=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request, _("%(name)s est ajouté(e) aux participants.") % {"name": participant.name}
-            )
-            return redirect("charter:meeting_detail", pk=meeting.pk)
+            ),
+            form=form,
+            success_message=lambda participant: _("%(name)s est ajouté(e) aux participants.")
+            % {"name": participant.name},
+            redirect_to=reverse("charter:meeting_detail", args=[meeting.pk]),
+        )
+        if response:
+            return response
     meeting = selectors.meeting_detail(meeting.pk)
     participants = list(meeting.participants.all())
     return render(
@@ -429,14 +439,13 @@ def participant_add(request, pk: int):
 @require_POST
 def meeting_cancel(request, pk: int):
     meeting = get_meeting_or_404(request, pk, write=True)
-    try:
-        services.meeting_cancel(meeting=meeting, by=request.user)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("La réunion est annulée ; les participants invités en sont informés."))
-    return redirect("charter:meeting_detail", pk=meeting.pk)
+    # Cancelled or refused (the reasons as messages), the staff go back to the meeting's page.
+    return apply_service(
+        request,
+        lambda: services.meeting_cancel(meeting=meeting, by=request.user),
+        success_message=_("La réunion est annulée ; les participants invités en sont informés."),
+        redirect_to=reverse("charter:meeting_detail", args=[meeting.pk]),
+    ) or redirect("charter:meeting_detail", pk=meeting.pk)
 
 
 @staff_required
@@ -446,13 +455,17 @@ def meeting_attendance(request, pk: int):
     participants = list(meeting.participants.order_by("name", "email"))
     form = AttendanceForm(request.POST or None, participants=participants)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_record_attendance(meeting=meeting, attendance=form.attendance(), by=request.user)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Les présences sont enregistrées."))
-            return redirect("charter:meeting_detail", pk=meeting.pk)
+        response = apply_service(
+            request,
+            lambda: services.meeting_record_attendance(
+                meeting=meeting, attendance=form.attendance(), by=request.user
+            ),
+            form=form,
+            success_message=_("Les présences sont enregistrées."),
+            redirect_to=reverse("charter:meeting_detail", args=[meeting.pk]),
+        )
+        if response:
+            return response
     return render(
         request,
         "committees/attendance_form.html",
@@ -468,18 +481,20 @@ def meeting_minutes(request, pk: int):
     initial = {"minutes": meeting.minutes, "decisions": "\n".join(d.text for d in meeting.decisions.all())}
     form = MinutesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.meeting_record_minutes(
+        response = apply_service(
+            request,
+            lambda: services.meeting_record_minutes(
                 meeting=meeting,
                 minutes=form.cleaned_data["minutes"],
                 decisions=form.decision_list(),
                 by=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Le compte rendu et les décisions sont enregistrés."))
-            return redirect("charter:meeting_detail", pk=meeting.pk)
+            ),
+            form=form,
+            success_message=_("Le compte rendu et les décisions sont enregistrés."),
+            redirect_to=reverse("charter:meeting_detail", args=[meeting.pk]),
+        )
+        if response:
+            return response
     return render(
         request,
         "committees/minutes_form.html",

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from barometer.enums import WANTS_REPORT, WANTS_TO_JOIN, QuestionRole, ResponseStatus
+from barometer.enums import LINK_TOKEN_BYTES, WANTS_REPORT, WANTS_TO_JOIN, QuestionRole, ResponseStatus
 from barometer.logic import Value, visible_ids
 from barometer.models import Answer, Contact, Invitation, Question, Questionnaire, Response, Section
-from barometer.tokens import new_token
+from cops.tokens import new_token
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def response_start(
 
 def response_issue_resume_key(*, response: Response) -> str:
     """A fresh "resume later" link key for a draft started from a public link."""
-    raw, digest = new_token()
+    raw, digest = new_token(LINK_TOKEN_BYTES)
     Response.objects.filter(pk=response.pk, status=ResponseStatus.DRAFT).update(resume_key_hash=digest)
     return raw
 

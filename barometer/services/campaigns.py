@@ -126,9 +126,13 @@ def _copy_questionnaire(source: Questionnaire, campaign: Campaign) -> Questionna
 def campaign_update(
     *, campaign: Campaign, title: str, intro: str, opens_on: date, closes_on: date, anonymous: bool, by=None
 ) -> Campaign:
-    if campaign.status != CampaignStatus.DRAFT and anonymous != campaign.anonymous:
+    # The stored row, not `campaign`: an edit form may already have written the new values on it.
+    stored = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if stored.status != CampaignStatus.DRAFT and anonymous != stored.anonymous:
         # Respondents were told whether their answers are anonymous: that promise cannot change.
-        raise ValidationError(_("L'anonymat ne peut plus être modifié une fois la campagne ouverte."))
+        raise ValidationError(
+            {"anonymous": _("L'anonymat ne peut plus être modifié une fois la campagne ouverte.")}
+        )
     campaign.title = title
     campaign.intro = intro
     campaign.opens_on = opens_on
@@ -142,9 +146,10 @@ def campaign_update(
 def campaign_set_status(*, campaign: Campaign, status: str, by=None) -> Campaign:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if status not in ALLOWED_TRANSITIONS[campaign.status]:
+        target = CampaignStatus(status).label if status in CampaignStatus.values else status
         raise ValidationError(
             _("Une campagne « %(current)s » ne peut pas passer à « %(target)s ».")
-            % {"current": campaign.get_status_display(), "target": CampaignStatus(status).label}
+            % {"current": campaign.get_status_display(), "target": target}
         )
     if status == CampaignStatus.OPEN:
         empty = [q.get_public_display() for q in campaign.questionnaires.all() if not q.questions.exists()]

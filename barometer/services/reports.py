@@ -1,4 +1,3 @@
-from django.db import transaction
 from django.utils import timezone
 
 from barometer.enums import CampaignStatus
@@ -6,10 +5,11 @@ from barometer.models import Campaign, PublishedReport
 
 
 def report_publish_request(*, campaign: Campaign, by=None) -> None:
-    """Queue the building of the public PDF (a worker builds it, never the web request)."""
-    from barometer.tasks import publish_report
+    """Queue the building of the public PDF after commit (a worker builds it, never the web
+    request); if the broker is down, the staff asks again."""
+    from barometer.tasks import publish_report  # at call time: the tasks module imports services
 
-    transaction.on_commit(lambda: publish_report.apply_async(kwargs={"campaign_id": campaign.pk}))
+    publish_report.enqueue(campaign_id=campaign.pk)
 
 
 def report_publish(*, campaign_id: int) -> PublishedReport | None:

@@ -19,11 +19,11 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from barometer.enums import CampaignStatus, DeliveryStatus
+from barometer.enums import LINK_TOKEN_BYTES, CampaignStatus, DeliveryStatus
 from barometer.messages import Letters
 from barometer.models import Delivery, Invitation, SendingRound
 from barometer.smtp import Envelope, SMTPPool, TemporarySMTPError, uses_smtp
-from barometer.tokens import new_token
+from cops.tokens import new_token
 
 logger = logging.getLogger(__name__)
 
@@ -266,7 +266,7 @@ def _send_group(deliveries: list[Delivery], transport, accepted: _Accepted, resu
             # Answered or unsubscribed since the claim: nothing was sent, the claim goes away.
             Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.CLAIMED).delete()
             continue
-        raw, hashes[delivery.pk] = new_token()
+        raw, hashes[delivery.pk] = new_token(LINK_TOKEN_BYTES)
         items.append(transport.prepare(delivery, raw))
         still_claimed.append(delivery.pk)
     if not items:

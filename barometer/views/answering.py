@@ -12,13 +12,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from barometer import selectors, tokens
+from barometer import selectors
 from barometer.enums import ResponseStatus
 from barometer.forms import ConsentForm, PageForm, field_name, other_name
 from barometer.logic import visible_ids
 from barometer.models import Delivery, Invitation, Questionnaire, Response
 from barometer.services import answering as services
 from barometer.services import invitations
+from cops import tokens
 from cops.ratelimit import limit_secret_guesses, secret_link_found
 
 SESSION_KEY = "barometer"

@@ -1,11 +1,14 @@
 """Staff pages: campaigns, the questionnaire builder, invitations and sending rounds."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -30,11 +33,7 @@ from barometer.permissions import get_campaign_or_404
 from barometer.services import campaigns as services
 from barometer.services import invitations as invitation_services
 from barometer.views.answering import _page_context
-
-
-def _errors_to_messages(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
+from cops.views_helpers import apply_service
 
 
 @staff_required
@@ -117,8 +116,9 @@ def campaign_edit(request, year: int):
     form.fields["year"].disabled = True
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.campaign_update(
+        response = apply_service(
+            request,
+            lambda: services.campaign_update(
                 campaign=campaign,
                 title=data["title"],
                 intro=data["intro"],
@@ -126,12 +126,13 @@ def campaign_edit(request, year: int):
                 closes_on=data["closes_on"],
                 anonymous=data["anonymous"],
                 by=request.user,
-            )
-        except ValidationError as error:
-            form.add_error("anonymous", error)
-        else:
-            messages.success(request, _("La campagne est enregistrée."))
-            return redirect(campaign)
+            ),
+            form=form,
+            success_message=_("La campagne est enregistrée."),
+            redirect_to=campaign,
+        )
+        if response:
+            return response
     return render(request, "barometer/staff/campaign_form.html", {"campaign": campaign, "form": form})
 
 
@@ -139,20 +140,15 @@ def campaign_edit(request, year: int):
 @require_POST
 def campaign_status(request, year: int):
     campaign = get_campaign_or_404(year)
-    try:
-        services.campaign_set_status(
+    return apply_service(
+        request,
+        lambda: services.campaign_set_status(
             campaign=campaign, status=request.POST.get("status", ""), by=request.user
-        )
-    except (ValidationError, ValueError) as error:
-        _errors_to_messages(
-            request, error if isinstance(error, ValidationError) else ValidationError(str(error))
-        )
-    else:
-        campaign.refresh_from_db()
-        messages.success(
-            request, _("La campagne est maintenant : %(s)s.") % {"s": campaign.get_status_display()}
-        )
-    return redirect(campaign)
+        ),
+        success_message=lambda updated: _("La campagne est maintenant : %(s)s.")
+        % {"s": updated.get_status_display()},
+        redirect_to=campaign,
+    ) or redirect(campaign)
 
 
 @staff_required
@@ -183,6 +179,7 @@ def invitations_import(request, year: int):
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            # Reading the file is the form's check, not a service: it answers with a result page.
             rows, errors = parse_contacts(upload.name, upload.read())
         except ValidationError as error:
             form.add_error("file", error)
@@ -244,13 +241,16 @@ def questionnaire(request, pk: int):
         request.POST or None, initial={"title": questionnaire.title, "intro": questionnaire.intro}
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.questionnaire_update(questionnaire=questionnaire, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _errors_to_messages(request, error)
-        else:
-            messages.success(request, _("Le questionnaire est enregistré."))
-        return redirect("barometer:staff_questionnaire", pk=pk)
+        back = reverse("barometer:staff_questionnaire", kwargs={"pk": pk})
+        # A refusal (the campaign is no longer in preparation) is shown as a message on this page.
+        return apply_service(
+            request,
+            lambda: services.questionnaire_update(
+                questionnaire=questionnaire, by=request.user, **form.cleaned_data
+            ),
+            success_message=_("Le questionnaire est enregistré."),
+            redirect_to=back,
+        ) or redirect(back)
     questions = selectors.questions_for(questionnaire)
     sections = [
         {"section": s, "questions": [q for q in questions if q.section_id == s.pk]}
@@ -275,16 +275,16 @@ def questionnaire(request, pk: int):
 def section_add(request, pk: int):
     questionnaire = _questionnaire_or_404(pk)
     form = SectionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.section_create(questionnaire=questionnaire, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _errors_to_messages(request, error)
-        else:
-            messages.success(request, _("La page est ajoutée."))
-    else:
+    back = reverse("barometer:staff_questionnaire", kwargs={"pk": pk})
+    if not form.is_valid():
         messages.error(request, _("Donnez un titre à la page."))
-    return redirect("barometer:staff_questionnaire", pk=pk)
+        return redirect(back)
+    return apply_service(
+        request,
+        lambda: services.section_create(questionnaire=questionnaire, by=request.user, **form.cleaned_data),
+        success_message=_("La page est ajoutée."),
+        redirect_to=back,
+    ) or redirect(back)
 
 
 @staff_required
@@ -294,21 +294,22 @@ def section_edit(request, pk: int):
     form = SectionForm(request.POST or None, initial={"title": section.title, "intro": section.intro})
     if request.method == "POST":
         action = request.POST.get("action", "save")
-        try:
-            if action == "delete":
-                services.section_delete(section=section, by=request.user)
-                messages.success(request, _("La page et ses questions sont supprimées."))
-                return redirect("barometer:staff_questionnaire", pk=section.questionnaire_id)
-            if action in {"up", "down"}:
-                services.section_move(section=section, direction=-1 if action == "up" else 1, by=request.user)
-                return redirect("barometer:staff_questionnaire", pk=section.questionnaire_id)
-            if form.is_valid():
-                services.section_update(section=section, by=request.user, **form.cleaned_data)
-                messages.success(request, _("La page est enregistrée."))
-                return redirect("barometer:staff_questionnaire", pk=section.questionnaire_id)
-        except ValidationError as error:
-            _errors_to_messages(request, error)
-            return redirect("barometer:staff_questionnaire", pk=section.questionnaire_id)
+        if action == "delete":
+            call = partial(services.section_delete, section=section, by=request.user)
+            success = _("La page et ses questions sont supprimées.")
+        elif action in {"up", "down"}:
+            direction = -1 if action == "up" else 1
+            call = partial(services.section_move, section=section, direction=direction, by=request.user)
+            success = ""
+        elif form.is_valid():
+            call = partial(services.section_update, section=section, by=request.user, **form.cleaned_data)
+            success = _("La page est enregistrée.")
+        else:
+            call = None
+        if call is not None:
+            back = reverse("barometer:staff_questionnaire", kwargs={"pk": section.questionnaire_id})
+            # A refusal (the last page, a campaign no longer in preparation) shows on the builder page.
+            return apply_service(request, call, success_message=success, redirect_to=back) or redirect(back)
     return render(
         request,
         "barometer/staff/section_form.html",
@@ -352,7 +353,7 @@ def _question_initial(question: Question) -> dict:
     }
 
 
-def _save_question(request, form, questionnaire, question=None):
+def _save_question(request, form, question=None):
     data = _question_data(form.cleaned_data)
     try:
         if question is None:
@@ -361,18 +362,9 @@ def _save_question(request, form, questionnaire, question=None):
             services.question_update(
                 question=question, data=data, section=form.cleaned_data["section"], by=request.user
             )
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                for item in errors:
-                    form.add_error(field if field in form.fields else None, item)
-        else:
-            form.add_error(None, error)
-        return False
     except IntegrityError:
-        form.add_error("code", _("Ce code est déjà utilisé dans ce questionnaire."))
-        return False
-    return True
+        # The same code saved by someone else meanwhile: the unique constraint had the last word.
+        raise ValidationError({"code": _("Ce code est déjà utilisé dans ce questionnaire.")}) from None
 
 
 @staff_required
@@ -381,9 +373,16 @@ def question_add(request, pk: int):
     questionnaire = _questionnaire_or_404(pk)
     initial = {"section": request.GET.get("page"), "type": QuestionType.SINGLE}
     form = QuestionForm(request.POST or None, questionnaire=questionnaire, initial=initial)
-    if request.method == "POST" and form.is_valid() and _save_question(request, form, questionnaire):
-        messages.success(request, _("La question est ajoutée."))
-        return redirect("barometer:staff_questionnaire", pk=pk)
+    if request.method == "POST" and form.is_valid():
+        response = apply_service(
+            request,
+            lambda: _save_question(request, form),
+            form=form,
+            success_message=_("La question est ajoutée."),
+            redirect_to=reverse("barometer:staff_questionnaire", kwargs={"pk": pk}),
+        )
+        if response:
+            return response
     return render(
         request,
         "barometer/staff/question_form.html",
@@ -397,32 +396,34 @@ def question_add(request, pk: int):
 def question_edit(request, pk: int):
     question = get_object_or_404(Question.objects.select_related("questionnaire__campaign", "section"), pk=pk)
     questionnaire = question.questionnaire
+    back = reverse("barometer:staff_questionnaire", kwargs={"pk": questionnaire.pk})
     if request.method == "POST" and request.POST.get("action") in {"delete", "up", "down"}:
         action = request.POST["action"]
-        try:
-            if action == "delete":
-                services.question_delete(question=question, by=request.user)
-                messages.success(request, _("La question est supprimée."))
-            else:
-                services.question_move(
-                    question=question, direction=-1 if action == "up" else 1, by=request.user
-                )
-        except ValidationError as error:
-            _errors_to_messages(request, error)
-        return redirect("barometer:staff_questionnaire", pk=questionnaire.pk)
+        if action == "delete":
+            call = partial(services.question_delete, question=question, by=request.user)
+            success = _("La question est supprimée.")
+        else:
+            direction = -1 if action == "up" else 1
+            call = partial(services.question_move, question=question, direction=direction, by=request.user)
+            success = ""
+        # A refusal (a campaign no longer in preparation) shows as a message on the builder page.
+        return apply_service(request, call, success_message=success, redirect_to=back) or redirect(back)
     form = QuestionForm(
         request.POST or None,
         questionnaire=questionnaire,
         question=question,
         initial=_question_initial(question),
     )
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _save_question(request, form, questionnaire, question)
-    ):
-        messages.success(request, _("La question est enregistrée."))
-        return redirect("barometer:staff_questionnaire", pk=questionnaire.pk)
+    if request.method == "POST" and form.is_valid():
+        response = apply_service(
+            request,
+            lambda: _save_question(request, form, question),
+            form=form,
+            success_message=_("La question est enregistrée."),
+            redirect_to=back,
+        )
+        if response:
+            return response
     return render(
         request,
         "barometer/staff/question_form.html",

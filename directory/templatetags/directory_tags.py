@@ -2,6 +2,8 @@ from django import template
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from directory.selectors.listing import actor_badges as badges_of
+
 register = template.Library()
 
 
@@ -22,8 +24,6 @@ def get_item(mapping, key):
 @register.inclusion_tag("directory/partials/_badges.html")
 def actor_badges(kind, actor_id):
     """The badges of an actor's directory entry (public facts such as the charter's engagement)."""
-    from directory.selectors import actor_badges as badges_of
-
     return {"badges": badges_of(kind, actor_id)}
 
 

@@ -16,20 +16,21 @@ from django.views.decorators.http import require_GET
 
 from actors.enums import MembershipStatus, ModerationStatus, RevisionStatus, Visibility
 from actors.models import Commune, Person, Structure
-from actors.permissions import can_edit_person, can_edit_structure, directory_viewer_level, is_cops_staff
-from actors.selectors.profiles import (
+from actors.permissions import directory_viewer_level, is_cops_staff
+from cops.ratelimit import rate_limit
+from directory import listing_cache
+from directory.facets import current_version
+from directory.filters import EntryFilter
+from directory.indexing import fold
+from directory.permissions import can_edit_person, can_edit_structure
+from directory.selectors.listing import ResultPages, directory_search, entry_filter
+from directory.selectors.profiles import (
     person_of_user,
     person_view,
     persons_for_display,
     structure_view,
     structures_for_display,
 )
-from directory import listing_cache
-from directory.facets import current_version
-from directory.filters import EntryFilter
-from directory.indexing import fold
-from directory.ratelimit import rate_limited
-from directory.selectors import NON_TAG_FILTERS, ResultPages, directory_search, entry_filter
 
 PAGE_SIZE = 20
 # The "patient partenaire" family of actor profiles, for the ready-made view.
@@ -49,6 +50,15 @@ def map_context() -> dict:
 
 def is_search(request) -> bool:
     return bool(request.GET.get("q") or request.GET.get("nom"))
+
+
+# Keyword and name searches, on these pages and in the API (directory.api.SearchThrottle), share one
+# budget per person (per address when anonymous); settings.RATE_LIMITS["directory.search"] may change it.
+SEARCH_LIMIT_GROUP = "directory.search"
+SEARCH_RATE = "120/m"
+limit_searches = rate_limit(
+    group=SEARCH_LIMIT_GROUP, rate=SEARCH_RATE, key="user", methods=("GET", "POST"), when=is_search
+)
 
 
 def _listing_context(request, *, data=None, with_results: bool = True, level: int | None = None) -> dict:
@@ -105,7 +115,7 @@ def _chips(query, filterset) -> list[dict]:
 
 
 @require_GET
-@rate_limited("search", when=is_search)
+@limit_searches
 def directory_list(request):
     level = directory_viewer_level(request.user)
     key = listing_cache.listing_key(
@@ -129,7 +139,7 @@ def directory_list(request):
 
 
 @require_GET
-@rate_limited("search", when=is_search)
+@limit_searches
 def directory_map(request):
     return render(
         request, "directory/map.html", {**_listing_context(request, with_results=False), **map_context()}
@@ -137,7 +147,7 @@ def directory_map(request):
 
 
 @require_GET
-@rate_limited("search", when=is_search)
+@limit_searches
 def patient_partners(request):
     """For structures looking for available patient partners, by domain and territory (the
     barometer names it as a top need): persons with a patient-partner profile, to narrow down by
@@ -157,9 +167,7 @@ def patient_partners(request):
             shown.append(group)
     context["facets"] = shown
     # Only what the visitor chose counts as an active filter (not the view's preset).
-    context["active_count"] = sum(
-        1 for name in set(request.GET) if name in EntryFilter.FACETS + NON_TAG_FILTERS
-    )
+    context["active_count"] = sum(1 for name in set(request.GET) if name in EntryFilter.base_filters)
     return render(request, "directory/patient_partners.html", context)
 
 

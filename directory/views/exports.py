@@ -10,11 +10,11 @@ from django.views.decorators.http import require_GET
 
 from actors.enums import Visibility
 from actors.permissions import directory_viewer_level, is_cops_staff
-from actors.services.profiles import accuracy_profile_from_token, profile_confirm_accuracy
 from cops.ratelimit import limit_secret_guesses, secret_link_found
 from directory.exports import export_csv, export_xlsx
 from directory.forms import ExportForm
-from directory.selectors import entry_filter
+from directory.selectors.listing import entry_filter
+from directory.services.profiles import accuracy_profile_from_token, profile_confirm_accuracy
 
 
 @login_required

@@ -2,24 +2,27 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from actors.enums import MembershipStatus, ModerationStatus
 from actors.models import Membership, Person, Structure
-from actors.permissions import can_edit_structure, directory_viewer_level, is_cops_staff
-from actors.selectors.profiles import pending_memberships_for_referent, person_title
-from actors.services.memberships import membership_decide, membership_request
+from actors.permissions import directory_viewer_level, is_cops_staff
+from cops.ratelimit import rate_limit
+from cops.views_helpers import apply_service
 from directory.forms import MembershipDecisionForm, MembershipRequestForm
-from directory.ratelimit import rate_limited
+from directory.permissions import can_edit_structure
+from directory.selectors.profiles import pending_memberships_for_referent, person_title
+from directory.services.memberships import membership_decide, membership_request
 
 
 @login_required
 @require_http_methods(["POST"])
-@rate_limited("membership", methods=("POST",))
+@rate_limit(group="directory.membership", rate="20/h", key="user", methods=("POST",))
 def request_membership(request, pk: int):
     structure = get_object_or_404(Structure, pk=pk, status=ModerationStatus.PUBLISHED)
     person = Person.objects.filter(user=request.user).first()
@@ -31,19 +34,19 @@ def request_membership(request, pk: int):
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
         return redirect("directory:structure_detail", pk)
-    try:
-        membership_request(
+    # Sent or refused (the reason as a message), the person goes back to the structure's page.
+    return apply_service(
+        request,
+        lambda: membership_request(
             person=person,
             structure=structure,
             function=form.cleaned_data["function"],
             message=form.cleaned_data["message"],
             by=request.user,
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Votre demande est envoyée aux référents de la structure."))
-    return redirect("directory:structure_detail", pk)
+        ),
+        success_message=_("Votre demande est envoyée aux référents de la structure."),
+        redirect_to=reverse("directory:structure_detail", args=[pk]),
+    ) or redirect("directory:structure_detail", pk)
 
 
 def _requests_for(user):
@@ -85,15 +88,16 @@ def decide_membership(request, pk: int):
     form = MembershipDecisionForm(request.POST)
     if form.is_valid():
         accept = form.cleaned_data["decision"] == "accept"
-        try:
-            membership_decide(
+        # Decided or refused (the reason as a message), the referent goes back to the requests.
+        apply_service(
+            request,
+            lambda: membership_decide(
                 membership=membership,
                 accept=accept,
                 by=request.user,
                 is_referent=form.cleaned_data["is_referent"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Demande acceptée.") if accept else _("Demande refusée."))
+            ),
+            success_message=_("Demande acceptée.") if accept else _("Demande refusée."),
+            redirect_to="directory:membership_requests",
+        )
     return redirect("directory:membership_requests")

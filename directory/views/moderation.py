@@ -1,30 +1,21 @@
 """Staff moderation: the queue, one profile's review (with the diff of an edit and possible
 duplicates), decisions, and the merge of two profiles."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
+from functools import partial
+
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from actors.enums import ModerationStatus, RevisionStatus, Visibility
-from actors.models import (
-    Activity,
-    ActorProfile,
-    Availability,
-    Commune,
-    Departement,
-    Domain,
-    Person,
-    Qualification,
-    Structure,
-    StructureType,
-)
+from actors.models import Departement, Person, Structure
 from actors.permissions import staff_required
-from actors.selectors.profiles import (
+from cops.views_helpers import apply_service
+from directory.forms import VISIBILITY_LABELS, MergeForm, ModerationForm
+from directory.labels import field_label
+from directory.selectors.profiles import (
     moderation_queue,
     moderation_queue_filter,
     person_possible_duplicates,
@@ -34,55 +25,16 @@ from actors.selectors.profiles import (
     structure_view,
     structures_for_display,
 )
-from actors.services.merge import person_merge, structure_merge
-from actors.services.profiles import (
+from directory.services.merge import person_merge, structure_merge
+from directory.services.profiles import (
     profile_approve,
     profile_reject,
     profile_request_changes,
     profile_snapshot,
     spec_for,
 )
-from directory.forms import VISIBILITY_LABELS, MergeForm, ModerationForm
 
 QUEUE_PAGE = 50
-FIELD_LABELS = {
-    "first_name": gettext_lazy("Prénom"),
-    "last_name": gettext_lazy("Nom"),
-    "name": gettext_lazy("Nom"),
-    "acronym": gettext_lazy("Sigle"),
-    "bio": gettext_lazy("Présentation"),
-    "description": gettext_lazy("Présentation"),
-    "experience": gettext_lazy("Expérience et savoirs"),
-    "email": gettext_lazy("Adresse électronique"),
-    "phone": gettext_lazy("Téléphone"),
-    "website": gettext_lazy("Site web"),
-    "region_wide": gettext_lazy("Toute la région"),
-    "outside_commune": gettext_lazy("Commune hors Occitanie"),
-    "visibility": gettext_lazy("Visibilité des champs"),
-    "commune": gettext_lazy("Commune"),
-    "structure_type": gettext_lazy("Type de structure"),
-    "profiles": gettext_lazy("Profils d'acteur"),
-    "domains": gettext_lazy("Domaines d'activité"),
-    "territories": gettext_lazy("Territoires d'activité"),
-    "qualifications": gettext_lazy("Qualifications ou diplômes"),
-    "activities": gettext_lazy("Activités"),
-    "availabilities": gettext_lazy("Disponibilités"),
-    "photo": gettext_lazy("Photo"),
-    "logo": gettext_lazy("Logo"),
-    "siret": gettext_lazy("SIRET"),
-    "finess": gettext_lazy("FINESS"),
-    "address": gettext_lazy("Adresse"),
-    "postal_code": gettext_lazy("Code postal"),
-    "latitude": gettext_lazy("Latitude"),
-    "longitude": gettext_lazy("Longitude"),
-}
-M2M_MODELS = {
-    "profiles": ActorProfile,
-    "domains": Domain,
-    "qualifications": Qualification,
-    "activities": Activity,
-    "availabilities": Availability,
-}
 
 
 def _model_for(kind: str):
@@ -93,26 +45,27 @@ def _model_for(kind: str):
     raise Http404
 
 
-def _display(name: str, value) -> str:
+def _display(profile, name: str, value) -> str:
+    """A snapshot value as the staff read it; the field's kind comes from the profile's spec."""
     if value in (None, "", []):
         return "—"
-    if name in M2M_MODELS:
-        return ", ".join(M2M_MODELS[name].objects.filter(pk__in=value).values_list("label", flat=True))
+    spec = spec_for(profile)
     if name == "territories":
+        # Départements by name only (their str() adds the code).
         return ", ".join(Departement.objects.filter(pk__in=value).values_list("name", flat=True))
-    if name == "commune":
-        commune = Commune.objects.filter(pk=value).first()
-        return str(commune) if commune else "—"
-    if name == "structure_type":
-        structure_type = StructureType.objects.filter(pk=value).first()
-        return structure_type.label if structure_type else "—"
+    if name in spec.many_to_many:
+        related = profile._meta.get_field(name).related_model
+        return ", ".join(str(item) for item in related.objects.filter(pk__in=value))
+    if name in spec.foreign_keys:
+        item = profile._meta.get_field(name).related_model.objects.filter(pk=value).first()
+        return str(item) if item else "—"
     if name == "visibility":
         return "; ".join(
             f"{VISIBILITY_LABELS[field]} : {Visibility(int(level)).label}"
             for field, level in sorted(value.items())
             if field in VISIBILITY_LABELS
         )
-    if name in ("photo", "logo"):
+    if name in spec.files:
         return _("image envoyée")
     if isinstance(value, bool):
         return _("oui") if value else _("non")
@@ -137,18 +90,18 @@ def revision_diff(profile) -> list[dict]:
             if changed:
                 rows.append(
                     {
-                        "label": FIELD_LABELS[name],
-                        "before": _display(name, {f: before[f] for f in changed}),
-                        "after": _display(name, {f: after[f] for f in changed}),
+                        "label": field_label(type(profile), name),
+                        "before": _display(profile, name, {f: before[f] for f in changed}),
+                        "after": _display(profile, name, {f: after[f] for f in changed}),
                     }
                 )
             continue
         if before != after:
             rows.append(
                 {
-                    "label": FIELD_LABELS.get(name, name),
-                    "before": _display(name, before),
-                    "after": _display(name, after),
+                    "label": field_label(type(profile), name),
+                    "before": _display(profile, name, before),
+                    "after": _display(profile, name, after),
                 }
             )
     return rows
@@ -180,22 +133,20 @@ def moderation_review(request, kind: str, pk: int):
         form = ModerationForm(request.POST)
         if form.is_valid():
             decision, message = form.cleaned_data["decision"], form.cleaned_data["message"]
-            try:
-                if decision == "approve":
-                    profile_approve(profile=profile, by=request.user)
-                    messages.success(request, _("« %(name)s » est publié(e).") % {"name": profile})
-                elif decision == "reject":
-                    profile_reject(profile=profile, by=request.user, reason=message)
-                    messages.success(
-                        request, _("« %(name)s » est refusé(e) ; l'auteur est prévenu.") % {"name": profile}
-                    )
-                else:
-                    profile_request_changes(profile=profile, by=request.user, message=message)
-                    messages.success(request, _("Les modifications demandées sont envoyées à l'auteur."))
-            except ValidationError as error:
-                form.add_error(None, error)
+            if decision == "approve":
+                decide = partial(profile_approve, profile=profile, by=request.user)
+                done = _("« %(name)s » est publié(e).") % {"name": profile}
+            elif decision == "reject":
+                decide = partial(profile_reject, profile=profile, by=request.user, reason=message)
+                done = _("« %(name)s » est refusé(e) ; l'auteur est prévenu.") % {"name": profile}
             else:
-                return redirect("directory:moderation_queue")
+                decide = partial(profile_request_changes, profile=profile, by=request.user, message=message)
+                done = _("Les modifications demandées sont envoyées à l'auteur.")
+            response = apply_service(
+                request, decide, form=form, success_message=done, redirect_to="directory:moderation_queue"
+            )
+            if response:
+                return response
     else:
         form = ModerationForm()
     is_edit = (
@@ -235,20 +186,23 @@ def merge_profiles(request, kind: str, keep: int, remove: int):
     removed = get_object_or_404(queryset, pk=remove)
     form = MergeForm(request.POST or None, initial={"keep": keep, "remove": remove})
     if request.method == "POST" and form.is_valid():
-        try:
-            if model is Person:
-                merged = person_merge(keep=kept, remove=removed, by=request.user)
-            else:
-                merged = structure_merge(keep=kept, remove=removed, by=request.user)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request, _("Les deux fiches sont fusionnées dans « %(name)s ».") % {"name": merged}
-            )
+        merge = person_merge if model is Person else structure_merge
+
+        def next_page(merged) -> str:
             if merged.status == ModerationStatus.PENDING or merged.revision_status == RevisionStatus.PENDING:
-                return redirect("directory:moderation_review", kind, merged.pk)
-            return redirect(reverse("directory:moderation_queue"))
+                return reverse("directory:moderation_review", args=[kind, merged.pk])
+            return reverse("directory:moderation_queue")
+
+        response = apply_service(
+            request,
+            lambda: merge(keep=kept, remove=removed, by=request.user),
+            form=form,
+            success_message=lambda merged: _("Les deux fiches sont fusionnées dans « %(name)s ».")
+            % {"name": merged},
+            redirect_to=next_page,
+        )
+        if response:
+            return response
     if model is Person:
         views = [person_view(kept, Visibility.STAFF), person_view(removed, Visibility.STAFF)]
     else:

@@ -7,6 +7,7 @@ version stays online.
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,29 +20,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from actors.enums import MembershipStatus, ModerationStatus
-from actors.models import (
-    Activity,
-    ActorProfile,
-    Availability,
-    Commune,
-    Departement,
-    Domain,
-    Membership,
-    Person,
-    Qualification,
-    Structure,
-    StructureType,
-)
-from actors.permissions import can_edit_structure, is_partner
-from actors.selectors.profiles import (
+from actors.enums import MembershipStatus, ModerationStatus, Visibility
+from actors.models import Commune, Departement, Membership, Person, Structure
+from actors.permissions import is_partner
+from cops.ratelimit import rate_limit
+from cops.views_helpers import add_service_errors
+from directory import forms
+from directory.labels import field_label
+from directory.permissions import can_edit_structure
+from directory.selectors.profiles import (
     pending_memberships_for_referent,
     person_possible_duplicates,
+    person_view,
+    persons_for_display,
     structure_logo_url,
     structure_possible_duplicates,
     structures_editable_by,
 )
-from actors.services.profiles import (
+from directory.services.profiles import (
     person_delete,
     person_save,
     profile_archive,
@@ -51,9 +47,11 @@ from actors.services.profiles import (
     profile_submit,
     structure_save,
 )
-from directory import forms
-from directory.ratelimit import rate_limited
 from directory.views.browse import map_context
+
+# Registration posts, person and structure alike, share one budget per person; settings.RATE_LIMITS
+# ["directory.register"] may change it.
+limit_registrations = rate_limit(group="directory.register", rate="40/h", key="user", methods=("POST",))
 
 
 @dataclass(frozen=True)
@@ -179,84 +177,65 @@ def _steps_context(steps: list[Step], index: int, url_for) -> list[dict]:
     ]
 
 
-def _labels(model, ids) -> list[str]:
-    return list(model.objects.filter(pk__in=ids or []).values_list("label", flat=True))
+def _listed(model, data: dict, name: str) -> str:
+    """A many-to-many value of a snapshot (ids) as its items' labels."""
+    related = model._meta.get_field(name).related_model
+    labels = related.objects.filter(pk__in=data.get(name) or []).values_list("label", flat=True)
+    return ", ".join(labels) or "—"
+
+
+def _item(model, data: dict, name: str) -> str:
+    """A foreign key of a snapshot (id) as its item."""
+    item = model._meta.get_field(name).related_model.objects.filter(pk=data.get(name)).first()
+    return str(item) if item else "—"
+
+
+def _commune(data: dict) -> str:
+    return forms.commune_initial(data.get("commune"), data.get("outside_commune", ""))
+
+
+def _territories(data: dict) -> str:
+    if data.get("region_wide"):
+        return _("Toute la région")
+    codes = data.get("territories") or []
+    return ", ".join(Departement.objects.filter(pk__in=codes).values_list("name", flat=True)) or "—"
 
 
 def person_summary(data: dict) -> list[tuple[str, str, str]]:
-    """(step slug, label, value) lines shown before sending."""
-    territories = (
-        _("Toute la région")
-        if data.get("region_wide")
-        else ", ".join(
-            Departement.objects.filter(pk__in=data.get("territories") or []).values_list("name", flat=True)
-        )
-    )
+    """(step slug, label, value) lines shown before sending; a field's label is its model's."""
+    label = partial(field_label, Person)
     return [
         ("identite", _("Nom"), f"{data.get('first_name', '')} {data.get('last_name', '')}".strip()),
-        ("identite", _("Adresse électronique"), data.get("email") or "—"),
-        ("identite", _("Téléphone"), data.get("phone") or "—"),
-        ("profils", _("Profils d'acteur"), ", ".join(_labels(ActorProfile, data.get("profiles"))) or "—"),
-        ("profils", _("Domaines d'activité"), ", ".join(_labels(Domain, data.get("domains"))) or "—"),
-        (
-            "territoire",
-            _("Commune"),
-            forms.commune_initial(data.get("commune"), data.get("outside_commune", "")) or "—",
-        ),
-        ("territoire", _("Territoires d'activité"), territories or "—"),
-        ("activites", _("Activités"), ", ".join(_labels(Activity, data.get("activities"))) or "—"),
-        (
-            "activites",
-            _("Disponibilités"),
-            ", ".join(_labels(Availability, data.get("availabilities"))) or "—",
-        ),
-        (
-            "activites",
-            _("Qualifications"),
-            ", ".join(_labels(Qualification, data.get("qualifications"))) or "—",
-        ),
-        ("activites", _("Présentation"), data.get("bio") or "—"),
-        ("activites", _("Expérience et savoirs"), data.get("experience") or "—"),
+        ("identite", label("email"), data.get("email") or "—"),
+        ("identite", label("phone"), data.get("phone") or "—"),
+        ("profils", label("profiles"), _listed(Person, data, "profiles")),
+        ("profils", label("domains"), _listed(Person, data, "domains")),
+        ("territoire", label("commune"), _commune(data) or "—"),
+        ("territoire", label("territories"), _territories(data)),
+        ("activites", label("activities"), _listed(Person, data, "activities")),
+        ("activites", label("availabilities"), _listed(Person, data, "availabilities")),
+        # Shorter here than the field's "Qualifications ou diplômes".
+        ("activites", _("Qualifications"), _listed(Person, data, "qualifications")),
+        ("activites", label("bio"), data.get("bio") or "—"),
+        ("activites", label("experience"), data.get("experience") or "—"),
     ]
 
 
 def structure_summary(data: dict) -> list[tuple[str, str, str]]:
-    structure_type = StructureType.objects.filter(pk=data.get("structure_type")).first()
-    territories = (
-        _("Toute la région")
-        if data.get("region_wide")
-        else ", ".join(
-            Departement.objects.filter(pk__in=data.get("territories") or []).values_list("name", flat=True)
-        )
-    )
+    label = partial(field_label, Structure)
+    contact = (data.get("email"), data.get("phone"), data.get("website"))
+    address = (data.get("address"), data.get("postal_code"), _commune(data))
     return [
-        ("identite", _("Nom"), data.get("name") or "—"),
-        ("identite", _("Sigle"), data.get("acronym") or "—"),
-        ("identite", _("Type"), structure_type.label if structure_type else "—"),
-        ("identite", _("SIRET"), data.get("siret") or "—"),
-        ("identite", _("FINESS"), data.get("finess") or "—"),
-        (
-            "identite",
-            _("Contact"),
-            " · ".join(v for v in (data.get("email"), data.get("phone"), data.get("website")) if v) or "—",
-        ),
-        ("domaines", _("Domaines d'activité"), ", ".join(_labels(Domain, data.get("domains"))) or "—"),
-        ("domaines", _("Présentation"), data.get("description") or "—"),
-        (
-            "adresse",
-            _("Adresse"),
-            " ".join(
-                v
-                for v in (
-                    data.get("address"),
-                    data.get("postal_code"),
-                    forms.commune_initial(data.get("commune"), data.get("outside_commune", "")),
-                )
-                if v
-            )
-            or "—",
-        ),
-        ("adresse", _("Territoires d'activité"), territories or "—"),
+        ("identite", label("name"), data.get("name") or "—"),
+        ("identite", label("acronym"), data.get("acronym") or "—"),
+        ("identite", _("Type"), _item(Structure, data, "structure_type")),
+        ("identite", label("siret"), data.get("siret") or "—"),
+        ("identite", label("finess"), data.get("finess") or "—"),
+        ("identite", _("Contact"), " · ".join(v for v in contact if v) or "—"),
+        ("domaines", label("domains"), _listed(Structure, data, "domains")),
+        ("domaines", label("description"), data.get("description") or "—"),
+        ("adresse", label("address"), " ".join(v for v in address if v) or "—"),
+        ("adresse", label("territories"), _territories(data)),
     ]
 
 
@@ -265,7 +244,7 @@ def structure_summary(data: dict) -> list[tuple[str, str, str]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@rate_limited("register", methods=("POST",))
+@limit_registrations
 def register_person(request, step: str):
     if (refusal := _require_partner(request)) is not None:
         return refusal
@@ -297,8 +276,8 @@ def register_person(request, step: str):
                     person = person_save(person=person, by=request.user, changes=_changes(form))
                     if is_last:
                         profile_submit(profile=person, by=request.user, consent=form.cleaned_data["consent"])
-            except ValidationError as error:
-                form.add_error(None, error)
+            except ValidationError as error:  # not apply_service: two services, three ways to go on
+                add_service_errors(form, error)
             else:
                 if is_last:
                     messages.success(
@@ -355,7 +334,7 @@ def _structure_for_edit(request, pk: int | None) -> Structure | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@rate_limited("register", methods=("POST",))
+@limit_registrations
 def register_structure(request, step: str, pk: int | None = None):
     if (refusal := _require_partner(request)) is not None:
         return refusal
@@ -393,8 +372,8 @@ def register_structure(request, step: str, pk: int | None = None):
                         profile_submit(
                             profile=structure, by=request.user, consent=form.cleaned_data["consent"]
                         )
-            except ValidationError as error:
-                form.add_error(None, error)
+            except ValidationError as error:  # not apply_service: two services, three ways to go on
+                add_service_errors(form, error)
             else:
                 if is_last:
                     messages.success(
@@ -486,6 +465,7 @@ def _own_profile(request, kind: str, pk: int):
 def profile_action(request, kind: str, pk: int, action: str):
     """Archive, restore or delete one's own profile, or drop a pending edit."""
     profile = _own_profile(request, kind, pk)
+    # Not apply_service: one refusal message, whichever of the four actions was asked.
     try:
         if action == "archiver":
             profile_archive(profile=profile, by=request.user)
@@ -517,9 +497,6 @@ def profile_action(request, kind: str, pk: int, action: str):
 @require_http_methods(["GET"])
 def my_data(request):
     """Everything the directory holds about the signed-in person, as JSON (right of access)."""
-    from actors.enums import Visibility
-    from actors.selectors.profiles import person_view, persons_for_display
-
     person = persons_for_display().filter(user=request.user).first()
     if person is None:
         raise Http404

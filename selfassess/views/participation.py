@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cops.ratelimit import limit_secret_guesses, secret_link_found
+from cops.views_helpers import apply_service
 from selfassess import selectors, services
 from selfassess.charts import target_context
 from selfassess.forms import RatingForm
@@ -115,26 +117,29 @@ def participate(request, pk: int):
 
     forms = _rating_forms(session, participant, request.POST)
     if all(form.is_valid() for form in forms):
-        try:
-            # All or nothing: one refused answer leaves every answer of the page as it was.
-            with transaction.atomic():
-                for form in forms:
-                    if form.has_score:
-                        services.rating_save(
-                            participant=participant,
-                            criterion=form.criterion,
-                            score=form.cleaned_data["score"],
-                            comment=form.cleaned_data["comment"],
-                        )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("selfassess:participate", pk=session.pk)
-        progress = _progress(participant, len(forms))
-        messages.success(
+
+        @transaction.atomic  # all or nothing: one refused answer leaves every answer of the page as it was
+        def save_page() -> None:
+            for form in forms:
+                if form.has_score:
+                    services.rating_save(
+                        participant=participant,
+                        criterion=form.criterion,
+                        score=form.cleaned_data["score"],
+                        comment=form.cleaned_data["comment"],
+                    )
+
+        page = reverse("selfassess:participate", kwargs={"pk": session.pk})
+        # A refusal (the step closed meanwhile) shows as a message on the page, reloaded as saved.
+        return apply_service(
             request,
-            _("Vos réponses sont enregistrées (critères notés : %(answered)s sur %(total)s).") % progress,
-        )
-        return redirect("selfassess:participate", pk=session.pk)
+            save_page,
+            success_message=lambda _saved: _(
+                "Vos réponses sont enregistrées (critères notés : %(answered)s sur %(total)s)."
+            )
+            % _progress(participant, len(forms)),
+            redirect_to=page,
+        ) or redirect(page)
     return _render_page(request, session, participant, forms, status=400)
 
 
@@ -163,6 +168,7 @@ def rate_criterion(request, pk: int, criterion_pk: int):
                     comment=form.cleaned_data["comment"],
                 )
             except ValidationError as exc:
+                # Not apply_service: one criterion saved by htmx answers with its status partial.
                 error = " ".join(exc.messages)
     if not request.htmx:
         if error:

@@ -2,12 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cops.views_helpers import apply_service
 from selfassess import selectors, services
 from selfassess.enums import Side
 from selfassess.forms import InviteForm, SessionForm
@@ -42,14 +44,15 @@ def session_create(request):
         initial["framework"] = frameworks[0].pk
     form = SessionForm(request.POST or None, frameworks=frameworks, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            session = services.session_create(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-        else:
-            messages.success(request, _("La séance est créée : invitez maintenant ses participants."))
-            return redirect(session)
+        response = apply_service(
+            request,
+            lambda: services.session_create(by=request.user, **form.cleaned_data),
+            form=form,
+            success_message=_("La séance est créée : invitez maintenant ses participants."),
+            redirect_to=lambda session: session,
+        )
+        if response:
+            return response
     return render(request, "selfassess/session_form.html", {"form": form})
 
 
@@ -89,26 +92,24 @@ def participant_invite(request, pk: int):
         )
         return redirect(session)
     form = InviteForm(request.POST)
+
+    def invited(result) -> str:
+        participant, _token = result
+        return _("%(name)s est invité(e) : son lien personnel part à %(email)s.") % {
+            "name": participant.name,
+            "email": participant.email,
+        }
+
     if form.is_valid():
-        try:
-            participant, _token = services.participant_invite(
-                session=session, by=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, field_messages in error.message_dict.items():
-                    for message in field_messages:
-                        form.add_error(field if field in form.fields else None, message)
-            else:
-                for message in error.messages:
-                    form.add_error(None, message)
-        else:
-            messages.success(
-                request,
-                _("%(name)s est invité(e) : son lien personnel part à %(email)s.")
-                % {"name": participant.name, "email": participant.email},
-            )
-            return redirect(session)
+        response = apply_service(
+            request,
+            lambda: services.participant_invite(session=session, by=request.user, **form.cleaned_data),
+            form=form,
+            success_message=invited,
+            redirect_to=session,
+        )
+        if response:
+            return response
     # The form comes back with what was typed and the errors, at the invitation block.
     return render(
         request, "selfassess/session_detail.html", _detail_context(request, session, form), status=400
@@ -120,17 +121,13 @@ def participant_invite(request, pk: int):
 def participant_resend(request, pk: int, participant_pk: int):
     session = get_session_for_facilitator_or_404(request, pk)
     participant = get_object_or_404(session.participants, pk=participant_pk)
-    try:
-        services.participant_resend_link(participant=participant, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("Un nouveau lien a été envoyé à %(email)s ; l'ancien ne fonctionne plus.")
-            % {"email": participant.email},
-        )
-    return redirect(session)
+    return apply_service(
+        request,
+        lambda: services.participant_resend_link(participant=participant, by=request.user),
+        success_message=_("Un nouveau lien a été envoyé à %(email)s ; l'ancien ne fonctionne plus.")
+        % {"email": participant.email},
+        redirect_to=session,
+    ) or redirect(session)
 
 
 @login_required
@@ -138,25 +135,21 @@ def participant_resend(request, pk: int, participant_pk: int):
 def participant_remove(request, pk: int, participant_pk: int):
     session = get_session_for_facilitator_or_404(request, pk)
     participant = get_object_or_404(session.participants, pk=participant_pk)
-    try:
-        services.participant_remove(participant=participant, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, _("%(name)s ne fait plus partie de la séance.") % {"name": participant.name}
-        )
-    return redirect(session)
+    return apply_service(
+        request,
+        lambda: services.participant_remove(participant=participant, by=request.user),
+        success_message=_("%(name)s ne fait plus partie de la séance.") % {"name": participant.name},
+        redirect_to=session,
+    ) or redirect(session)
 
 
 @login_required
 @require_POST
 def session_close_individual(request, pk: int):
     session = get_session_for_facilitator_or_404(request, pk)
-    try:
-        services.session_close_individual(session=session, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect(session)
-    messages.success(request, _("L'étape individuelle est close : voici la cible du groupe."))
-    return redirect("selfassess:session_target", pk=session.pk)
+    return apply_service(
+        request,
+        lambda: services.session_close_individual(session=session, by=request.user),
+        success_message=_("L'étape individuelle est close : voici la cible du groupe."),
+        redirect_to=reverse("selfassess:session_target", kwargs={"pk": session.pk}),
+    ) or redirect(session)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cops.views_helpers import add_service_errors, apply_service
 from selfassess import selectors, services
 from selfassess.charts import history_radar, target_context
 from selfassess.enums import HistorySeries
@@ -74,8 +75,8 @@ def joint_rating(request, pk: int, criterion_pk: int):
             )
             saved = True
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            # Not apply_service: htmx gets the partial either way (a refusal is a 200, see below).
+            add_service_errors(form, error)
     if request.htmx:
         context = target_context(session) if saved else {"session": session}
         context.update({"form": form, "criterion": criterion, "saved": saved})
@@ -98,15 +99,17 @@ def session_summary(request, pk: int):
     session = get_session_for_facilitator_or_404(request, pk)
     form = SummaryForm(request.POST)
     if form.is_valid():
-        try:
-            services.session_update_summary(
+        response = apply_service(
+            request,
+            lambda: services.session_update_summary(
                 session=session, summary=form.cleaned_data["summary"], by=request.user
-            )
-        except ValidationError as error:
-            form.add_error(None, " ".join(error.messages))
-        else:
-            messages.success(request, _("La synthèse des échanges est enregistrée."))
-            return redirect(reverse("selfassess:session_target", kwargs={"pk": session.pk}) + "#synthese")
+            ),
+            form=form,
+            success_message=_("La synthèse des échanges est enregistrée."),
+            redirect_to=reverse("selfassess:session_target", kwargs={"pk": session.pk}) + "#synthese",
+        )
+        if response:
+            return response
     return _render_target(request, session, summary_form=form, status=400)
 
 
@@ -114,15 +117,13 @@ def session_summary(request, pk: int):
 @require_POST
 def session_close(request, pk: int):
     session = get_session_for_facilitator_or_404(request, pk)
-    try:
-        services.session_close(session=session, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, _("La séance est terminée. Vous pouvez en télécharger le compte rendu en PDF.")
-        )
-    return redirect("selfassess:session_target", pk=session.pk)
+    target = reverse("selfassess:session_target", kwargs={"pk": session.pk})
+    return apply_service(
+        request,
+        lambda: services.session_close(session=session, by=request.user),
+        success_message=_("La séance est terminée. Vous pouvez en télécharger le compte rendu en PDF."),
+        redirect_to=target,
+    ) or redirect(target)
 
 
 @login_required

@@ -8,24 +8,12 @@ import pytest
 from django.utils import timezone
 
 from accompaniment.enums import ActionStatus, FindingKind, Side
-from accompaniment.models import PhaseDefinition, PhaseTemplate
-from accompaniment.phase_templates import load_shipped_templates
 from accompaniment.services import accompaniments as acc_services
 from accompaniment.services import content as content_services
 from accompaniment.services import evaluations as evaluation_services
 from actors.enums import Role
 from tests.factories.accompaniment import StructureFactory, make_accompaniment, make_referent
 from tests.factories.actors import UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _phase_templates(request):
-    """Shipped by a data migration; a transactional test starts after another one flushed every table."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = marker is not None and marker.kwargs.get("transaction", False)
-    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
-        request.getfixturevalue("transactional_db")
-        load_shipped_templates(PhaseTemplate, PhaseDefinition)
 
 
 @pytest.fixture

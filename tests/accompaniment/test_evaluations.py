@@ -12,8 +12,8 @@ from accompaniment.enums import EvaluationKind
 from accompaniment.models import Evaluation, EvaluationInvitation, EvaluationLink, EvaluationResponse
 from accompaniment.services import evaluations as services
 from accompaniment.tasks import send_due_evaluations
-from accompaniment.tokens import hash_token
 from cops.models import OutgoingEmail
+from cops.tokens import hash_token
 from tests.accompaniment.conftest import advance, fill_current_phase
 
 pytestmark = pytest.mark.django_db

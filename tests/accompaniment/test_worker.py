@@ -1,18 +1,10 @@
 """A real Celery worker runs the periodic task twice at the same time: each participant receives the
 à distance evaluation exactly once, delivered over SMTP to a local sink."""
 
-import os
-import socket
-import subprocess
-import sys
-import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from accompaniment.enums import EvaluationKind, Side
@@ -22,43 +14,14 @@ from cops.models import OutgoingEmail
 from tests.accompaniment.conftest import advance
 from tests.factories.accompaniment import StructureFactory, make_accompaniment
 
-ROOT = Path(__file__).resolve().parents[2]
 PARTICIPANTS = 12
-
-
-class Sink:
-    def __init__(self):
-        self.recipients: list[str] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.recipients.extend(envelope.rcpt_tos)
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
 def test_periodic_task_run_twice_by_a_real_worker_sends_each_evaluation_once(
-    transactional_db, tmp_path, staff_user
+    transactional_db, start_worker, smtp_sink, staff_user
 ):
-    from aiosmtpd.controller import Controller
-
     from accompaniment.tasks import send_due_evaluations
     from cops.celery import app
 
@@ -82,45 +45,23 @@ def test_periodic_task_run_twice_by_a_real_worker_sends_each_evaluation_once(
     EvaluationInvitation.objects.update(next_reminder_at=None)  # no à chaud reminder in this run
     OutgoingEmail.objects.all().delete()
 
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(controller.port),
-        "SITE_URL": "http://testserver",
-    }
-    app.control.purge()
-    with open(log_path, "ab") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "cops", "worker", "--pool=prefork", "-c", "2",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    try:
-        wait_for(lambda: b"ready." in log_path.read_bytes(), 30, "the worker")
+    worker = start_worker(
+        smtp_port=smtp_sink.port, pool="prefork", concurrency=2, poll_seconds=0.1, ready_timeout=30
+    )
 
-        # Twice, at once: two worker processes race for the same evaluation.
-        send_due_evaluations.delay()
-        send_due_evaluations.delay()
+    # Twice, at once: two worker processes race for the same evaluation.
+    send_due_evaluations.delay()
+    send_due_evaluations.delay()
 
-        wait_for(
-            lambda: OutgoingEmail.objects.filter(sent_at__isnull=False).count() >= PARTICIPANTS,
-            60,
-            "the emails to be delivered",
-        )
-        time.sleep(2)  # anything sent twice would arrive now
-    finally:
-        os.killpg(worker.pid, 15)
-        worker.wait(timeout=30)
-        controller.stop()
+    worker.wait_until(
+        lambda: OutgoingEmail.objects.filter(sent_at__isnull=False).count() >= PARTICIPANTS,
+        60,
+        "the emails to be delivered",
+    )
+    time.sleep(2)  # anything sent twice would arrive now
+    worker.stop()
 
-    assert Counter(sink.recipients) == Counter({f"p{i}@structure.fr": 1 for i in range(PARTICIPANTS)})
+    assert Counter(smtp_sink.recipients()) == Counter({f"p{i}@structure.fr": 1 for i in range(PARTICIPANTS)})
     assert OutgoingEmail.objects.count() == PARTICIPANTS
     assert set(OutgoingEmail.objects.values_list("template", flat=True)) == {
         "accompaniment/emails/evaluation_invitation"
@@ -128,4 +69,4 @@ def test_periodic_task_run_twice_by_a_real_worker_sends_each_evaluation_once(
     evaluation = Evaluation.objects.get(kind=EvaluationKind.IMPACT)
     assert evaluation.launched_at is not None
     assert evaluation.invitations.count() == PARTICIPANTS
-    assert log_path.read_bytes().count(b"accompaniment.send_due_evaluations") >= 2
+    assert worker.output().count("accompaniment.send_due_evaluations") >= 2

@@ -187,6 +187,23 @@ def test_builder_refuses_a_code_already_used(staff_client, db):
     assert "Autre profil" in response.content.decode()
 
 
+def test_anonymity_of_an_open_campaign_cannot_change_and_the_form_says_so_on_that_field(staff_client, db):
+    campaign = CampaignFactory(year=2026, status=CampaignStatus.OPEN, anonymous=True, intro="")
+    dates = (campaign.opens_on, campaign.closes_on)
+
+    response = staff_client.post(
+        "/barometre/equipe/2026/modifier/",
+        {"title": "Baromètre 2026", "intro": "", "opens_on": "2026-03-01", "closes_on": "2026-04-30"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "anonymous": ["L'anonymat ne peut plus être modifié une fois la campagne ouverte."]
+    }
+    campaign.refresh_from_db()
+    assert (campaign.anonymous, campaign.opens_on, campaign.closes_on) == (True, *dates)  # nothing saved
+
+
 def test_staff_reorders_questions(staff_client, db):
     questionnaire = make_questionnaire(CampaignFactory(status=CampaignStatus.DRAFT))
     niveau = questionnaire.questions.get(code="niveau")

@@ -7,10 +7,11 @@ from email import policy
 
 import pytest
 
+from barometer.enums import LINK_TOKEN_BYTES
 from barometer.messages import Letters
 from barometer.models import Invitation
 from barometer.smtp import Envelope
-from barometer.tokens import new_token
+from cops.tokens import new_token
 
 BOUNDARY = re.compile(rb'boundary="([^"]+)"')
 HEADERS = ("Subject", "From", "To", "List-Unsubscribe", "List-Unsubscribe-Post", "MIME-Version")
@@ -48,7 +49,7 @@ def test_email_from_the_compiled_template_is_the_one_django_builds(questionnaire
         campaign=questionnaire.campaign, questionnaire=questionnaire, email="zoe.d+cops@exemple.fr", name=name
     )
     letters = Letters()
-    raw, _digest = new_token()
+    raw, _digest = new_token(LINK_TOKEN_BYTES)
 
     ours = letters.envelope(7, invitation, number, raw)
     djangos = Envelope.of(7, letters.message(invitation, number, raw))
@@ -72,7 +73,9 @@ def test_each_email_has_its_own_link_date_and_message_id_from_one_template(quest
         )
         for i in range(2)
     ]
-    first, second = (letters.envelope(i, person, 1, new_token()[0]) for i, person in enumerate(people))
+    first, second = (
+        letters.envelope(i, person, 1, new_token(LINK_TOKEN_BYTES)[0]) for i, person in enumerate(people)
+    )
 
     assert boundary(first) == boundary(second)  # filled in from the same compiled message
     assert parsed(first)["Message-ID"] != parsed(second)["Message-ID"]
@@ -97,7 +100,7 @@ def test_what_the_template_cannot_carry_goes_through_django(questionnaire, addre
         campaign=questionnaire.campaign, questionnaire=questionnaire, email=address, name=name
     )
     letters = Letters()
-    raw = new_token()[0]
+    raw = new_token(LINK_TOKEN_BYTES)[0]
 
     ours = letters.envelope(1, invitation, 1, raw)
     again = letters.envelope(2, invitation, 1, raw)

@@ -13,9 +13,9 @@ from barometer import tasks
 from barometer.enums import DeliveryStatus
 from barometer.models import Delivery, Invitation, SendingRound
 from barometer.services import sending
-from barometer.tokens import hash_token
-from tests.barometer.smtp_sink import SMTPSink
+from cops.tokens import hash_token
 from tests.factories.barometer import make_invitation
+from tests.workers import SMTPSink, free_port
 
 LINK = re.compile(r"http://testserver/barometre/r/([A-Za-z0-9_-]+)/")
 
@@ -193,17 +193,15 @@ def test_refused_address_is_recorded_as_a_failure_over_real_smtp(questionnaire, 
         result = sending.send_round(round_id=sending_round.pk)
 
     assert (result.sent, result.failed) == (1, 1)
-    assert sink.handler.recipients() == ["ok@exemple.fr"]
+    assert sink.recipients() == ["ok@exemple.fr"]
     failed = Delivery.objects.get(status=DeliveryStatus.FAILED)
     assert failed.invitation.email == "inconnu@exemple.fr"
     assert "Destinataire refusé : inconnu@exemple.fr (550" in failed.error
-    body = sink.handler.messages[0][1].get_body(preferencelist=("plain",)).get_content()
+    body = sink.messages[0][1].get_body(preferencelist=("plain",)).get_content()
     assert "/barometre/r/" in body
 
 
 def test_unreachable_smtp_server_leaves_claims_for_the_next_pass(questionnaire, settings):
-    from tests.barometer.smtp_sink import free_port
-
     make_invitation(questionnaire, email="a@exemple.fr")
     sending_round = schedule(questionnaire.campaign, 0)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -218,7 +216,7 @@ def test_unreachable_smtp_server_leaves_claims_for_the_next_pass(questionnaire, 
     with SMTPSink() as sink:
         settings.EMAIL_PORT = sink.port
         assert sending.send_round(round_id=sending_round.pk).sent == 1
-    assert sink.handler.recipients() == ["a@exemple.fr"]
+    assert sink.recipients() == ["a@exemple.fr"]
 
 
 def test_unsubscribe_link_shows_a_button_then_unsubscribes(questionnaire):

@@ -9,9 +9,9 @@ from barometer.enums import DeliveryStatus
 from barometer.models import Delivery
 from barometer.services import sending
 from barometer.smtp import Envelope, SMTPPool, TemporarySMTPError, transparent
-from tests.barometer.smtp_sink import SMTPSink, free_port
 from tests.barometer.test_sending import schedule
 from tests.factories.barometer import make_invitation
+from tests.workers import SMTPSink, free_port
 
 
 def envelope(key: int, address: str) -> Envelope:
@@ -48,8 +48,8 @@ def test_a_group_is_committed_once_then_each_message_goes_or_says_why_not(smtp_s
     assert group[1].error.startswith("Destinataire refusé : inconnu@exemple.fr (550")
     assert group[3].error.startswith("Message refusé (554")
     assert group[4].error == ""  # held back before its dot: nothing happened
-    assert sorted(sink.handler.recipients()) == ["p0@exemple.fr", "p2@exemple.fr"]
-    first = sink.handler.messages[0][1]
+    assert sorted(sink.recipients()) == ["p0@exemple.fr", "p2@exemple.fr"]
+    first = sink.messages[0][1]
     assert first.get_content().startswith(".ligne qui commence par un point")  # dots un-doubled
 
 
@@ -63,7 +63,7 @@ def test_connections_are_kept_for_the_next_group(smtp_settings):
         assert [c.smtp.sock for c in pool.connections] == sockets
         pool.close()
 
-    assert sorted(sink.handler.recipients()) == [
+    assert sorted(sink.recipients()) == [
         "a@exemple.fr",
         "b@exemple.fr",
         "c@exemple.fr",
@@ -101,8 +101,8 @@ def test_a_round_over_smtp_commits_once_per_group_of_connections(questionnaire, 
         q for q in queries.captured_queries if 'FROM "barometer_questionnaire"' in q["sql"]
     ]
     assert len(questionnaire_reads) == 1  # with the round, not once per batch
-    assert sorted(sink.handler.recipients()) == [f"p{n:02d}@exemple.fr" for n in range(30)]
+    assert sorted(sink.recipients()) == [f"p{n:02d}@exemple.fr" for n in range(30)]
     assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 30
     assert Delivery.objects.filter(token_hash__isnull=True).count() == 0
-    bodies = {tos[0]: message.get_body(("plain",)).get_content() for tos, message in sink.handler.messages}
+    bodies = {tos[0]: message.get_body(("plain",)).get_content() for tos, message in sink.messages}
     assert "Bonjour Personne 7," in bodies["p07@exemple.fr"]

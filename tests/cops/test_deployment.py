@@ -137,7 +137,7 @@ def test_dockerfile_builds_a_slim_non_root_image_with_the_system_packages():
     assert dockerfile.splitlines()[1] == "FROM python:3.11-slim-bookworm"
     install = re.search(r"apt-get install -y --no-install-recommends \\\s*\n\s*(.+?) \\", dockerfile).group(1)
     assert set(install.split()) >= {"libgdal32", "libharfbuzz-subset0", "fonts-dejavu-core", "gettext"}
-    assert "RUN pip install .\n" in dockerfile
+    assert "RUN pip install --require-hashes --no-deps -r requirements.lock\n" in dockerfile
     assert "useradd --create-home --uid 1000 cops" in dockerfile
     assert re.search(r"^USER cops$", dockerfile, re.M)
     cmd = re.search(r"^CMD (.+)$", dockerfile, re.M).group(1)
@@ -193,3 +193,57 @@ def test_env_example_production_values_need_the_secrets_filled_in():
     assert values["SECRET_KEY"] == ""  # refused at start until someone sets it
     assert "127.0.0.1" in values["ALLOWED_HOSTS"].split(",")  # the container health check's host
     assert shlex.split(values["CSRF_TRUSTED_ORIGINS"]) == ["https://cops-occitanie.fr"]
+
+
+def test_dockerfile_builds_the_catalogues_by_the_same_recipe_as_make():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+
+    assert "RUN python manage.py build_catalogues" in dockerfile
+    assert "compilemessages" not in dockerfile and "makemessages" not in dockerfile
+    messages = re.search(r"^messages:\n((?:\t.+\n)+)", makefile, re.M).group(1)
+    assert messages.split() == ["@$(MANAGE)", "build_catalogues"]
+    assert "build_catalogues" in get_commands()
+
+
+def locked(path) -> dict[str, str]:
+    """Package name (normalised) → exact version, from a pip-compile lock file with hashes."""
+    pins = {}
+    for line in (ROOT / path).read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^ ;]+) \\$", line)
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+    return pins
+
+
+def declared(extra: str | None = None) -> set[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["optional-dependencies"][extra] if extra else project["dependencies"]
+    return {
+        re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9_.\-]+", item).group(0)).lower() for item in requirements
+    }
+
+
+def test_lock_files_pin_every_declared_dependency_with_hashes():
+    application, development = locked("requirements.lock"), locked("requirements-dev.lock")
+
+    assert declared() <= set(application)
+    assert declared() | declared("dev") <= set(development)
+    for name, version in application.items():
+        assert development.get(name) == version, f"{name}: the two lock files disagree"
+    for path in ("requirements.lock", "requirements-dev.lock"):
+        text = (ROOT / path).read_text()
+        entries = re.findall(
+            r"^[A-Za-z0-9_.\-]+==\S+ \\\n((?:\s+--hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)", text, re.M
+        )
+        assert len(entries) == len(locked(path)), f"{path}: a pinned package without its hashes"
+
+
+def test_make_and_ci_install_from_the_lock_file():
+    makefile = (ROOT / "Makefile").read_text()
+
+    assert "install -q --require-hashes --no-deps -r requirements-dev.lock" in makefile
+    assert re.search(r"^\.venv/\.installed: requirements-dev\.lock$", makefile, re.M)
+    assert "make test" in (ROOT / ".ci" / "run").read_text()

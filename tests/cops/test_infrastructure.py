@@ -8,7 +8,7 @@ import secrets
 
 import pytest
 
-from tests.cops.conftest import closed_port, run_python
+from tests.workers import free_port, run_python
 
 HEALTHZ_SCRIPT = """
 import django
@@ -56,7 +56,7 @@ def test_healthz_names_the_broker_when_it_is_unreachable(client, unreachable_bro
 
 def test_healthz_names_the_database_when_it_is_unreachable():
     result = run_python(
-        ["-c", HEALTHZ_SCRIPT], {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed_port()}/cops"}
+        ["-c", HEALTHZ_SCRIPT], {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/cops"}
     )
 
     status, body = result.stdout.strip().split("\n", 1)
@@ -70,7 +70,7 @@ def test_healthz_names_the_database_when_it_is_unreachable():
 
 
 def test_servicecheck_says_in_one_line_that_postgresql_is_unreachable():
-    port = closed_port()
+    port = free_port()
 
     result = run_python(
         ["-m", "cops.servicecheck"], {"DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/cops"}
@@ -85,7 +85,7 @@ def test_servicecheck_says_in_one_line_that_postgresql_is_unreachable():
 
 
 def test_servicecheck_says_in_one_line_that_redis_is_unreachable():
-    port = closed_port()
+    port = free_port()
 
     result = run_python(["-m", "cops.servicecheck"], {"CELERY_BROKER_URL": f"redis://127.0.0.1:{port}/0"})
 

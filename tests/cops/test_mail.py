@@ -10,8 +10,8 @@ from django.utils import timezone
 from cops import mail as outbox
 from cops.models import OutgoingEmail
 from cops.tasks import flush_outbox
-from tests.cops.conftest import closed_port
 from tests.factories.cops import OutgoingEmailFactory
+from tests.workers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ def test_bodies_and_attachments_are_cleared_once_sent():
 
 def test_smtp_failure_keeps_the_email_records_the_error_and_backs_off(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port(), 2
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     row = OutgoingEmailFactory(body_text="Bonjour,\n")
     before = timezone.now()
 

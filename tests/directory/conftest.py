@@ -2,7 +2,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _fresh_directory_caches():
+def _fresh_directory_caches(django_db_blocker):
     """Facet bitsets and rate-limit counters live outside the test transaction: start clean."""
     from django.core.cache import caches
 
@@ -11,6 +11,7 @@ def _fresh_directory_caches():
 
     facets.reset()
     clear_choices_cache()
-    caches["shared"].clear()
+    with django_db_blocker.unblock():
+        caches["shared"].clear()
     yield
     facets.reset()

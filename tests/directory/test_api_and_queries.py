@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from actors.enums import ModerationStatus, Visibility
 from actors.models import ActorProfile, Commune, Domain
-from actors.services.bulk import ProfileRow, persons_bulk_create, structures_bulk_create
+from directory.services.bulk import ProfileRow, persons_bulk_create, structures_bulk_create
 from tests.factories.directory import make_person, make_structure
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_openapi_schema_and_self_hosted_docs(client):
 
 
 def test_keyword_search_is_rate_limited(client, settings):
-    settings.DIRECTORY_RATE_LIMITS = {"search": (2, 60)}
+    settings.RATE_LIMITS = {"directory.search": (2, 60)}
 
     codes = [client.get(reverse("directory:list"), {"q": "hôpital"}).status_code for _ in range(3)]
     api = client.get(reverse("directory:api_actors"), {"q": "hôpital"}).status_code

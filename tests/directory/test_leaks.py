@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 
 from actors.enums import MembershipStatus, ModerationStatus, Visibility
 from actors.models import Activity, ActorProfile, Availability, Domain, Membership, Person, Qualification
-from actors.services.bulk import ProfileRow, persons_bulk_create
-from actors.services.memberships import membership_request
+from directory.services.bulk import ProfileRow, persons_bulk_create
+from directory.services.memberships import membership_request
 from tests.factories.actors import UserFactory
 from tests.factories.directory import make_person, make_structure
 

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from actors.enums import Visibility
-from actors.services.profiles import profile_archive
+from directory.services.profiles import profile_archive
 from tests.factories.directory import make_person
 
 pytestmark = pytest.mark.django_db

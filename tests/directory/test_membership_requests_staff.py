@@ -3,7 +3,7 @@ from django.test import Client
 from django.urls import reverse
 
 from actors.models import Membership, Structure
-from actors.services.memberships import membership_request
+from directory.services.memberships import membership_request
 from tests.factories.directory import make_person, make_structure
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,12 @@ from django.urls import reverse
 
 from actors.enums import MembershipStatus, ModerationStatus, Visibility
 from actors.models import Membership, Person, Structure
-from actors.permissions import can_edit_structure, is_structure_referent
-from actors.selectors.profiles import person_possible_duplicates, structure_possible_duplicates
-from actors.services.memberships import membership_decide, membership_request
-from actors.services.merge import person_merge, structure_merge
+from actors.permissions import is_structure_referent
 from directory.models import Entry
+from directory.permissions import can_edit_structure
+from directory.selectors.profiles import person_possible_duplicates, structure_possible_duplicates
+from directory.services.memberships import membership_decide, membership_request
+from directory.services.merge import person_merge, structure_merge
 from tests.factories.actors import UserFactory
 from tests.factories.directory import VALID_FINESS, VALID_SIRET, make_person, make_structure
 

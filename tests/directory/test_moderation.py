@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from actors.enums import ModerationStatus, RevisionStatus, Visibility
 from actors.models import Person, Structure
-from actors.services.profiles import (
+from directory.models import Entry
+from directory.services.profiles import (
     CONSENT_VERSION,
     accuracy_profile_from_token,
     accuracy_reminders_send,
@@ -21,7 +22,6 @@ from actors.services.profiles import (
     profile_request_changes,
     profile_submit,
 )
-from directory.models import Entry
 from tests.factories.actors import UserFactory
 from tests.factories.directory import make_person, make_structure
 

@@ -219,7 +219,7 @@ def test_similar_published_structure_is_shown_at_registration(partner_client, pa
 
 
 def test_registration_posts_are_rate_limited(partner_client, settings):
-    settings.DIRECTORY_RATE_LIMITS = {"register": (3, 3600)}
+    settings.RATE_LIMITS = {"directory.register": (3, 3600)}
 
     codes = [
         partner_client.post(step("identite"), {"first_name": "Sacha", "last_name": "Martin"}).status_code

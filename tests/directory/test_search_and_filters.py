@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from actors.enums import Visibility
 from directory.models import Entry
-from directory.selectors import entry_filter, facet_groups
+from directory.selectors.listing import entry_filter, facet_groups
 from tests.factories.directory import make_person, make_structure
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +178,7 @@ def test_unpublished_profiles_are_not_in_the_index(directory):
     ],
 )
 def test_in_memory_index_agrees_with_the_database(directory, data):
-    from directory.selectors import directory_search
+    from directory.selectors.listing import directory_search
 
     filterset = entry_filter(data, level=Visibility.PUBLIC)
 

@@ -13,7 +13,7 @@ from PIL import Image
 from actors.enums import ModerationStatus, Visibility
 from actors.models import Person
 from actors.permissions import directory_viewer_level
-from actors.services.profiles import person_save
+from directory.services.profiles import person_save, profile_approve, profile_submit
 from tests.factories.actors import UserFactory
 from tests.factories.directory import make_person
 
@@ -151,8 +151,6 @@ def test_photo_is_served_only_to_those_who_may_see_it(client, published_partner_
 
     person = make_person(first_name="Iris", last_name="Photo", visibility={"photo": PARTNERS})
     person_save(person=person, by=person.user, changes={"photo": reencode_image(_jpeg(), kind="photo")})
-    from actors.services.profiles import profile_approve, profile_submit
-
     profile_submit(profile=person, by=person.user, consent=True)
     profile_approve(profile=person, by=UserFactory())
     url = reverse("directory:person_photo", args=[person.pk])

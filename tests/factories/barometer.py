@@ -6,10 +6,10 @@ import factory
 from django.apps import apps
 from django.utils import timezone
 
-from barometer.enums import CampaignStatus, DeliveryStatus, Public
+from barometer.enums import LINK_TOKEN_BYTES, CampaignStatus, DeliveryStatus, Public
 from barometer.models import Campaign, Delivery, Invitation
 from barometer.reference import create_questionnaire
-from barometer.tokens import new_token
+from cops.tokens import new_token
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
@@ -124,7 +124,7 @@ def make_invitation(questionnaire, email: str = "invite@exemple.fr", name: str =
 
 def make_link(invitation: Invitation, round: int = 0) -> str:
     """A delivered invitation email's token (the raw value the person would click)."""
-    raw, digest = new_token()
+    raw, digest = new_token(LINK_TOKEN_BYTES)
     Delivery.objects.create(
         invitation=invitation,
         round=round,

@@ -13,7 +13,7 @@ from actors.models import (
     StructureType,
     User,
 )
-from actors.services.profiles import person_save, profile_approve, profile_submit, structure_save
+from directory.services.profiles import person_save, profile_approve, profile_submit, structure_save
 from tests.factories.actors import UserFactory
 
 # A valid SIRET (Luhn) and FINESS (Luhn) for tests.

@@ -1,8 +1,8 @@
 import factory
 
+from cops.tokens import hash_token
 from selfassess.enums import Side
 from selfassess.models import AssessmentSession, Criterion, Framework, Participant, Sector
-from selfassess.services import hash_token
 from tests.factories.actors import UserFactory
 
 SCALE = [

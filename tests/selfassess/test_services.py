@@ -4,11 +4,11 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from cops.tokens import hash_token
 from selfassess.enums import Side, Step
 from selfassess.models import JointRating, Participant, Rating
 from selfassess.selectors import participant_by_token
 from selfassess.services import (
-    hash_token,
     joint_rating_save,
     participant_invite,
     participant_remove,

@@ -6,9 +6,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from actors.models import User
-from cops.demo import seed_all
 from tests.a11y import assert_no_serious_axe_violations, axe_violations, format_violations
-from tests.trust.conftest import restore_migration_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -38,14 +36,6 @@ STAFF_PAGES = [
 ]
 DEMO_PASSWORD = "demo-cops-occitanie"
 WIDTHS = {"bureau": 1280, "téléphone": 390}
-
-
-@pytest.fixture
-def demo(settings):
-    """The demo data set, small: pages are checked with realistic content, not empty states."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    restore_migration_data()
-    return seed_all(scale=20, seed=2026, log=lambda line: None)
 
 
 def sign_in(page, live_server, user) -> None:

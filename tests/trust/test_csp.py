@@ -9,8 +9,6 @@ from actors.enums import ModerationStatus
 from actors.models import Structure
 from barometer.enums import CampaignStatus
 from barometer.models import Questionnaire
-from cops.demo import seed_all
-from tests.trust.conftest import restore_migration_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -40,13 +38,6 @@ STAFF_PAGES = [
     "/comites/",
     "/accompagnements/tableau/",
 ]
-
-
-@pytest.fixture
-def demo(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    restore_migration_data()
-    return seed_all(scale=20, seed=2026, log=lambda line: None)
 
 
 class CspConsole:

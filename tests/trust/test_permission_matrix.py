@@ -39,12 +39,12 @@ from accompaniment.services import content as content_services
 from accompaniment.services.evaluations import schedule_impact_evaluation
 from actors.enums import MembershipStatus, ModerationStatus, Role, Visibility
 from actors.models import Committee, Mandate, MeetingParticipant, Membership, User
-from actors.services.profiles import person_save, profile_approve, profile_submit
 from barometer.enums import CampaignStatus, Public, ResponseStatus
 from barometer.models import Answer, Contact, PublishedReport, Response
 from cops.enums import ReportStatus
 from cops.models import ReportJob
 from directory.images import reencode_image
+from directory.services.profiles import person_save, profile_approve, profile_submit
 from selfassess.enums import Side as AssessmentSide
 from tests.factories.accompaniment import default_template
 from tests.factories.actors import UserFactory

@@ -39,23 +39,24 @@ from actors.models import (
 from actors.models.charter import ANONYMISED_SIGNER_NAME
 from actors.selectors.charter import signatory_list, signatory_statistics
 from actors.services.committees import meeting_participant_add
-from actors.services.personal_data import (
+from barometer.enums import ResponseStatus
+from barometer.logic import Value
+from barometer.models import Answer, Contact, Delivery, Invitation, Response
+from barometer.services.answering import response_save_page, response_start, response_submit
+from cops.models import OutgoingEmail
+from cops.personal_data import (
     ANONYMISED_PARTICIPANT_NAME,
     NOT_EXPORTED,
     SECTIONS,
     account_delete,
     personal_data_export,
 )
-from actors.services.profiles import person_delete
-from barometer.enums import ResponseStatus
-from barometer.logic import Value
-from barometer.models import Answer, Contact, Delivery, Invitation, Response
-from barometer.services.answering import response_save_page, response_start, response_submit
-from cops.models import OutgoingEmail
+from cops.tokens import hash_token
 from directory.models import Entry
+from directory.services.profiles import person_delete
 from selfassess.models import Participant as SelfassessParticipant
 from selfassess.models import Rating
-from selfassess.services import hash_token, participant_invite, rating_save
+from selfassess.services import participant_invite, rating_save
 from tests.factories.accompaniment import make_accompaniment
 from tests.factories.actors import PASSWORD
 from tests.factories.barometer import CampaignFactory, make_invitation, make_link, make_questionnaire

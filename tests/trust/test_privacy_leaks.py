@@ -46,8 +46,6 @@ from actors.models import (
 from actors.permissions import directory_viewer_level
 from actors.services import charter as charter_services
 from actors.services import committees as committee_services
-from actors.services.bulk import ProfileRow, persons_bulk_create
-from actors.services.memberships import membership_request
 from barometer.enums import CampaignStatus
 from barometer.models import SendingRound
 from barometer.services import sending as barometer_sending
@@ -55,6 +53,8 @@ from barometer.services.reports import report_publish_request
 from cops.models import OutgoingEmail, ReportJob
 from cops.reports import report_request
 from directory.indexing import index_persons
+from directory.services.bulk import ProfileRow, persons_bulk_create
+from directory.services.memberships import membership_request
 from selfassess.enums import Side as SelfassessSide
 from selfassess.models import AssessmentSession, Framework
 from selfassess.services import participant_invite
@@ -189,7 +189,7 @@ def _emails_sent() -> list[dict]:
 @pytest.fixture
 def population(settings, tmp_path, django_capture_on_commit_callbacks, staff_user):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
-    settings.DIRECTORY_RATE_LIMITS = {"search": (100_000, 60)}
+    settings.RATE_LIMITS = {"directory.search": (100_000, 60)}
     settings.BAROMETER_EMAILS_PER_MINUTE = 0
     settings.BAROMETER_SMTP_CONNECTIONS = 1
     caches["shared"].clear()

@@ -24,7 +24,6 @@ from barometer.models import Response
 from cops.mail import send_templated_email
 from cops.models import OutgoingEmail
 from tests.barometer.conftest import answer_all
-from tests.cops.test_worker import WAIT_SECONDS
 from tests.factories.actors import UserFactory
 from tests.factories.barometer import PAGE_ANSWERS, CampaignFactory, make_questionnaire
 
@@ -44,18 +43,6 @@ def queued_tasks(server) -> list[tuple[str, dict]]:
         _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
         tasks.append((message["headers"]["task"], kwargs))
     return tasks
-
-
-def wait_for(condition, *, worker, timeout: float = WAIT_SECONDS):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        if worker.poll() is not None:
-            pytest.fail(f"the worker exited with {worker.returncode}:\n{worker.log.read_text()[-3000:]}")
-        time.sleep(0.25)
-    pytest.fail(f"nothing happened within {timeout} s; worker log:\n{worker.log.read_text()[-3000:]}")
 
 
 # --- Tasks are queued only after commit -----------------------------------------------------------
@@ -136,10 +123,10 @@ def test_redis_outage_keeps_pages_signups_and_surveys_working_and_the_email_goes
 
     private_redis.start()
     assert client.get("/healthz").status_code == 200  # the web process reconnects by itself
-    worker = start_worker(private_redis)
+    worker = start_worker(broker_url=private_redis.url)
     flush_outbox.apply_async()  # what beat does every minute
 
-    envelopes = wait_for(lambda: smtp_sink.envelopes, worker=worker)
+    envelopes = worker.wait_until(lambda: smtp_sink.envelopes)
     assert len(envelopes) == 1
     assert envelopes[0].rcpt_tos == ["ines.roux@exemple.fr"]
     message = email.message_from_bytes(envelopes[0].content)

@@ -12,9 +12,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cops.middleware import content_security_policy, map_tiles_source
-from tests.cops.conftest import run_python
 from tests.cops.test_infrastructure import production_env
-from tests.cops.test_worker import database_url_for_tests
+from tests.workers import database_url_for_tests, run_python
 
 POLICY = (
     "default-src 'self'; img-src 'self' data: https://*.tile.openstreetmap.org; style-src 'self'; "

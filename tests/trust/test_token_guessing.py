@@ -44,7 +44,6 @@ from accompaniment.questionnaires import default_questions
 from accompaniment.services.evaluations import evaluation_launch
 from actors.models import Person, User
 from actors.services.accounts import user_send_verification
-from actors.services.profiles import ACCURACY_SALT, accuracy_token
 from actors.tokens import email_verification_token
 from barometer.enums import DeliveryStatus
 from barometer.models import Delivery, Response, SendingRound
@@ -54,16 +53,16 @@ from cops.mail import deliver
 from cops.models import OutgoingEmail
 from cops.ratelimit import SECRET_LINK_RATE, Rate
 from cops.security import redact_secret_links
+from directory.services.profiles import ACCURACY_SALT, accuracy_token
 from selfassess.models import Participant
 from selfassess.services import participant_invite
-from tests.cops.conftest import closed_port
-from tests.cops.test_worker import database_url_for_tests
 from tests.factories.accompaniment import ParticipantFactory as AccompanimentParticipantFactory
 from tests.factories.accompaniment import make_accompaniment
 from tests.factories.actors import UnverifiedUserFactory, UserFactory
 from tests.factories.barometer import CampaignFactory, make_invitation, make_questionnaire
 from tests.factories.directory import make_person
 from tests.factories.selfassess import AssessmentSessionFactory
+from tests.workers import database_url_for_tests, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -464,11 +463,11 @@ def test_lookups_compare_hashes_or_digests_in_constant_time():
     from django.core.signing import Signer
 
     import accompaniment.services.evaluations as accompaniment_lookup
-    import barometer.tokens as barometer_tokens
     import barometer.views.answering as barometer_views
+    import cops.tokens as secret_tokens
     import selfassess.selectors as selfassess_lookup
 
-    assert "hmac.compare_digest" in getsource(barometer_tokens.matches)
+    assert "hmac.compare_digest" in getsource(secret_tokens.matches)
     assert "token_hash=tokens.hash_token(token)" in getsource(barometer_views.personal_link)
     assert "resume_key_hash=tokens.hash_token(key)" in getsource(barometer_views.resume_link)
     assert "token_hash=hash_token(token)" in getsource(selfassess_lookup.participant_by_token)
@@ -552,7 +551,7 @@ def test_gunicorn_access_log_masks_secret_links(tmp_path):
     gunicorn.conf.py there, whose logger masks the secret in the request line and the Referer."""
     token = secrets.token_urlsafe(24)  # the server's own process sees no test data: any token will do
     path = reverse("barometer:personal_link", args=[token])
-    port = closed_port()
+    port = free_port()
     access_log = tmp_path / "access.log"
     env = {
         **os.environ,
@@ -606,7 +605,7 @@ def test_redaction_masks_only_the_secret_part_of_a_path():
 
 def test_directory_limits_count_the_client_behind_the_proxy_not_the_proxy(client, settings):
     settings.TRUSTED_PROXY_COUNT = 1
-    settings.DIRECTORY_RATE_LIMITS = {"search": (2, 60)}
+    settings.RATE_LIMITS = {"directory.search": (2, 60)}
     url = reverse("directory:list")
 
     def search(visitor):

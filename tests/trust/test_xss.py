@@ -435,7 +435,7 @@ def build_world(admin_user, referent_user) -> dict:
 
 @pytest.fixture
 def world(admin_user, partner, settings):
-    settings.DIRECTORY_RATE_LIMITS = {"search": (100_000, 60)}
+    settings.RATE_LIMITS = {"directory.search": (100_000, 60)}
     return build_world(admin_user, partner)
 
 

@@ -1,10 +1,9 @@
 import time
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from actors.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from actors.models import User
 from cops.demo import seed_all
 
 
@@ -21,13 +20,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, scale: int, seed: int, if_empty: bool, **options):
-        if if_empty and User.objects.exists():
+        if if_empty and get_user_model().objects.exists():
             self.stdout.write("Données déjà présentes : démonstration non rechargée.")
             return
         started = time.monotonic()
         with transaction.atomic():
-            seed_all(scale=scale, seed=seed, log=lambda line: self.stdout.write(f"  {line}"))
+            ctx = seed_all(scale=scale, seed=seed, log=lambda line: self.stdout.write(f"  {line}"))
         self.stdout.write(self.style.SUCCESS(f"Démonstration prête en {time.monotonic() - started:.1f} s."))
-        self.stdout.write(f"Comptes (mot de passe « {DEMO_PASSWORD} ») :")
-        for email, *_ in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {email}")
+        # The accounts the demo created (actors/demo.py), in their order.
+        accounts = ctx.shared.get("accounts", {})
+        if accounts:
+            self.stdout.write(f"Comptes (mot de passe « {ctx.shared['accounts_password']} ») :")
+            for email in accounts:
+                self.stdout.write(f"  {email}")

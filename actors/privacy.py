@@ -1,0 +1,195 @@
+"""Personal data held by actors (accounts, profiles, charter, committees): export, erasure, retention.
+
+Hooks read by cops/personal_data.py and cops/retention.py (see cops/apps.py).
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy
+
+from actors.models import MeetingParticipant, RenewalInvitation, User
+from actors.services.charter import signatures_anonymise
+from cops.personal_data import ANONYMISED_PARTICIPANT_NAME, Section, Subject, anonymised_email
+from cops.retention import cutoff
+
+_MODERATED = ("status", "moderation_note", "created_at", "updated_at", "submitted_at", "published_at")
+
+
+def export_personal_data() -> list[Section]:
+    return [
+        Section(
+            "actors.User",
+            gettext_lazy("Votre compte : identité, adresse, rôles, dates d'inscription et de connexion."),
+            ("email", "first_name", "last_name", "date_joined", "email_verified_at", "last_login", "groups"),
+            user=("pk",),
+            email=("email",),
+        ),
+        Section(
+            "actors.Person",
+            gettext_lazy(
+                "Votre fiche de l'annuaire (et celle que l'équipe tiendrait pour votre adresse sans compte), "
+                "avec la visibilité choisie pour chaque champ et la modification en attente."
+            ),
+            (
+                "first_name",
+                "last_name",
+                "photo",
+                "profiles",
+                "domains",
+                "territories",
+                "commune",
+                "outside_commune",
+                "qualifications",
+                "activities",
+                "availabilities",
+                "bio",
+                "experience",
+                "email",
+                "phone",
+                "website",
+                "visibility",
+                "region_wide",
+                "zone",
+                *_MODERATED,
+                "archived_at",
+                "revision",
+                "revision_status",
+                "revision_submitted_at",
+                "consent_at",
+                "consent_version",
+                "accuracy_confirmed_at",
+                "accuracy_reminder_sent_at",
+            ),  # fmt: skip
+            user=("user",),
+            email=("email",),
+            # A profile linked to another account is that person's, whatever its contact address.
+            only=lambda subject: Q(user=subject.user) | Q(user__isnull=True),
+        ),
+        Section(
+            "actors.Structure",
+            gettext_lazy(
+                "Les structures que vous avez inscrites, ou dont l'adresse de contact est la vôtre."
+            ),
+            (
+                "name",
+                "acronym",
+                "email",
+                "phone",
+                "website",
+                "address",
+                "postal_code",
+                "commune",
+                *_MODERATED,
+            ),
+            user=("created_by",),
+            email=("email",),
+        ),
+        Section(
+            "actors.Membership",
+            gettext_lazy("Vos appartenances à des structures."),
+            ("structure", "function", "is_referent", "status", "message", "requested_at", "decided_at"),
+            person=("person",),
+        ),
+        Section(
+            "actors.Signature",
+            gettext_lazy("Vos signatures de la charte d'engagement, pour vous ou pour une structure."),
+            (
+                "version",
+                "kind",
+                "person",
+                "structure",
+                "signer_name",
+                "signed_at",
+                "withdrawn_at",
+                "withdrawal_reason",
+            ),  # fmt: skip
+            user=("signed_by",),
+            person=("person",),
+        ),
+        Section(
+            "actors.RenewalInvitation",
+            gettext_lazy("Les invitations à renouveler votre signature de la charte."),
+            ("version", "email", "created_at", "sent_at"),
+            user=("user",),
+            email=("email",),
+        ),
+        Section(
+            "actors.Mandate",
+            gettext_lazy("Vos mandats dans les instances du COPS."),
+            ("committee", "side", "role", "start_date", "end_date", "created_at"),
+            person=("person",),
+        ),
+        Section(
+            "actors.MeetingParticipant",
+            gettext_lazy("Les réunions des instances auxquelles vous avez été invité, et votre présence."),
+            ("meeting", "name", "email", "attendance", "added_at", "invitation_sent_at"),
+            user=("user",),
+            person=("person",),
+            email=("email",),
+        ),
+    ]
+
+
+def personal_data_not_exported() -> dict[tuple[str, str], str]:
+    # Who on the staff recorded a step of someone else's file: the rows are other people's
+    # profiles, memberships or meetings. The link is cleared (SET_NULL) when the account is deleted.
+    return {
+        ("actors.Person", "moderated_by"): "staff attribution",
+        ("actors.Structure", "moderated_by"): "staff attribution",
+        ("actors.Membership", "decided_by"): "staff attribution",
+        ("actors.CharterVersion", "published_by"): "staff attribution",
+        ("actors.Signature", "withdrawn_by"): "staff attribution (one's own withdrawals are exported)",
+        ("actors.CompositionValidation", "recorded_by"): "staff attribution",
+        ("actors.Mandate", "created_by"): "staff attribution",
+        ("actors.Meeting", "created_by"): "staff attribution",
+    }
+
+
+def erase_personal_data(subject: Subject) -> dict[str, int]:
+    """The charter and the committees: signatures and attendance stay, without the person."""
+    participations = MeetingParticipant.objects.filter(
+        Q(user=subject.user) | Q(person_id__in=subject.person_ids) | Q(email__iexact=subject.email)
+    )
+    return {
+        "signatures_anonymised": signatures_anonymise(person_ids=subject.person_ids, user=subject.user),
+        # Attendance stays (the committees' figures); who attended does not.
+        "meeting_participants_anonymised": participations.update(
+            user=None, person=None, name=ANONYMISED_PARTICIPANT_NAME, email=anonymised_email()
+        ),
+        "renewal_invitations_deleted": RenewalInvitation.objects.filter(
+            Q(user=subject.user) | Q(email__iexact=subject.email)
+        )
+        .delete()[1]
+        .get("actors.RenewalInvitation", 0),
+    }
+
+
+@transaction.atomic
+def unverified_accounts_purge(*, now: datetime) -> int:
+    """Accounts whose address was never confirmed: nobody ever signed in with them."""
+    accounts = User.objects.filter(
+        email_verified_at__isnull=True,
+        last_login__isnull=True,
+        date_joined__lt=cutoff(now, settings.RETENTION_UNVERIFIED_ACCOUNT_DAYS),
+        is_staff=False,
+        is_superuser=False,
+        # An account someone chose as a lead (a session's facilitator, an accompaniment's lead:
+        # every link that protects the account) is kept until it is handed over.
+        **{
+            f"{relation.name}__isnull": True
+            for relation in User._meta.related_objects
+            if relation.on_delete is models.PROTECT
+        },
+    )
+    return (
+        User.objects.filter(pk__in=list(accounts.values_list("pk", flat=True)))
+        .delete()[1]
+        .get("actors.User", 0)
+    )
+
+
+def purge_expired_data(*, now: datetime) -> dict[str, int]:
+    return {"unverified_accounts": unverified_accounts_purge(now=now)}

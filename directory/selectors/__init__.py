@@ -1,0 +1,1 @@
+"""Reads of the directory: profiles (persons, structures, memberships) and listing (the index)."""

@@ -1,0 +1,1 @@
+"""Writes of the directory: profiles and moderation, memberships, merges, bulk creation."""
