@@ -31,7 +31,7 @@ dev: install services db demo ## for development: runserver (autoreload, Django'
 test: install services lint ## the whole test suite, on the real PostgreSQL, Redis and chromium
 	@$(MANAGE) ensure_database
 	$(MANAGE) makemigrations --check --dry-run
-	.venv/bin/pytest -n $(TEST_PROCESSES) --durations=15
+	.venv/bin/pytest -n $(TEST_PROCESSES) --dist worksteal --durations=15
 
 install: system-packages .venv/.installed messages
 

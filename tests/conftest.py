@@ -13,6 +13,7 @@ from django.test import Client, TransactionTestCase
 from actors.enums import Role
 from tests import database
 from tests.factories.actors import PASSWORD, UnverifiedUserFactory, UserFactory
+from tests.workers import tasks_run_in_process
 
 # The SMTP sink, real Celery workers, a private Redis… (tests/workers.py), for every test.
 pytest_plugins = ["tests.workers"]
@@ -36,13 +37,8 @@ CHROMIUM_ARGS = [
 @pytest.fixture(autouse=True)
 def _eager_tasks(request):
     """Tasks run in the test's process, except in tests marked `celery` (a real worker runs them)."""
-    from cops.celery import app
-
-    eager = request.node.get_closest_marker("celery") is None
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = eager
-    yield
-    app.conf.task_always_eager = previous
+    with tasks_run_in_process(eager=request.node.get_closest_marker("celery") is None):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -83,15 +79,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="session")
 def _demo_site(django_db_setup, django_db_blocker):
     """The demo site, small (scale 20), seeded once per run and kept as a snapshot."""
-    from cops.celery import app
     from cops.demo import seed_all
 
-    with django_db_blocker.unblock():
-        eager, app.conf.task_always_eager = app.conf.task_always_eager, True
-        try:
-            context = seed_all(scale=20, seed=2026, log=lambda line: None)
-        finally:
-            app.conf.task_always_eager = eager
+    with django_db_blocker.unblock(), tasks_run_in_process():
+        context = seed_all(scale=20, seed=2026, log=lambda line: None)
         snapshot = database.Snapshot.take()
         database.current().restore()
     return context, snapshot

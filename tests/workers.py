@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from email import policy
 from pathlib import Path
 from urllib.parse import quote
@@ -89,6 +90,18 @@ def wait_until(
             logs = "".join(f"\n--- {worker.name} ({worker.log}):\n{worker.log_tail()}" for worker in workers)
             pytest.fail(f"no {what} within {timeout} s{logs}")
         time.sleep(interval)
+
+
+@contextmanager
+def tasks_run_in_process(eager: bool = True):
+    """Tasks run in this process as they are queued (`eager`), or go to the broker for a real worker."""
+    from cops.celery import app
+
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, eager
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous
 
 
 # --- SMTP ------------------------------------------------------------------------------------------

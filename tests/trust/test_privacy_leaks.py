@@ -24,7 +24,8 @@ import pytest
 from django.core import mail
 from django.core.cache import caches
 from django.core.files.base import ContentFile
-from django.test import Client
+from django.db import transaction
+from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -63,6 +64,7 @@ from tests.factories.actors import UserFactory
 from tests.factories.barometer import CampaignFactory, make_invitation, make_questionnaire
 from tests.factories.charter import CharterVersionFactory
 from tests.factories.directory import make_person, make_structure
+from tests.workers import tasks_run_in_process
 
 pytestmark = pytest.mark.django_db
 
@@ -186,12 +188,31 @@ def _emails_sent() -> list[dict]:
     return emails
 
 
-@pytest.fixture
-def population(settings, tmp_path, django_capture_on_commit_callbacks, staff_user):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path
-    settings.RATE_LIMITS = {"directory.search": (100_000, 60)}
-    settings.BAROMETER_EMAILS_PER_MINUTE = 0
-    settings.BAROMETER_SMTP_CONNECTIONS = 1
+@pytest.fixture(scope="module")
+def population(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once for the module's tests, in a transaction rolled back after the last of them (each
+    test runs in a savepoint inside it, so none sees what another wrote)."""
+    overrides = override_settings(
+        PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private"),
+        RATE_LIMITS={"directory.search": (100_000, 60)},
+        BAROMETER_EMAILS_PER_MINUTE=0,
+        BAROMETER_SMTP_CONNECTIONS=1,
+    )
+    with overrides:
+        with django_db_blocker.unblock(), tasks_run_in_process():
+            outer = transaction.atomic()
+            outer.__enter__()
+            staff_user = UserFactory(
+                email="equipe@exemple.fr", first_name="Camille", roles=[Role.STAFF, Role.PARTNER]
+            )
+            world = build_population(staff_user, TestCase.captureOnCommitCallbacks)
+        yield world
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def build_population(staff_user, django_capture_on_commit_callbacks) -> Population:
     caches["shared"].clear()
     mail.outbox.clear()
     plans = level_plans()
