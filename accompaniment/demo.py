@@ -27,6 +27,7 @@ from accompaniment.services import evaluations as evaluation_services
 from accompaniment.services import requests as request_services
 from actors.enums import MembershipStatus, ModerationStatus
 from actors.models import Membership, Structure
+from selfassess.models import AssessmentSession
 
 PROJECTS = [
     (SupportType.TRAINING, "Co-rédiger des scénarios de simulation avec des patients partenaires"),
@@ -430,8 +431,6 @@ def _requests_in_every_state(ctx, structures, demo_structure, copil, today) -> i
 
 def _attach_assessments(ctx) -> None:
     """Link the self-assessment sessions of a structure, start and end, to its accompaniment."""
-    from selfassess.models import AssessmentSession
-
     for accompaniment in Accompaniment.objects.order_by("pk"):
         sessions = list(
             AssessmentSession.objects.filter(structure=accompaniment.structure).order_by("held_on", "pk")

@@ -14,6 +14,9 @@ from accompaniment.questionnaires import SCALE, scale_labels
 from accompaniment.validators import validate_convention_pdf
 from actors.charter_enums import CommitteeKind
 from actors.enums import MembershipStatus, Role, Zone
+from actors.models import Departement, Person
+from actors.models.committees import Meeting
+from selfassess.models import AssessmentSession
 
 
 class DateInput(forms.DateInput):
@@ -97,8 +100,6 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from actors.models.committees import Meeting
-
         # The meetings of the last two years: a decision is recorded soon after the meeting.
         self.fields["copil_meeting"].queryset = Meeting.objects.filter(
             committee__kind=CommitteeKind.COPIL, starts_at__gte=timezone.now() - timedelta(days=730)
@@ -217,8 +218,6 @@ class ParticipantForm(forms.Form):
 
     def __init__(self, *args, structure, **kwargs):
         super().__init__(*args, **kwargs)
-        from actors.models import Person
-
         self.fields["person"].queryset = Person.objects.filter(
             memberships__structure=structure, memberships__status=MembershipStatus.ACCEPTED
         ).order_by("last_name", "first_name")
@@ -388,8 +387,6 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from actors.models import Departement
-
         self.fields["departement"].queryset = Departement.objects.order_by("code")
         self.fields["lead"].queryset = staff_users()
         self.fields["template"].queryset = PhaseTemplate.objects.order_by("position")
@@ -419,8 +416,6 @@ class AssessmentsForm(forms.Form):
 
     def __init__(self, *args, structure, **kwargs):
         super().__init__(*args, **kwargs)
-        from selfassess.models import AssessmentSession
-
         sessions = AssessmentSession.objects.filter(structure=structure).order_by("held_on", "pk")
         self.fields["start_assessment"].queryset = sessions
         self.fields["end_assessment"].queryset = sessions

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from actors.enums import MembershipStatus
+from actors.models import Membership
 from actors.permissions import is_copil_member, is_cops_staff, is_partner
 
 
@@ -20,8 +21,6 @@ def referent_structure_ids(user) -> frozenset[int]:
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     if not hasattr(user, "_accompaniment_referent_ids"):
-        from actors.models import Membership
-
         user._accompaniment_referent_ids = frozenset(
             Membership.objects.filter(
                 person__user=user, is_referent=True, status=MembershipStatus.ACCEPTED

@@ -7,6 +7,7 @@ from accompaniment.models import Accompaniment
 from accompaniment.permissions import can_request_dossier
 from actors.enums import Visibility
 from actors.permissions import directory_viewer_level
+from cops.pdf import render_pdf
 from cops.reports import (
     ReportError,
     ReportFile,
@@ -53,7 +54,6 @@ def _title(params: dict) -> str:
 def build(params: dict) -> ReportFile:
     """Context, phases, findings, action plan, indicators with their charts and evaluations."""
     from accompaniment.dossier import dossier_context
-    from cops.pdf import render_pdf
 
     accompaniment = _accompaniment(params)
     if accompaniment is None:
@@ -80,7 +80,6 @@ def _convention_title(params: dict) -> str:
 def build_convention(params: dict) -> ReportFile:
     """The convention de partenariat, pre-filled from the accompaniment, ready to be signed."""
     from accompaniment.selectors import accompaniment_phases
-    from cops.pdf import render_pdf
 
     accompaniment = _accompaniment(params)
     if accompaniment is None:

@@ -2,6 +2,7 @@ import logging
 import os
 
 from celery import Celery, Task
+from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cops.settings")
 
@@ -20,8 +21,6 @@ class AfterCommitTask(Task):
 
     def enqueue(self, **kwargs) -> None:
         """Queue this task with keyword ids once the current transaction commits (now outside one)."""
-        from django.db import transaction
-
         transaction.on_commit(lambda: self._publish(kwargs))
 
     def _publish(self, kwargs: dict) -> None:
