@@ -1,7 +1,14 @@
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from actors.forms.accounts import AdminLoginForm
 from actors.views import accounts as views
+
+# The admin signs in through the same length-limited username as /compte/connexion/ (a longer one
+# would overflow django-axes' column). Set here because AdminSite reads it at each login request,
+# and the URL configuration is loaded before the first one.
+admin.site.login_form = AdminLoginForm
 
 app_name = "actors"
 

@@ -87,7 +87,21 @@ class DeliveryStatus(models.TextChoices):
     # final "." that makes the server accept it. After a crash this one is never sent again.
     COMMITTING = "committing", _("Transmis au serveur")
     SENT = "sent", _("Envoyé")
+    # Uncertain: left "committing" by a worker that died. The server may have accepted it: it
+    # counts as sent for the reminders and is never sent again, but the staff see the doubt.
+    UNCERTAIN = "uncertain", _("Incertain")
     FAILED = "failed", _("Échec")
+    # Skipped: the person answered or unsubscribed between the claim and the commit point.
+    SKIPPED = "skipped", _("Non envoyé")
+
+
+# Why a delivery was not sent or may have been: stored in Delivery.error, shown to the staff.
+UNCERTAIN_NOTE = _(
+    "Envoi interrompu après transmission au serveur : le serveur de messagerie a peut-être reçu "
+    "ce courriel ; il n'est jamais renvoyé pour éviter un doublon."
+)
+SKIPPED_ANSWERED_NOTE = _("Non envoyé : réponse reçue pendant l'envoi.")
+SKIPPED_UNSUBSCRIBED_NOTE = _("Non envoyé : désinscription pendant l'envoi.")
 
 
 ROUND_LABELS = {

@@ -88,7 +88,7 @@ def published_campaigns() -> QuerySet[Campaign]:
 
 
 def delivery_counts(campaign: Campaign) -> dict[int, dict[str, int]]:
-    """Per round: how many sent, failed, in progress."""
+    """Per round: how many in each status (sent, uncertain, in progress, skipped, failed)."""
     rows = (
         Delivery.objects.filter(invitation__campaign=campaign)
         .values("round", "status")

@@ -5,6 +5,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
+from cops.ratelimit import _FOUND as secret_link_marker  # set by secret_link_found()
+
 
 class FrenchFirstLocaleMiddleware(LocaleMiddleware):
     """French unless the visitor chose another language (language cookie set by /i18n/setlang/).
@@ -70,4 +72,44 @@ class ContentSecurityPolicyMiddleware:
         header = "Content-Security-Policy-Report-Only" if report_only else "Content-Security-Policy"
         if header not in response:
             response[header] = content_security_policy()
+        return response
+
+
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+
+def response_depends_on_viewer(request) -> bool:
+    """Whether a response may show who is asking: a signed-in user, a session holding something
+    (a personal link swapped for a session marker, messages, a draft), credentials in an
+    Authorization header (the API), or a personal link's secret matched during this request.
+
+    The session is only consulted when the view already read it: a page that never looked at the
+    session cannot depend on it, and reading it here would add "Vary: Cookie" to every public page.
+    """
+    if getattr(request, secret_link_marker, False) or "HTTP_AUTHORIZATION" in request.META:
+        return True
+    session = getattr(request, "session", None)
+    if session is None or not (session.accessed or session.modified):
+        return False
+    user = getattr(request, "user", None)
+    return session.modified or not session.is_empty() or bool(user and user.is_authenticated)
+
+
+class PrivacyHeadersMiddleware:
+    """Keeps personal pages out of every cache (browser back-forward, shared proxies) and turns off
+    the browser features the platform never uses.
+
+    "Cache-Control: private, no-store" goes on every response that depends on the viewer, unless
+    the view chose its own Cache-Control (never_cache, a report's file). Anonymous public pages are
+    left alone. Placed just after SecurityMiddleware so that static files get Permissions-Policy too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if "Cache-Control" not in response and response_depends_on_viewer(request):
+            response["Cache-Control"] = "private, no-store"
         return response

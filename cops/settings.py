@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Cache-Control on personal pages, Permissions-Policy everywhere (static files included).
+    "cops.middleware.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cops.middleware.FrenchFirstLocaleMiddleware",
@@ -133,8 +135,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Django's list is English: these catch "motdepasse12", "azertyuiop12" and "aaaaaaaaaaaa".
+    {"NAME": "actors.validators.FrenchCommonPasswordValidator"},
+    {"NAME": "actors.validators.RepeatedCharacterPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
+# How long a sign-up's verification link works (actors.tokens), in seconds; the email states it in days.
 EMAIL_VERIFICATION_TIMEOUT = 60 * 60 * 24 * 7
 
 # Login throttling (django-axes): 5 failures for one email from one address lock that pair for
@@ -315,7 +321,8 @@ RATE_LIMITS: dict = {}
 CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 CSP_REPORT_ONLY_PATHS = ["/admin/", "/api/"]
 
-HEALTHCHECK_BROKER_TIMEOUT = env_float("HEALTHCHECK_BROKER_TIMEOUT", 2.0)
+HEALTHCHECK_BROKER_TIMEOUT = env_float("HEALTHCHECK_BROKER_TIMEOUT", 0.5)
+HEALTHCHECK_CACHE_SECONDS = env_int("HEALTHCHECK_CACHE_SECONDS", 5)
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,9 @@
 """Input validation only: the services decide what the input does."""
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from actors.enums import ModerationStatus
 from actors.models import Structure
 from selfassess.enums import SCALE_MAX, SCALE_MIN, Side
 from selfassess.models import Criterion, Framework
@@ -50,15 +50,26 @@ class SessionForm(forms.Form):
         help_text=_("Facultatif : une structure publiée dans l'annuaire."),
     )
 
-    def __init__(self, *args, frameworks: list[Framework], **kwargs):
+    def __init__(
+        self,
+        *args,
+        frameworks: list[Framework],
+        structures: QuerySet[Structure],
+        structure_required: bool = False,
+        **kwargs,
+    ):
+        """`structures`: those the user may attach a session to (selfassess.permissions); a
+        référent must choose theirs, since only a structure's référents may invite for it."""
         super().__init__(*args, **kwargs)
         self.fields["framework"].queryset = Framework.objects.filter(
             pk__in=[f.pk for f in frameworks]
         ).order_by("name")
         self.fields["framework"].label_from_instance = lambda framework: framework.name
-        self.fields["structure"].queryset = Structure.objects.filter(
-            status=ModerationStatus.PUBLISHED
-        ).order_by("name")
+        self.fields["structure"].queryset = structures
+        if structure_required:
+            self.fields["structure"].required = True
+            self.fields["structure"].empty_label = None
+            self.fields["structure"].help_text = _("Une structure dont vous êtes référent(e).")
 
 
 class InviteForm(forms.Form):

@@ -2,17 +2,47 @@
 puts their participant id in the browser session, and `participant_for` reads it back."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from actors.permissions import is_cops_staff, is_partner
+from actors.enums import MembershipStatus, ModerationStatus
+from actors.models import Structure
+from actors.permissions import is_cops_staff, is_partner, is_structure_referent
 from selfassess.models import AssessmentSession, Participant
 
 SESSION_KEY = "selfassess_participants"  # {session pk: participant pk}
 
 
+def structures_for_sessions(user) -> QuerySet[Structure]:
+    """The published structures a user may attach a session to: every one for COPS staff, those
+    they are an accepted référent of for a partner (a session shows up in the staff's list to
+    link to that structure's accompaniment, so no one else may claim it)."""
+    structures = Structure.objects.filter(status=ModerationStatus.PUBLISHED).order_by("name")
+    if is_cops_staff(user):
+        return structures
+    if not is_partner(user):
+        return structures.none()
+    return structures.filter(
+        memberships__person__user=user,
+        memberships__is_referent=True,
+        memberships__status=MembershipStatus.ACCEPTED,
+    ).distinct()
+
+
 def can_create_session(user) -> bool:
-    """COPS staff facilitate sessions; so may any signed-in partner for their own group."""
-    return is_cops_staff(user) or is_partner(user)
+    """COPS staff facilitate sessions; so do the référents of a structure, for their structure.
+    Not every account: inviting makes the platform email people a text the facilitator chose."""
+    return is_cops_staff(user) or structures_for_sessions(user).exists()
+
+
+def can_invite(user, session: AssessmentSession) -> bool:
+    """Who may make the platform email a session's participants: the staff, and a facilitator
+    still référent of the session's structure."""
+    if not can_manage_session(user, session):
+        return False
+    if is_cops_staff(user):
+        return True
+    return session.structure is not None and is_structure_referent(user, session.structure)
 
 
 def can_manage_session(user, session: AssessmentSession) -> bool:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actors.models import Structure, User
+from actors.permissions import is_cops_staff, is_structure_referent
 from cops.mail import send_templated_email
 from cops.tokens import new_token
 from selfassess.enums import SCALE_MAX, SCALE_MIN, Side, Step
@@ -141,6 +142,15 @@ def session_create(
 ) -> AssessmentSession:
     if not framework.is_active:
         raise ValidationError(_("Ce référentiel n'est plus proposé pour les nouvelles séances."))
+    # A session attached to a structure is offered to the staff for that structure's accompaniment.
+    if structure is not None and not (is_cops_staff(by) or is_structure_referent(by, structure)):
+        raise ValidationError(
+            {
+                "structure": _(
+                    "Seuls les référents de cette structure et l'équipe de la COPS peuvent lui rattacher une séance."
+                )
+            }
+        )
     session = AssessmentSession(
         title=title.strip(),
         context=context.strip(),

@@ -1,12 +1,28 @@
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import User
 from cops.mail import send_templated_email
+
+# An address is at most 254 characters (RFC 5321); django-axes stores the typed username in a
+# 255-character column, so a longer one must stop at the form, not at the database.
+EMAIL_MAX_LENGTH = 254
+
+
+def _limit_username_length(form: AuthenticationForm) -> None:
+    """AuthenticationForm sets max_length after the field is built, so nothing enforces it: add the
+    validator the field would have had."""
+    field = form.fields["username"]
+    field.max_length = EMAIL_MAX_LENGTH
+    field.widget.attrs["maxlength"] = str(EMAIL_MAX_LENGTH)
+    if not any(isinstance(validator, MaxLengthValidator) for validator in field.validators):
+        field.validators.append(MaxLengthValidator(EMAIL_MAX_LENGTH))
 
 
 class SignupForm(forms.Form):
@@ -14,6 +30,7 @@ class SignupForm(forms.Form):
     last_name = forms.CharField(label=_("Nom"), max_length=150)
     email = forms.EmailField(
         label=_("Adresse électronique"),
+        max_length=EMAIL_MAX_LENGTH,
         help_text=_("Nous vous enverrons un lien pour la confirmer."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -21,7 +38,10 @@ class SignupForm(forms.Form):
         label=_("Mot de passe"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Au moins 12 caractères, pas uniquement des chiffres, ni trop courant."),
+        help_text=_(
+            "Au moins 12 caractères, pas uniquement des chiffres, ni trop courant "
+            "(mot, prénom, suite de touches comme azerty), ni un même caractère répété."
+        ),
     )
     password2 = forms.CharField(
         label=_("Confirmation du mot de passe"),
@@ -30,14 +50,9 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _(
-                    "Un compte existe déjà avec cette adresse. Connectez-vous ou réinitialisez votre mot de passe."
-                )
-            )
-        return email
+        # Whether the address already has an account is not checked here: the form must answer
+        # the same for both (the service warns the holder by email instead).
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()
@@ -71,6 +86,7 @@ class LoginForm(AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = _("Adresse électronique")
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        _limit_username_length(self)
         self.fields["password"].label = _("Mot de passe")
 
     def confirm_login_allowed(self, user):
@@ -79,8 +95,16 @@ class LoginForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["unverified"], code="unverified")
 
 
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login form, with the same length limit as ours (set as admin.site.login_form)."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        _limit_username_length(self)
+
+
 class ResendVerificationForm(forms.Form):
-    email = forms.EmailField(label=_("Adresse électronique"))
+    email = forms.EmailField(label=_("Adresse électronique"), max_length=EMAIL_MAX_LENGTH)
 
 
 class OutboxPasswordResetForm(PasswordResetForm):

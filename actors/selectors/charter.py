@@ -616,20 +616,29 @@ def signatory_count(version: CharterVersion | None = None) -> int:
 
 
 # --- Standing signatories --------------------------------------------------------------------------------
-# Who stands engaged is a public fact; changes are announced by actors.signals.charter_signatures_changed.
+# Who stands engaged is a public fact for those the signatories page names; changes are announced by
+# actors.signals.charter_signatures_changed (and a person's visibility change reindexes their entry).
 
 
 def engaged_actor_ids(kind: str, ids: list[int]) -> set[int]:
-    """Which of these actors stand as signatories of the current version of the charter."""
+    """Which of these actors stand as signatories of the current version of the charter, as the
+    public signatories page shows them: a person it does not name (profile unpublished, last name
+    not public, see `person_row`) is not revealed as engaged by a badge or a filter either."""
     version = charter_current_version()
     if version is None or not ids:
         return set()
-    column = "person_id" if kind == ActorKind.PERSON else "structure_id"
-    return set(
-        Signature.objects.filter(
-            version=version, withdrawn_at__isnull=True, **{f"{column}__in": ids}
-        ).values_list(column, flat=True)
-    )
+    signatures = Signature.objects.filter(version=version, withdrawn_at__isnull=True)
+    if kind != ActorKind.PERSON:
+        return set(signatures.filter(structure_id__in=ids).values_list("structure_id", flat=True))
+    default = Person.RESTRICTABLE_FIELDS["last_name"]
+    return {
+        person_id
+        for person_id, status, visibility in signatures.filter(person_id__in=ids).values_list(
+            "person_id", "person__status", "person__visibility"
+        )
+        if status == ModerationStatus.PUBLISHED
+        and int((visibility or {}).get("last_name", default)) <= Visibility.PUBLIC
+    }
 
 
 # --- Staff export ------------------------------------------------------------------------------------------

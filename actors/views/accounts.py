@@ -51,13 +51,15 @@ def signup(request):
         return redirect("actors:account")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.user_sign_up(
+        services.user_sign_up(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
             first_name=form.cleaned_data["first_name"],
             last_name=form.cleaned_data["last_name"],
         )
-        return render(request, "actors/signup_done.html", {"email": user.email})
+        # The same page whether the address was new or already had an account (its holder got an
+        # email instead): the form must not tell who is registered.
+        return render(request, "actors/signup_done.html", {"email": form.cleaned_data["email"]})
     return render(request, "actors/signup.html", {"form": form})
 
 
@@ -71,7 +73,12 @@ def verify_email(request, uidb64: str, token: str):
         if user is not None and user.is_verified:
             messages.info(request, _("Votre adresse est déjà confirmée : vous pouvez vous connecter."))
             return redirect("actors:login")
-        return render(request, "actors/verify_email_invalid.html", status=400)
+        return render(
+            request,
+            "actors/verify_email_invalid.html",
+            {"valid_days": email_verification_token.valid_days()},
+            status=400,
+        )
     secret_link_found(request)
     services.user_verify_email(user=user)
     messages.success(request, _("Merci, votre adresse est confirmée. Vous pouvez maintenant vous connecter."))

@@ -6,7 +6,10 @@ and records "committing" just before the final dot that makes the server accept 
 (see barometer/smtp.py); a few emails go side by side, marked together in one commit. A later
 pass of the round, after a crash:
   * claimed rows (the server never accepted them) are sent again;
-  * committing rows (the server may have accepted them) are counted as sent, never resent.
+  * committing rows (the server may have accepted them) become "uncertain": counted as sent for
+    the reminders, never resent, shown apart to the staff.
+Whoever answers or unsubscribes after the claim is checked again at the commit point: the
+statement that marks a group "committing" marks them "skipped" instead, and they get nothing.
 """
 
 import logging
@@ -19,7 +22,14 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from barometer.enums import LINK_TOKEN_BYTES, CampaignStatus, DeliveryStatus
+from barometer.enums import (
+    LINK_TOKEN_BYTES,
+    SKIPPED_ANSWERED_NOTE,
+    SKIPPED_UNSUBSCRIBED_NOTE,
+    UNCERTAIN_NOTE,
+    CampaignStatus,
+    DeliveryStatus,
+)
 from barometer.messages import Letters
 from barometer.models import Delivery, Invitation, SendingRound
 from barometer.smtp import Envelope, SMTPPool, TemporarySMTPError, uses_smtp
@@ -66,7 +76,7 @@ def eligible_invitations(sending_round: SendingRound):
                 Delivery.objects.filter(
                     invitation=OuterRef("pk"),
                     round__lt=sending_round.number,
-                    status=DeliveryStatus.SENT,
+                    status__in=[DeliveryStatus.SENT, DeliveryStatus.UNCERTAIN],
                     sent_at__lt=sending_round.scheduled_at,
                 )
             )
@@ -244,18 +254,42 @@ class _Accepted:
 
 def _mark_committing(hashes: dict[int, str], accepted: _Accepted) -> set[int]:
     """One durable transaction before the dots: the last group's "sent", this group's
-    "committing" with each email's token. Returns the rows that may go (still claimed)."""
+    "committing" with each email's token. Returns the rows that may go (still claimed).
+
+    The invitations were read at the claim, maybe minutes ago: the same statement reads them
+    again and marks "skipped" whoever answered or unsubscribed since. FOR SHARE waits for a
+    submission being committed at this very moment, so that it is seen rather than missed."""
     table = Delivery._meta.db_table
+    invitations = Invitation._meta.db_table
     with transaction.atomic():
         accepted.write()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""UPDATE {table} AS d SET status = %s, token_hash = v.token_hash, attempts = d.attempts + 1
-                    FROM unnest(%s::bigint[], %s::text[]) AS v(id, token_hash)
-                    WHERE d.id = v.id AND d.status = %s RETURNING d.id""",  # noqa: S608 (names from the model)
-                [DeliveryStatus.COMMITTING, list(hashes), list(hashes.values()), DeliveryStatus.CLAIMED],
+                f"""WITH v AS (SELECT * FROM unnest(%s::bigint[], %s::text[]) AS v(id, token_hash)),
+                    i AS (
+                        SELECT i.id, i.has_responded AS answered, i.unsubscribed_at IS NOT NULL AS gone
+                        FROM {invitations} AS i JOIN {table} AS c ON c.invitation_id = i.id JOIN v ON v.id = c.id
+                        FOR SHARE OF i
+                    )
+                    UPDATE {table} AS d SET
+                        status = CASE WHEN i.answered OR i.gone THEN %s ELSE %s END,
+                        token_hash = CASE WHEN i.answered OR i.gone THEN NULL ELSE v.token_hash END,
+                        error = CASE WHEN i.answered THEN %s WHEN i.gone THEN %s ELSE d.error END,
+                        attempts = d.attempts + 1
+                    FROM v, i
+                    WHERE d.id = v.id AND i.id = d.invitation_id AND d.status = %s
+                    RETURNING d.id, d.status""",  # noqa: S608 (names from the model)
+                [
+                    list(hashes),
+                    list(hashes.values()),
+                    DeliveryStatus.SKIPPED,
+                    DeliveryStatus.COMMITTING,
+                    str(SKIPPED_ANSWERED_NOTE),
+                    str(SKIPPED_UNSUBSCRIBED_NOTE),
+                    DeliveryStatus.CLAIMED,
+                ],
             )
-            return {row[0] for row in cursor.fetchall()}
+            return {pk for pk, status in cursor.fetchall() if status == DeliveryStatus.COMMITTING}
 
 
 def _send_group(deliveries: list[Delivery], transport, accepted: _Accepted, result: RoundResult) -> None:
@@ -293,15 +327,16 @@ def _send_group(deliveries: list[Delivery], transport, accepted: _Accepted, resu
 
 
 def _recover_committing(sending_round: SendingRound) -> int:
-    """Rows left 'committing' by a dead worker: the server may have the message; never resend."""
+    """Rows left 'committing' by a dead worker: the server may have the message; never resend,
+    and say so: they are "uncertain", not "sent"."""
     return Delivery.objects.filter(
         invitation__campaign_id=sending_round.campaign_id,
         round=sending_round.number,
         status=DeliveryStatus.COMMITTING,
     ).update(
-        status=DeliveryStatus.SENT,
+        status=DeliveryStatus.UNCERTAIN,
         sent_at=timezone.now(),
-        error="Envoi interrompu après transmission au serveur : considéré comme envoyé.",
+        error=str(UNCERTAIN_NOTE),
     )
 
 

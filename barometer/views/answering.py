@@ -75,6 +75,13 @@ def _draft(request, questionnaire: Questionnaire) -> tuple[Response | None, dict
     return response, state
 
 
+def _already_submitted(response: Response | None, state: dict) -> bool:
+    """The draft of this browser is submitted, or was: after a submit the session keeps only
+    "submitted", so a repeat (a double click, the back button) must end on the thank-you page,
+    never on a blank form from which the same person could answer a second time."""
+    return response.is_submitted if response is not None else bool(state.get("submitted"))
+
+
 # --- Entry points --------------------------------------------------------------------------------
 
 
@@ -134,7 +141,7 @@ def answer_start(request, key: str):
     if not questionnaire.campaign.is_accepting_answers:
         return _closed(request, questionnaire)
     response, state = _draft(request, questionnaire)
-    if response is not None and response.is_submitted:
+    if _already_submitted(response, state):
         return redirect("barometer:answer_thanks", key=key)
     invitation = None
     if state.get("invitation"):
@@ -259,11 +266,11 @@ def answer_page(request, key: str, number: int):
     if not questionnaire.campaign.is_accepting_answers:
         return _closed(request, questionnaire)
     response, state = _draft(request, questionnaire)
+    if _already_submitted(response, state):
+        return redirect("barometer:answer_thanks", key=key)
     if response is None:
         messages.info(request, _("Commencez par lire les informations ci-dessous et donner votre accord."))
         return redirect("barometer:answer_start", key=key)
-    if response.is_submitted:
-        return redirect("barometer:answer_thanks", key=key)
     sections = list(questionnaire.sections.all())
     if not 1 <= number <= len(sections):
         raise Http404
@@ -360,6 +367,8 @@ def answer_review(request, key: str):
     if not questionnaire.campaign.is_accepting_answers:
         return _closed(request, questionnaire)
     response, state = _draft(request, questionnaire)
+    if response is None and state.get("submitted"):
+        return redirect("barometer:answer_thanks", key=key)
     if response is None:
         return redirect("barometer:answer_start", key=key)
     if request.method == "POST":

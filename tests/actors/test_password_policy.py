@@ -86,3 +86,80 @@ def test_password_reset_applies_the_same_policy(client, partner):
     assert response.status_code == 200
     assert ALL_DIGITS in response.content.decode()
     assert not partner.check_password("402918375610294")
+
+
+FRENCH_COMMON = "Ce mot de passe est trop courant : évitez les mots et suites de touches habituels."
+REPEATED = "Ce mot de passe répète trop un même caractère."
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("aaaaaaaaaaaa", REPEATED),
+        ("azertyuiop12", FRENCH_COMMON),
+        ("motdepasse12", FRENCH_COMMON),
+        ("MotDePasse2026!", FRENCH_COMMON),
+        ("Soleil123456", FRENCH_COMMON),
+        ("Bébé-Chéri-2024", FRENCH_COMMON),  # accents and separators removed: "bebecheri"
+        ("qwerty123456", FRENCH_COMMON),
+        ("Xk9!aaaa-Trz7", REPEATED),  # a run of four
+    ],
+)
+def test_signup_refuses_french_common_and_repetitive_passwords(client, password, message):
+    response = _signup(client, password)
+
+    assert User.objects.count() == 0
+    assert message in _errors(response)
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["Ab1-Xy9-Qz7!", "Partenariat-en-sante-2026", "velo rouge sous la pluie", "Tulipe&Ocre&Marteau"],
+)
+def test_signup_still_accepts_strong_passwords(client, password):
+    response = _signup(client, password)
+
+    assert _errors(response) == []
+    assert User.objects.get().email == "lea.garcia@exemple.fr"
+
+
+@pytest.mark.parametrize(
+    ("new_password", "message"),
+    [("aaaaaaaaaaaa", REPEATED), ("azertyuiop12", FRENCH_COMMON), ("motdepasse12", FRENCH_COMMON)],
+)
+def test_password_change_refuses_french_common_and_repetitive_passwords(
+    partner_client, partner, password, new_password, message
+):
+    response = partner_client.post(
+        reverse("actors:password_change"),
+        {"old_password": password, "new_password1": new_password, "new_password2": new_password},
+    )
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    partner.refresh_from_db()
+    assert partner.check_password(password)
+
+
+def test_password_change_still_accepts_a_strong_password(partner_client, partner, password):
+    response = partner_client.post(
+        reverse("actors:password_change"),
+        {
+            "old_password": password,
+            "new_password1": "Tulipe&Ocre&Marteau",
+            "new_password2": "Tulipe&Ocre&Marteau",
+        },
+    )
+
+    assert response.status_code == 302
+    partner.refresh_from_db()
+    assert partner.check_password("Tulipe&Ocre&Marteau")
+
+
+def test_password_help_texts_are_in_french():
+    from django.contrib.auth.password_validation import password_validators_help_texts
+
+    texts = password_validators_help_texts()
+
+    assert "Votre mot de passe ne peut pas être un mot ou une suite de touches courants." in texts
+    assert "Votre mot de passe ne peut pas répéter sans cesse un même caractère." in texts

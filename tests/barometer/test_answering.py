@@ -426,3 +426,31 @@ def test_twenty_concurrent_starts_with_one_form_key_make_one_draft():
     assert errors == []
     assert results == [302] * 20
     assert Response.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_submits_all_end_on_the_thank_you_page():
+    campaign = CampaignFactory()
+    questionnaire = make_questionnaire(campaign)
+    invitation = make_invitation(questionnaire)
+    client = Client()
+    client.get(f"/barometre/r/{make_link(invitation)}/")
+    start(client, questionnaire)
+    for number, data in PAGE_ANSWERS.items():
+        client.post(f"/barometre/q/{questionnaire.public_key}/page/{number}/", {**data, "action": "next"})
+    cookie = client.cookies["sessionid"].value
+
+    def submit():
+        thread_client = Client()
+        thread_client.cookies["sessionid"] = cookie
+        page = thread_client.post(f"/barometre/q/{questionnaire.public_key}/envoyer/", follow=True)
+        return page.redirect_chain[-1][0], "Merci, vos réponses sont envoyées." in page.content.decode()
+
+    results, errors = _in_threads(20, submit)
+    again = client.post(f"/barometre/q/{questionnaire.public_key}/envoyer/", follow=True)
+
+    assert errors == []
+    assert results == [(f"/barometre/q/{questionnaire.public_key}/merci/", True)] * 20
+    assert again.redirect_chain[-1][0] == f"/barometre/q/{questionnaire.public_key}/merci/"
+    assert Response.objects.count() == 1
+    assert Response.objects.get().status == ResponseStatus.SUBMITTED

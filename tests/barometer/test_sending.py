@@ -140,8 +140,14 @@ def test_rows_left_by_a_dead_worker_claimed_are_resent_committing_are_not(questi
 
     assert (result.sent, result.recovered) == (1, 1)
     assert [m.to for m in mail.outbox] == [["claimed@exemple.fr"]]
-    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
-    assert Delivery.objects.get(invitation=committing).error.startswith("Envoi interrompu après transmission")
+    assert dict(Delivery.objects.values_list("invitation__email", "status")) == {
+        "claimed@exemple.fr": DeliveryStatus.SENT,
+        "committing@exemple.fr": DeliveryStatus.UNCERTAIN,
+    }
+    assert Delivery.objects.get(invitation=committing).error == (
+        "Envoi interrompu après transmission au serveur : le serveur de messagerie a peut-être reçu ce "
+        "courriel ; il n'est jamais renvoyé pour éviter un doublon."
+    )
 
 
 @pytest.mark.django_db(transaction=True)

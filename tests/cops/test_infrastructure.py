@@ -5,10 +5,11 @@ Outages are real: the checks are pointed at loopback ports where nothing listens
 
 import json
 import secrets
+import time
 
 import pytest
 
-from tests.workers import free_port, run_python
+from tests.workers import free_port, run_python, use_broker
 
 HEALTHZ_SCRIPT = """
 import django
@@ -52,6 +53,27 @@ def test_healthz_names_the_broker_when_it_is_unreachable(client, unreachable_bro
     assert body["database"] == "ok"
     assert body["broker"] == "erreur : OperationalError"
     assert "127.0.0.1" not in response.content.decode()  # the details go to the log only
+
+
+@pytest.mark.django_db
+def test_healthz_answers_at_once_while_the_broker_stays_unreachable(client, unreachable_broker, settings):
+    """A probe calling every few seconds while the broker's host does not answer must not hold the
+    web workers: the first check waits a short timeout, the next ones reuse its answer from the
+    process's memory."""
+    settings.HEALTHCHECK_BROKER_TIMEOUT = 0.5
+    use_broker("redis://192.0.2.1:6379/0")  # TEST-NET-1: a host that neither answers nor refuses
+
+    started = time.monotonic()
+    first = client.get("/healthz")
+    first_took = time.monotonic() - started
+    started = time.monotonic()
+    second = client.get("/healthz")
+    second_took = time.monotonic() - started
+
+    assert (first.status_code, second.status_code) == (503, 503)
+    assert first.json()["status"] == second.json()["status"] == "erreur : broker"
+    assert first_took < 1.0
+    assert second_took < 0.05
 
 
 def test_healthz_names_the_database_when_it_is_unreachable():

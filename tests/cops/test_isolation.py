@@ -98,7 +98,7 @@ def test_the_suites_tasks_never_reach_the_development_broker_database_or_queue(
         email = send_templated_email(
             to=user.email,
             template="actors/emails/verify_email",
-            context={"user": user, "verification_url": "x"},
+            context={"user": user, "verification_url": "x", "valid_days": 7},
         )  # queues cops.deliver_email after the commit (here: at once, the test commits for real)
         celery_worker.wait_until(
             lambda: OutgoingEmail.objects.filter(pk=email.pk, sent_at__isnull=False).exists(),

@@ -2,6 +2,8 @@
 
 import pytest
 
+from actors.enums import Visibility
+from actors.selectors.charter import signatory_list
 from actors.services.charter import charter_sign, charter_version_publish, signature_withdraw
 from directory.indexing import ENGAGED_TAG, index_persons, index_structures
 from directory.models import Entry
@@ -94,3 +96,34 @@ def test_a_new_version_moves_the_badge_to_those_who_renew(
 
     assert ENGAGED_TAG not in before_renewal
     assert ENGAGED_TAG in after_renewal
+
+
+def test_a_signatory_hidden_from_the_signatories_page_carries_no_badge(
+    version, actors, partner, client, django_capture_on_commit_callbacks
+):
+    """The signatories page names a person only when their last name is public: the badge and the
+    filter, which say the same thing, follow the same consent."""
+    visible, _signing, _other = actors
+    hidden = PersonFactory(
+        first_name="Dominique", last_name="Discret", visibility={"last_name": Visibility.PARTNERS}
+    )
+    index_persons([hidden.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        charter_sign(version=version, by=partner, person=visible)
+        charter_sign(version=version, by=hidden.user, person=hidden)
+
+    hidden_detail = client.get(f"/api/annuaire/personnes/{hidden.pk}/").json()
+    visible_detail = client.get(f"/api/annuaire/personnes/{visible.pk}/").json()
+    listed = {
+        card["id"]: card["badges"]
+        for card in client.get("/api/annuaire/acteurs/?type=personne").json()["results"]
+    }
+    engaged = [card["id"] for card in client.get("/api/annuaire/acteurs/?charte=engage").json()["results"]]
+    named_on_signatories_page = [row.name for row in signatory_list(version).rows]
+
+    assert named_on_signatories_page == ["Sacha Martin"]
+    assert hidden_detail["badges"] == []
+    assert visible_detail["badges"] == [BADGE]
+    assert listed[hidden.pk] == []
+    assert listed[visible.pk] == [BADGE]
+    assert engaged == [visible.pk]

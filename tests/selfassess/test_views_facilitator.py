@@ -6,6 +6,7 @@ from selfassess.enums import Side, Step
 from selfassess.models import AssessmentSession, Framework, Participant
 from selfassess.services import session_close_individual
 from tests.factories.actors import UnverifiedUserFactory
+from tests.factories.charter import PersonFactory, StructureFactory, make_referent
 from tests.factories.selfassess import AssessmentSessionFactory, ParticipantFactory
 from tests.selfassess.conftest import rate, text
 
@@ -68,8 +69,10 @@ def test_session_create_anonymous_redirects_to_login(client):
 
 
 @pytest.mark.django_db
-def test_session_create_by_partner(partner_client, partner):
+def test_session_create_by_referent(partner_client, partner):
     framework = Framework.objects.get(slug="barometre-relation-partenariat")
+    structure = StructureFactory(name="Clinique du Lac")
+    make_referent(PersonFactory(user=partner), structure)
 
     response = partner_client.post(
         reverse("selfassess:session_create"),
@@ -79,23 +82,25 @@ def test_session_create_by_partner(partner_client, partner):
             "held_on": "2026-03-12",
             "context": "Point d'étape",
             "group_label": "GT qualité",
+            "structure": structure.pk,
         },
     )
 
     session = AssessmentSession.objects.get()
     assert response.status_code == 302
     assert response["Location"] == session.get_absolute_url()
-    assert (session.facilitator, session.framework, str(session.held_on), session.group_label) == (
-        partner,
-        framework,
-        "2026-03-12",
-        "GT qualité",
-    )
+    assert (
+        session.facilitator,
+        session.framework,
+        str(session.held_on),
+        session.group_label,
+        session.structure,
+    ) == (partner, framework, "2026-03-12", "GT qualité", structure)
 
 
 @pytest.mark.django_db
-def test_session_create_invalid_keeps_input_and_says_why(partner_client):
-    response = partner_client.post(
+def test_session_create_invalid_keeps_input_and_says_why(staff_client):
+    response = staff_client.post(
         reverse("selfassess:session_create"),
         {"title": "", "framework": "999999", "held_on": "12/13/2026", "context": "Mon contexte tapé"},
     )

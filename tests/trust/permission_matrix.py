@@ -417,7 +417,10 @@ MATRIX: dict[str, Entry] = {
         seen_by=("staff", "admin"),
         note="the sessions one facilitates (the staff: all)",
     ),
-    "selfassess:session_create": Entry(SIGNED_IN, note="any partner may facilitate a session"),
+    "selfassess:session_create": Entry(
+        roles(LOGIN, 403, 200, 403, 200, 200),
+        note="the staff and a structure's référents (for their structure): inviting sends emails",
+    ),
     "selfassess:session_detail": Entry(STAFF_ONLY, kwargs=SESSION),
     "selfassess:participant_invite": Entry(staff_only(400), kwargs=SESSION, method="POST"),
     "selfassess:participant_resend": Entry(

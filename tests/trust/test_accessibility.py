@@ -139,6 +139,7 @@ def _focused(page) -> dict:
 
 def _tab_to(page, *, field: str, max_presses: int = 40) -> int:
     """Press Tab until the named field has the focus; every stop on the way must show its focus."""
+    page.wait_for_load_state()  # the page's stylesheets applied (text can be visible before)
     for presses in range(1, max_presses + 1):
         page.keyboard.press("Tab")
         focused = _focused(page)
@@ -199,6 +200,7 @@ def test_axe_helper_fails_with_a_readable_list_of_serious_violations(page):
 
 def _tab_to_button(page, text: str, max_presses: int = 60) -> None:
     """Press Tab until the button (or link) with this text has the focus, its focus visible."""
+    page.wait_for_load_state()  # the page's stylesheets applied (text can be visible before)
     for _ in range(max_presses):
         page.keyboard.press("Tab")
         focused = _focused(page)

@@ -56,7 +56,7 @@ def test_rolled_back_transaction_writes_no_email_and_queues_no_task(transactiona
         send_templated_email(
             to=user.email,
             template="actors/emails/verify_email",
-            context={"user": user, "verification_url": "x"},
+            context={"user": user, "verification_url": "x", "valid_days": 7},
         )
         raise RuntimeError("a later step of the same transaction fails")
     with pytest.raises(RuntimeError), transaction.atomic():

@@ -1,10 +1,18 @@
 """Security headers, cookies and CSRF; the Content-Security-Policy; production settings in a fresh process."""
 
+import base64
 import fnmatch
 import json
+import os
 import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.exceptions import ImproperlyConfigured
@@ -13,7 +21,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cops.middleware import content_security_policy, map_tiles_source
 from tests.cops.test_infrastructure import production_env
-from tests.workers import database_url_for_tests, run_python
+from tests.factories.directory import make_person, make_structure
+from tests.workers import database_url_for_tests, free_port, run_python
 
 POLICY = (
     "default-src 'self'; img-src 'self' data: https://*.tile.openstreetmap.org; style-src 'self'; "
@@ -265,3 +274,97 @@ def test_static_files_reference_only_files_that_exist():
                             missing.append(f"{path} → {target}")
 
     assert missing == []
+
+
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/compte/connexion/", "/annuaire/", "/healthz", "/page-inconnue/"])
+def test_permissions_policy_is_sent_on_every_response(client, url):
+    response = client.get(url)
+
+    assert response["Permissions-Policy"] == PERMISSIONS_POLICY
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/annuaire/"])
+def test_public_pages_seen_anonymously_are_not_marked_no_store(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
+
+
+@pytest.mark.django_db
+def test_pages_depending_on_the_viewer_are_never_stored(partner_client, partner):
+    person = make_person(user=partner)
+    structure = make_structure(by=partner)
+    urls = [
+        reverse("actors:account"),
+        reverse("directory:my_profiles"),
+        reverse("directory:export", args=["csv"]),
+        reverse("directory:api_person", args=[person.pk]),
+        reverse("directory:api_structure", args=[structure.pk]),
+        "/",  # even a public page: signed in, it shows the viewer's name
+    ]
+
+    responses = {url: partner_client.get(url) for url in urls}
+
+    assert {url: response.status_code for url, response in responses.items()} == dict.fromkeys(urls, 200)
+    assert {url: response["Cache-Control"] for url, response in responses.items()} == dict.fromkeys(
+        urls, "private, no-store"
+    )
+
+
+@pytest.mark.django_db
+def test_api_details_fetched_with_credentials_are_never_stored(client, partner, password):
+    structure = make_structure(by=partner)
+    credentials = base64.b64encode(f"{partner.email}:{password}".encode()).decode()
+
+    response = client.get(
+        reverse("directory:api_structure", args=[structure.pk]), HTTP_AUTHORIZATION=f"Basic {credentials}"
+    )
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.django_db
+def test_a_view_s_own_cache_control_is_kept(partner_client):
+    response = partner_client.get(reverse("actors:personal_data"))
+
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_gunicorn_sends_no_server_banner():
+    """Started from the project's root as the image starts it, so it reads gunicorn.conf.py."""
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cops.settings", "DATABASE_URL": database_url_for_tests()}
+    command = [
+        sys.executable, "-m", "gunicorn", "cops.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", "1",
+    ]  # fmt: skip
+    server = subprocess.Popen(
+        command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    try:
+        headers = None
+        deadline = time.monotonic() + 60
+        while headers is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:  # noqa: S310
+                    headers = response.headers
+            except urllib.error.HTTPError as error:
+                headers = error.headers
+            except (ConnectionError, urllib.error.URLError):
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    assert headers is not None
+    assert headers.get_all("Server") is None
+    assert headers["Permissions-Policy"] == PERMISSIONS_POLICY
