@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy
 
 from actors.models import MeetingParticipant, RenewalInvitation, User
 from actors.services.charter import signatures_anonymise
-from cops.personal_data import ANONYMISED_PARTICIPANT_NAME, Section, Subject, anonymised_email
+from cops.personal_data import (
+    ANONYMISED_EMAIL_DOMAIN,
+    ANONYMISED_PARTICIPANT_NAME,
+    Section,
+    Subject,
+    anonymised_email,
+)
 from cops.retention import cutoff
 
 _MODERATED = ("status", "moderation_note", "created_at", "updated_at", "submitted_at", "published_at")
@@ -191,5 +197,28 @@ def unverified_accounts_purge(*, now: datetime) -> int:
     )
 
 
+@transaction.atomic
+def meeting_guests_purge(*, now: datetime) -> int:
+    """Meeting guests without an account, once the meeting is past the retention period.
+
+    Anonymised as account deletion does (erase_personal_data): attendance stays for the
+    committees' figures, who attended does not. Account holders keep their history until
+    they delete their account.
+    """
+    return (
+        MeetingParticipant.objects.filter(
+            meeting__ends_at__lt=cutoff(now, settings.RETENTION_MEETING_GUEST_DAYS),
+            user__isnull=True,
+        )
+        # A directory profile linked to an account is that account's holder.
+        .exclude(person__user__isnull=False)
+        .exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}")
+        .update(person=None, name=ANONYMISED_PARTICIPANT_NAME, email=anonymised_email())
+    )
+
+
 def purge_expired_data(*, now: datetime) -> dict[str, int]:
-    return {"unverified_accounts": unverified_accounts_purge(now=now)}
+    return {
+        "unverified_accounts": unverified_accounts_purge(now=now),
+        "meeting_guests": meeting_guests_purge(now=now),
+    }

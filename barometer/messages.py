@@ -1,9 +1,10 @@
 """The invitation and reminder emails of a round: rendered once, then filled in per person.
 
 Rendering the templates and generating a MIME message cost about half a millisecond each; a
-round of 10,000 repeats the same email but for the name, the personal link, the address, the
-date and the Message-ID. `Letters` renders each kind of email once per pass of a round, builds
-one real MIME message from it with markers where those values go, and then only joins bytes.
+round of 10,000 repeats the same email but for the name, the personal link, the unsubscribe
+link, the address, the date and the Message-ID. `Letters` renders each kind of email once per
+pass of a round, builds one real MIME message from it with markers where those values go, and
+then only joins bytes.
 Whatever the markers cannot carry unchanged (an address or a name that the MIME generator
 would encode or fold, a template whose lines it would wrap) goes through the full generator.
 """
@@ -27,15 +28,24 @@ TOKEN_LENGTH = token_length(LINK_TOKEN_BYTES)  # characters of a personal link's
 # Placeholders in the rendered templates (never in a real value: NUL cannot be typed).
 NAME, LINK, UNSUBSCRIBE = "\x00name\x00", "\x00link\x00", "\x00unsubscribe\x00"
 # Markers in the generated MIME bytes: plain ASCII that the generator leaves alone. The token
-# marker has a real token's length and alphabet, so that headers fold exactly as they will.
+# markers have a real token's length and alphabet, so that headers fold exactly as they will.
 TOKEN_MARK = "zQtOkEnMaRkQz" + "x" * (TOKEN_LENGTH - 26) + "zQtOkEnMaRkQz"
+UNSUBSCRIBE_MARK = "zQuNsUbMaRkQz" + "x" * (TOKEN_LENGTH - 26) + "zQuNsUbMaRkQz"
 NAME_TEXT_MARK, NAME_HTML_MARK = "zQnAmEtExTqZ", "zQnAmEhTmLqZ"
 ADDRESS_MARK, DATE_MARK, ID_MARK = "zq-adresse@marque.invalid", "zQdAtEqZ", "<zQiDqZ@marque.invalid>"
 _MARKS = re.compile(
     b"("
     + b"|".join(
         re.escape(m.encode())
-        for m in (TOKEN_MARK, NAME_TEXT_MARK, NAME_HTML_MARK, ADDRESS_MARK, DATE_MARK, ID_MARK)
+        for m in (
+            TOKEN_MARK,
+            UNSUBSCRIBE_MARK,
+            NAME_TEXT_MARK,
+            NAME_HTML_MARK,
+            ADDRESS_MARK,
+            DATE_MARK,
+            ID_MARK,
+        )
     )
     + b")"
 )
@@ -44,10 +54,12 @@ MAX_LINE = 998  # RFC 5322: longer lines make the generator switch to quoted-pri
 MAX_HEADER = 78  # the generator folds longer headers
 
 
-def personal_urls(raw_token: str) -> tuple[str, str]:
+def personal_urls(raw_token: str, raw_unsubscribe: str) -> tuple[str, str]:
+    """The answering link and the unsubscribe link: two tokens, because the unsubscribe one is
+    handed to the mail providers (List-Unsubscribe) and must not open the answers."""
     return (
         settings.SITE_URL + reverse("barometer:personal_link", kwargs={"token": raw_token}),
-        settings.SITE_URL + reverse("barometer:unsubscribe", kwargs={"token": raw_token}),
+        settings.SITE_URL + reverse("barometer:unsubscribe", kwargs={"token": raw_unsubscribe}),
     )
 
 
@@ -112,6 +124,7 @@ class Letters:
         invitation: Invitation,
         number: int,
         raw_token: str,
+        raw_unsubscribe: str,
         *,
         name_text=None,
         name_html=None,
@@ -119,7 +132,7 @@ class Letters:
         headers: dict | None = None,
     ) -> EmailMultiAlternatives:
         """The email as Django builds it (any backend)."""
-        link, unsubscribe = personal_urls(raw_token)
+        link, unsubscribe = personal_urls(raw_token, raw_unsubscribe)
         subject, text, html = self._rendered(invitation, number)
         name_text = invitation.name if name_text is None else name_text
         name_html = escape(invitation.name) if name_html is None else name_html
@@ -143,7 +156,9 @@ class Letters:
             message.attach_alternative(fill(html, name_html), "text/html")
         return message
 
-    def envelope(self, key, invitation: Invitation, number: int, raw_token: str) -> Envelope:
+    def envelope(
+        self, key, invitation: Invitation, number: int, raw_token: str, raw_unsubscribe: str
+    ) -> Envelope:
         """The email as SMTP carries it: from the compiled template when the values fit it."""
         template = self._template(invitation, number)
         name = invitation.name.encode()
@@ -152,16 +167,18 @@ class Letters:
         if (
             template is None
             or len(raw_token) != TOKEN_LENGTH
+            or len(raw_unsubscribe) != TOKEN_LENGTH
             or not _PLAIN_ADDRESS.fullmatch(address)
             or len("To: ") + len(address) > MAX_HEADER
             or b"\r" in name
             or b"\n" in name
             or template.longest_name_line + 2 * max(len(name), len(name_html)) > MAX_LINE
         ):
-            return Envelope.of(key, self.message(invitation, number, raw_token))
+            return Envelope.of(key, self.message(invitation, number, raw_token, raw_unsubscribe))
         data = template.fill(
             {
                 TOKEN_MARK.encode(): raw_token.encode(),
+                UNSUBSCRIBE_MARK.encode(): raw_unsubscribe.encode(),
                 NAME_TEXT_MARK.encode(): name,
                 NAME_HTML_MARK.encode(): name_html,
                 ADDRESS_MARK.encode(): address.encode(),
@@ -182,16 +199,17 @@ class Letters:
                     invitation,
                     number,
                     TOKEN_MARK,
+                    UNSUBSCRIBE_MARK,
                     name_text=NAME_TEXT_MARK,
                     name_html=NAME_HTML_MARK,
                     to=ADDRESS_MARK,
                     headers={"Date": DATE_MARK, "Message-ID": ID_MARK},
                 )
-                links = (text + html).count(LINK) + (text + html).count(UNSUBSCRIBE) + 1  # + header
                 self._templates[key] = _Template.compile(
                     message,
                     {
-                        TOKEN_MARK: links,
+                        TOKEN_MARK: (text + html).count(LINK),
+                        UNSUBSCRIBE_MARK: (text + html).count(UNSUBSCRIBE) + 1,  # + the header
                         NAME_TEXT_MARK: text.count(NAME),
                         NAME_HTML_MARK: html.count(NAME),
                         ADDRESS_MARK: 1,

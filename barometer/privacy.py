@@ -3,7 +3,7 @@
 Hooks read by cops/personal_data.py and cops/retention.py (see cops/apps.py).
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from barometer.enums import QuestionType, ResponseStatus
 from barometer.models import Answer, Contact, Delivery, Invitation, Response
-from cops.personal_data import Extra, Section, Subject, anonymised_email
+from cops.personal_data import ANONYMISED_EMAIL_DOMAIN, Extra, Section, Subject, anonymised_email
 
 
 def _response_answers(response) -> list[dict]:
@@ -79,7 +79,7 @@ def erase_personal_data(subject: Subject) -> dict[str, int]:
     Answer.objects.filter(
         response__invitation_id__in=invitation_ids, question__type=QuestionType.EMAIL
     ).update(text="")
-    Delivery.objects.filter(invitation_id__in=invitation_ids).update(token_hash=None)
+    Delivery.objects.filter(invitation_id__in=invitation_ids).update(token_hash=None, unsubscribe_hash=None)
     return {
         "barometer_draft_responses_deleted": drafts_deleted,
         # Unsubscribed, so that no reminder is ever sent to the placeholder address.
@@ -103,5 +103,54 @@ def barometer_drafts_purge(*, now: datetime) -> int:
     )
 
 
+def _closed_before(now: datetime, days: int) -> date:
+    """Campaigns that closed strictly before this day are past a period of `days`."""
+    return timezone.localtime(now).date() - timedelta(days=days)
+
+
+@transaction.atomic
+def barometer_invitations_purge(*, now: datetime) -> int:
+    """Invitation lists, once their campaign has been closed for the retention period.
+
+    Anonymised as account deletion does (erase_personal_data): the rows stay for the response
+    rates, without the name, the address or a link that still opens the questionnaire.
+    """
+    invitation_ids = list(
+        Invitation.objects.filter(
+            campaign__closes_on__lt=_closed_before(now, settings.RETENTION_BAROMETER_INVITATION_DAYS)
+        )
+        .exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}")
+        .values_list("pk", flat=True)
+    )
+    if not invitation_ids:
+        return 0
+    Response.objects.filter(invitation_id__in=invitation_ids, status=ResponseStatus.DRAFT).delete()
+    Answer.objects.filter(
+        response__invitation_id__in=invitation_ids, question__type=QuestionType.EMAIL
+    ).update(text="")
+    Delivery.objects.filter(invitation_id__in=invitation_ids).update(token_hash=None, unsubscribe_hash=None)
+    return Invitation.objects.filter(pk__in=invitation_ids).update(
+        email=anonymised_email(),
+        name="",
+        unsubscribed_at=Coalesce("unsubscribed_at", Value(now)),
+    )
+
+
+@transaction.atomic
+def barometer_contacts_purge(*, now: datetime) -> int:
+    """Addresses left for the follow-ups, once their campaign has been closed for the retention period."""
+    return (
+        Contact.objects.filter(
+            campaign__closes_on__lt=_closed_before(now, settings.RETENTION_BAROMETER_CONTACT_DAYS)
+        )
+        .delete()[1]
+        .get("barometer.Contact", 0)
+    )
+
+
 def purge_expired_data(*, now: datetime) -> dict[str, int]:
-    return {"barometer_drafts": barometer_drafts_purge(now=now)}
+    return {
+        "barometer_drafts": barometer_drafts_purge(now=now),
+        "barometer_invitations": barometer_invitations_purge(now=now),
+        "barometer_contacts": barometer_contacts_purge(now=now),
+    }

@@ -173,6 +173,17 @@ RETENTION_SENT_EMAIL_DAYS = env_int("RETENTION_SENT_EMAIL_DAYS", 90)
 RETENTION_LOGIN_ATTEMPT_DAYS = env_int("RETENTION_LOGIN_ATTEMPT_DAYS", 30)
 # A finished report (its file too), counted from when it was built.
 RETENTION_REPORT_DAYS = env_int("RETENTION_REPORT_DAYS", 30)
+# People without an account, anonymised (names and addresses go, the statistics stay):
+# a barometer invitation list, a year after its campaign closed (time for the report and for
+# preparing the next edition from the same lists);
+RETENTION_BAROMETER_INVITATION_DAYS = env_int("RETENTION_BAROMETER_INVITATION_DAYS", 365)
+# an address left for the report or the regional dynamic, deleted a year after its campaign closed;
+RETENTION_BAROMETER_CONTACT_DAYS = env_int("RETENTION_BAROMETER_CONTACT_DAYS", 365)
+# a self-assessment participant, a year after the session (its follow-up is done by then);
+RETENTION_SELFASSESS_PARTICIPANT_DAYS = env_int("RETENTION_SELFASSESS_PARTICIPANT_DAYS", 365)
+# a committee meeting's guest without an account, two years after the meeting (a mandate's span,
+# so that the next meetings can still invite them again).
+RETENTION_MEETING_GUEST_DAYS = env_int("RETENTION_MEETING_GUEST_DAYS", 730)
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "fr"

@@ -44,6 +44,10 @@ def privacy(request):
         "sent_email": settings.RETENTION_SENT_EMAIL_DAYS,
         "login_attempt": settings.RETENTION_LOGIN_ATTEMPT_DAYS,
         "report": settings.RETENTION_REPORT_DAYS,
+        "barometer_invitation": settings.RETENTION_BAROMETER_INVITATION_DAYS,
+        "barometer_contact": settings.RETENTION_BAROMETER_CONTACT_DAYS,
+        "selfassess_participant": settings.RETENTION_SELFASSESS_PARTICIPANT_DAYS,
+        "meeting_guest": settings.RETENTION_MEETING_GUEST_DAYS,
     }
     return render(request, "pages/privacy.html", {"retention": retention})
 

@@ -8,13 +8,17 @@ import json
 
 from django.http import Http404, HttpResponse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.gzip import gzip_page
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
@@ -22,7 +26,7 @@ from rest_framework.views import APIView
 from actors.enums import ModerationStatus
 from actors.permissions import directory_viewer_level
 from cops.ratelimit import hit_request
-from directory.filters import EntryFilter
+from directory.filters import EntryFilter, TagFilter
 from directory.indexing import BADGES
 from directory.models import Entry, audience_for_level
 from directory.selectors.listing import actor_badges, directory_search
@@ -41,6 +45,53 @@ TOO_MANY = OpenApiResponse(
 )
 
 
+# Free-text filters as their form validates them (directory.filters.EntryFilter.form): a postal
+# code is five digits; no text may hold a null character (Django's forms refuse it).
+NO_NULL = r"^[^\x00]*$"
+PATTERNS = {"code_postal": r"^([0-9]{5})?$"}
+
+
+def _filter_choices(item) -> list[str]:
+    choices = item.extra["choices"]
+    return [str(value) for value, _label in (choices() if callable(choices) else choices)]
+
+
+def filter_parameters() -> list[OpenApiParameter]:
+    """The directory's filters as query parameters, with the codes each one accepts today.
+
+    The taxonomies live in the database: their codes are read when the schema is generated, so
+    a client (or the schema-driven tests) is told the values the filters validate, not any string.
+    """
+    parameters = []
+    for name, item in EntryFilter.base_filters.items():
+        description = str(item.label or "")
+        if isinstance(item, TagFilter):
+            codes = _filter_choices(item)
+            if not codes:
+                continue  # no active value: nothing can be asked for
+            schema = {"type": "array", "items": {"type": "string", "enum": codes}}
+            parameters.append(
+                OpenApiParameter(
+                    name, schema, OpenApiParameter.QUERY, explode=True, style="form", description=description
+                )
+            )
+        elif "choices" in item.extra:
+            # Empty means "no radius", as on the page's form.
+            schema = {"type": "string", "enum": ["", *_filter_choices(item)]}
+            parameters.append(OpenApiParameter(name, schema, OpenApiParameter.QUERY, description=description))
+        else:
+            schema = {"type": "string", "pattern": PATTERNS.get(name, NO_NULL)}
+            parameters.append(OpenApiParameter(name, schema, OpenApiParameter.QUERY, description=description))
+    return parameters
+
+
+class DirectorySchema(AutoSchema):
+    """Documents the directory's filters with their enums, computed when the schema is served."""
+
+    def get_override_parameters(self):
+        return [*filter_parameters(), *super().get_override_parameters()]
+
+
 class LevelFilterBackend(DjangoFilterBackend):
     """The directory's FilterSet, told the caller's visibility level."""
 
@@ -55,6 +106,28 @@ class DirectoryPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "taille"
     max_page_size = 200
+
+    # DRF falls back silently on a malformed page or size; here they are refused, as documented.
+    def get_page_number(self, request, paginator):
+        if request.query_params.get(self.page_query_param) == "":
+            raise ValidationError({self.page_query_param: [_("Un numéro de page est un entier positif.")]})
+        return super().get_page_number(request, paginator)
+
+    def get_page_size(self, request):
+        if self.page_size_query_param not in request.query_params:
+            return self.page_size
+        value = request.query_params[self.page_size_query_param]
+        if not (value.isascii() and value.isdigit() and int(value) > 0):
+            raise ValidationError(
+                {self.page_size_query_param: [_("La taille d'une page est un entier positif (200 au plus).")]}
+            )
+        return min(int(value), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 class SearchThrottle(BaseThrottle):
@@ -76,8 +149,15 @@ class GeoJSONRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, (bytes, str)):
             return data
-        # An error raised before the view (e.g. an unknown ?format=) comes as a dict: JSON it.
+        # An error (invalid filters, too many searches) comes as a dict: JSON it.
         return json.dumps(data, ensure_ascii=False).encode()
+
+
+class GeoJSONOnly(DefaultContentNegotiation):
+    """The map's points have one representation: no `format` parameter, no Accept to match."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class CardSerializer(serializers.Serializer):
@@ -114,6 +194,7 @@ class CardSerializer(serializers.Serializer):
     ),
 )
 class ActorList(generics.ListAPIView):
+    schema = DirectorySchema()
     serializer_class = CardSerializer
     filter_backends = [LevelFilterBackend]
     filterset_class = EntryFilter
@@ -297,10 +378,8 @@ class StructureDetail(APIView):
     responses={
         200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection"),
         400: INVALID_FILTERS,
-        404: OpenApiResponse(response=OpenApiTypes.OBJECT, description="Format demandé inconnu."),
         429: TOO_MANY,
     },
-    parameters=None,
 )
 @method_decorator(gzip_page, name="dispatch")
 class MapPoints(generics.GenericAPIView):
@@ -308,17 +387,22 @@ class MapPoints(generics.GenericAPIView):
     filterset_class = EntryFilter
     throttle_classes = [SearchThrottle]
     pagination_class = None
-    renderer_classes = [GeoJSONRenderer, JSONRenderer]
+    schema = DirectorySchema()
+    renderer_classes = [GeoJSONRenderer]
+    content_negotiation_class = GeoJSONOnly
     serializer_class = inline_serializer("GeoJSON", fields={"type": serializers.CharField()})
 
     def get_queryset(self):
         return Entry.objects.all()
 
     def get(self, request):
-        # Same filters as the list (the filter backend documents them); evaluated on the in-memory index.
+        # Same filters as the list (DirectorySchema documents them); evaluated on the in-memory index.
         filterset = EntryFilter(
             request.query_params, queryset=self.get_queryset(), level=directory_viewer_level(request.user)
         )
+        # Refused like the list's, rather than silently ignored (the map would show everyone).
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
         body = directory_search(filterset).geojson()
         response = HttpResponse(body, content_type="application/geo+json")
         response["Cache-Control"] = "private, max-age=60"

@@ -176,7 +176,7 @@ class EntryFilter(django_filters.FilterSet):
             def clean():
                 cleaned = original_clean()
                 postal = (cleaned.get("code_postal") or "").strip()
-                if postal and not re.fullmatch(r"\d{5}", postal):
+                if postal and not re.fullmatch(r"[0-9]{5}", postal):
                     form.add_error("code_postal", _("Un code postal compte 5 chiffres, par exemple 34000."))
                 commune = (cleaned.get("commune") or "").strip()
                 if commune and not Commune.objects.filter(insee_code=commune_code(commune)).exists():
@@ -223,7 +223,7 @@ class EntryFilter(django_filters.FilterSet):
 
     def filter_postal_code(self, qs, name, value):
         value = (value or "").strip()
-        if not re.fullmatch(r"\d{5}", value):
+        if not re.fullmatch(r"[0-9]{5}", value):
             return qs
         return qs.filter(**{f"{self.col('tags')}__contains": [f"cp:{value}"]})
 

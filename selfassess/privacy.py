@@ -1,8 +1,13 @@
-"""Personal data held by the self-assessment: export and erasure.
+"""Personal data held by the self-assessment: export, erasure, retention.
 
-Hooks read by cops/personal_data.py (see cops/apps.py).
+Hooks read by cops/personal_data.py and cops/retention.py (see cops/apps.py).
 """
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -71,3 +76,29 @@ def erase_personal_data(subject: Subject) -> dict[str, int]:
         participant.token_hash = random_token_hash()
         participant.save(update_fields=["name", "email", "token_hash"])
     return {"selfassess_participants_anonymised": len(participants)}
+
+
+@transaction.atomic
+def selfassess_participants_purge(*, now: datetime) -> int:
+    """Participants (none has an account), once their session is past the retention period.
+
+    Anonymised as account deletion does (erase_personal_data): the scores stay in the group's
+    results; the name, the address, the personal comments and the link go.
+    """
+    last_day = timezone.localtime(now).date() - timedelta(days=settings.RETENTION_SELFASSESS_PARTICIPANT_DAYS)
+    participants = list(
+        Participant.objects.filter(session__held_on__lt=last_day)
+        .exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}")
+        .select_for_update()
+    )
+    Rating.objects.filter(participant__in=participants).update(comment="")
+    for participant in participants:
+        participant.name = ANONYMISED_PARTICIPANT_NAME
+        participant.email = f"anonyme-{participant.pk}@{ANONYMISED_EMAIL_DOMAIN}"
+        participant.token_hash = random_token_hash()
+    Participant.objects.bulk_update(participants, ["name", "email", "token_hash"], batch_size=500)
+    return len(participants)
+
+
+def purge_expired_data(*, now: datetime) -> dict[str, int]:
+    return {"selfassess_participants": selfassess_participants_purge(now=now)}

@@ -52,7 +52,9 @@ class Delivery(models.Model):
 
     The row is inserted (committed) before the SMTP call; the unique (invitation, round)
     makes a second send of the same round impossible, whatever the number of workers.
-    Each email carries its own token, stored hashed; any of them opens the questionnaire.
+    Each email carries its own token, stored hashed; any of them opens the questionnaire. Its
+    unsubscribe link (and List-Unsubscribe header) carries a second token, also stored hashed:
+    that one goes to the mail providers' unsubscribe services, so it must not open the answers.
     """
 
     # No index of its own: (invitation, round), unique, serves the look-ups by invitation. Every
@@ -69,6 +71,10 @@ class Delivery(models.Model):
         _("statut"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.CLAIMED
     )
     token_hash = models.CharField(_("empreinte du lien"), max_length=64, null=True, blank=True)
+    # Empty on emails sent before it existed: their unsubscribe link carries `token_hash`'s token.
+    unsubscribe_hash = models.CharField(
+        _("empreinte du lien de désinscription"), max_length=64, null=True, blank=True
+    )
     claimed_at = models.DateTimeField(_("pris en charge le"), default=timezone.now)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("essais"), default=1)
@@ -83,6 +89,7 @@ class Delivery(models.Model):
             # A constraint rather than unique=True: the same index, without the pattern-matching
             # copy Django adds for unique text fields (a hash is only ever looked up whole).
             models.UniqueConstraint(fields=["token_hash"], name="delivery_token_hash_unique"),
+            models.UniqueConstraint(fields=["unsubscribe_hash"], name="delivery_unsubscribe_hash_unique"),
             models.CheckConstraint(condition=models.Q(round__lte=3), name="delivery_round_range"),
         ]
 

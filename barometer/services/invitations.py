@@ -57,8 +57,18 @@ def invitations_import(
     return result
 
 
-def invitation_for_token(token_hash: str) -> Invitation | None:
-    delivery = Delivery.objects.select_related("invitation__campaign").filter(token_hash=token_hash).first()
+def invitation_for_unsubscribe_token(token_hash: str) -> Invitation | None:
+    """The invitation an unsubscribe link stands for: by its own token, never by an answering one.
+
+    Except for the emails sent before unsubscribe tokens existed: their link and List-Unsubscribe
+    header carry the answering token, and sit in inboxes until the campaign ends. Refusing them
+    would keep sending reminders to people who asked to stop; their token has already been handed
+    to the mail providers, so accepting it here reveals nothing more.
+    """
+    deliveries = Delivery.objects.select_related("invitation__campaign")
+    delivery = deliveries.filter(unsubscribe_hash=token_hash).first() or (
+        deliveries.filter(token_hash=token_hash, unsubscribe_hash__isnull=True).first()
+    )
     return delivery.invitation if delivery else None
 
 

@@ -131,8 +131,11 @@ class _DjangoBackend:
         self.size = size
         self.letters = letters
 
-    def prepare(self, delivery: Delivery, raw_token: str):
-        return _Handed(delivery.pk, self.letters.message(delivery.invitation, delivery.round, raw_token))
+    def prepare(self, delivery: Delivery, raw_token: str, raw_unsubscribe: str):
+        return _Handed(
+            delivery.pk,
+            self.letters.message(delivery.invitation, delivery.round, raw_token, raw_unsubscribe),
+        )
 
     def send(self, items: list, before_commit) -> None:
         allowed = before_commit(items)
@@ -160,8 +163,10 @@ class _SMTP:
         self.size = size
         self.letters = letters
 
-    def prepare(self, delivery: Delivery, raw_token: str) -> Envelope:
-        return self.letters.envelope(delivery.pk, delivery.invitation, delivery.round, raw_token)
+    def prepare(self, delivery: Delivery, raw_token: str, raw_unsubscribe: str) -> Envelope:
+        return self.letters.envelope(
+            delivery.pk, delivery.invitation, delivery.round, raw_token, raw_unsubscribe
+        )
 
     def send(self, items: list[Envelope], before_commit) -> None:
         self.pool.send(items, before_commit)
@@ -252,9 +257,9 @@ class _Accepted:
                 self.write()
 
 
-def _mark_committing(hashes: dict[int, str], accepted: _Accepted) -> set[int]:
+def _mark_committing(hashes: dict[int, tuple[str, str]], accepted: _Accepted) -> set[int]:
     """One durable transaction before the dots: the last group's "sent", this group's
-    "committing" with each email's token. Returns the rows that may go (still claimed).
+    "committing" with each email's two token hashes (answering, unsubscribe). Returns the rows that may go (still claimed).
 
     The invitations were read at the claim, maybe minutes ago: the same statement reads them
     again and marks "skipped" whoever answered or unsubscribed since. FOR SHARE waits for a
@@ -265,7 +270,10 @@ def _mark_committing(hashes: dict[int, str], accepted: _Accepted) -> set[int]:
         accepted.write()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""WITH v AS (SELECT * FROM unnest(%s::bigint[], %s::text[]) AS v(id, token_hash)),
+                f"""WITH v AS (
+                        SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[])
+                        AS v(id, token_hash, unsubscribe_hash)
+                    ),
                     i AS (
                         SELECT i.id, i.has_responded AS answered, i.unsubscribed_at IS NOT NULL AS gone
                         FROM {invitations} AS i JOIN {table} AS c ON c.invitation_id = i.id JOIN v ON v.id = c.id
@@ -274,6 +282,7 @@ def _mark_committing(hashes: dict[int, str], accepted: _Accepted) -> set[int]:
                     UPDATE {table} AS d SET
                         status = CASE WHEN i.answered OR i.gone THEN %s ELSE %s END,
                         token_hash = CASE WHEN i.answered OR i.gone THEN NULL ELSE v.token_hash END,
+                        unsubscribe_hash = CASE WHEN i.answered OR i.gone THEN NULL ELSE v.unsubscribe_hash END,
                         error = CASE WHEN i.answered THEN %s WHEN i.gone THEN %s ELSE d.error END,
                         attempts = d.attempts + 1
                     FROM v, i
@@ -281,7 +290,8 @@ def _mark_committing(hashes: dict[int, str], accepted: _Accepted) -> set[int]:
                     RETURNING d.id, d.status""",  # noqa: S608 (names from the model)
                 [
                     list(hashes),
-                    list(hashes.values()),
+                    [answering for answering, _unsubscribe in hashes.values()],
+                    [unsubscribe for _answering, unsubscribe in hashes.values()],
                     DeliveryStatus.SKIPPED,
                     DeliveryStatus.COMMITTING,
                     str(SKIPPED_ANSWERED_NOTE),
@@ -300,8 +310,10 @@ def _send_group(deliveries: list[Delivery], transport, accepted: _Accepted, resu
             # Answered or unsubscribed since the claim: nothing was sent, the claim goes away.
             Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.CLAIMED).delete()
             continue
-        raw, hashes[delivery.pk] = new_token(LINK_TOKEN_BYTES)
-        items.append(transport.prepare(delivery, raw))
+        raw, answering_hash = new_token(LINK_TOKEN_BYTES)
+        raw_unsubscribe, unsubscribe_hash = new_token(LINK_TOKEN_BYTES)
+        hashes[delivery.pk] = (answering_hash, unsubscribe_hash)
+        items.append(transport.prepare(delivery, raw, raw_unsubscribe))
         still_claimed.append(delivery.pk)
     if not items:
         return

@@ -421,7 +421,7 @@ def answer_thanks(request, key: str):
 def unsubscribe(request, token: str):
     invitation = None
     if tokens.is_well_formed(token):
-        invitation = invitations.invitation_for_token(tokens.hash_token(token))
+        invitation = invitations.invitation_for_unsubscribe_token(tokens.hash_token(token))
     if invitation is None:
         return _invalid_link(request)
     secret_link_found(request)

@@ -50,15 +50,20 @@ def test_email_from_the_compiled_template_is_the_one_django_builds(questionnaire
     )
     letters = Letters()
     raw, _digest = new_token(LINK_TOKEN_BYTES)
+    unsubscribe, _digest = new_token(LINK_TOKEN_BYTES)
 
-    ours = letters.envelope(7, invitation, number, raw)
-    djangos = Envelope.of(7, letters.message(invitation, number, raw))
+    ours = letters.envelope(7, invitation, number, raw, unsubscribe)
+    djangos = Envelope.of(7, letters.message(invitation, number, raw, unsubscribe))
 
     assert_same_email(ours, djangos)
     text = parsed(ours).get_body(("plain",)).get_content()
     assert f"http://testserver/barometre/r/{raw}/" in text
-    assert f"http://testserver/barometre/desinscription/{raw}/" in text
-    assert parsed(ours)["List-Unsubscribe"].strip() == f"<http://testserver/barometre/desinscription/{raw}/>"
+    assert f"http://testserver/barometre/desinscription/{unsubscribe}/" in text
+    assert raw not in parsed(ours)["List-Unsubscribe"]
+    assert (
+        parsed(ours)["List-Unsubscribe"].strip()
+        == f"<http://testserver/barometre/desinscription/{unsubscribe}/>"
+    )
     if name:
         html = parsed(ours).get_body(("html",)).get_content()
         assert f"Bonjour {name}," in text
@@ -74,7 +79,8 @@ def test_each_email_has_its_own_link_date_and_message_id_from_one_template(quest
         for i in range(2)
     ]
     first, second = (
-        letters.envelope(i, person, 1, new_token(LINK_TOKEN_BYTES)[0]) for i, person in enumerate(people)
+        letters.envelope(i, person, 1, new_token(LINK_TOKEN_BYTES)[0], new_token(LINK_TOKEN_BYTES)[0])
+        for i, person in enumerate(people)
     )
 
     assert boundary(first) == boundary(second)  # filled in from the same compiled message
@@ -100,10 +106,10 @@ def test_what_the_template_cannot_carry_goes_through_django(questionnaire, addre
         campaign=questionnaire.campaign, questionnaire=questionnaire, email=address, name=name
     )
     letters = Letters()
-    raw = new_token(LINK_TOKEN_BYTES)[0]
+    raw, unsubscribe = new_token(LINK_TOKEN_BYTES)[0], new_token(LINK_TOKEN_BYTES)[0]
 
-    ours = letters.envelope(1, invitation, 1, raw)
-    again = letters.envelope(2, invitation, 1, raw)
+    ours = letters.envelope(1, invitation, 1, raw, unsubscribe)
+    again = letters.envelope(2, invitation, 1, raw, unsubscribe)
 
     assert boundary(ours) != boundary(again)  # each built by the MIME generator
-    assert_same_email(ours, Envelope.of(1, letters.message(invitation, 1, raw)))
+    assert_same_email(ours, Envelope.of(1, letters.message(invitation, 1, raw, unsubscribe)))

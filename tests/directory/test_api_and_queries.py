@@ -135,6 +135,68 @@ def test_geojson_is_compact_rounded_and_honours_filters(client):
     assert [f["properties"]["k"] for f in filtered["features"]] == ["s"]
 
 
+def test_geojson_has_no_format_parameter_and_refuses_invalid_filters(client):
+    make_structure(name="Hôpital de la Carte", commune="82121")
+    url = reverse("directory:api_geojson")
+    plain = client.get(url)
+
+    with_format = [client.get(url, {"format": value}) for value in ("", "json", "xml")]
+    invalid = client.get(url, {"type": "inconnu"})
+    parameters = client.get(reverse("directory:api_schema"), {"format": "json"}).json()["paths"][
+        "/api/annuaire/carte.geojson"
+    ]["get"]["parameters"]
+
+    # One representation: `format` is not a parameter, whatever its value the same GeoJSON comes back.
+    assert [(r.status_code, r["Content-Type"], r.content) for r in with_format] == [
+        (200, "application/geo+json", plain.content)
+    ] * 3
+    assert "format" not in {parameter["name"] for parameter in parameters}
+    # An invalid filter is refused as on the list, not ignored (which would map everyone).
+    assert invalid.status_code == 400
+    assert list(invalid.json()) == ["type"]
+
+
+def test_openapi_schema_declares_the_values_the_filters_validate(client):
+    schema = client.get(reverse("directory:api_schema"), {"format": "json"}).json()
+
+    for path in ("/api/annuaire/acteurs/", "/api/annuaire/carte.geojson"):
+        parameters = {p["name"]: p["schema"] for p in schema["paths"][path]["get"]["parameters"]}
+        assert parameters["domaine"] == {
+            "type": "array",
+            "items": {
+                "type": "string",
+                "enum": list(Domain.objects.filter(is_active=True).values_list("code", flat=True)),
+            },
+        }
+        assert parameters["type"]["items"]["enum"] == ["personne", "structure"]
+        assert parameters["territoire"]["items"]["enum"][:4] == ["est", "ouest", "region", "09"]
+        assert parameters["rayon"]["enum"] == ["", "5", "10", "20", "50", "100"]
+        assert parameters["code_postal"]["pattern"] == "^([0-9]{5})?$"
+        assert parameters["q"]["pattern"] == parameters["commune"]["pattern"] == r"^[^\x00]*$"
+
+
+def test_api_refuses_a_malformed_page_size_or_page(client):
+    make_structure(name="Hôpital de la Page", commune="82121")
+    url = reverse("directory:api_actors")
+
+    statuses = {
+        value: client.get(url, {"taille": value}).status_code for value in ("", "0", "-3", "deux", "500")
+    }
+    empty_page = client.get(url, {"page": ""})
+
+    assert statuses == {"": 400, "0": 400, "-3": 400, "deux": 400, "500": 200}
+    assert list(client.get(url, {"taille": "0"}).json()) == ["taille"]
+    assert empty_page.status_code == 400
+
+
+def test_api_refuses_a_postal_code_in_non_ascii_digits(client):
+    # The schema says [0-9]{5}: Arabic-Indic digits (which Python's \d accepts) are refused too.
+    response = client.get(reverse("directory:api_actors"), {"code_postal": "٣٤٠٠٠"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["code_postal"]
+
+
 def test_openapi_schema_and_self_hosted_docs(client):
     schema = client.get(reverse("directory:api_schema"))
     docs = client.get(reverse("directory:api_docs")).content.decode()

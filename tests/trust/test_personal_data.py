@@ -705,6 +705,7 @@ def test_delete_page_is_for_signed_in_people_only(client):
 def test_privacy_page_states_the_download_deletion_and_retention_periods(client, settings):
     settings.RETENTION_UNVERIFIED_ACCOUNT_DAYS = 21
     settings.RETENTION_SENT_EMAIL_DAYS = 1
+    settings.RETENTION_MEETING_GUEST_DAYS = 1
 
     page = client.get(reverse("platform:privacy")).content.decode()
 
@@ -713,6 +714,10 @@ def test_privacy_page_states_the_download_deletion_and_retention_periods(client,
     assert "confirmée, 21 jours après l'inscription ;" in page
     assert "la trace des courriels envoyés, 1 jour après l'envoi" in page
     assert "180 jours après leur dernière modification" in page
+    assert "listes d'invitation au baromètre, 365 jours après la clôture de la campagne" in page
+    assert "contacts laissés à la fin du baromètre, 365 jours après la clôture de la campagne" in page
+    assert "séances d'auto-évaluation, 365 jours après la séance" in page
+    assert "invités sans compte aux réunions des instances, 1 jour après la réunion" in page
 
 
 def test_a_profile_without_account_at_the_address_is_the_persons_one_linked_elsewhere_is_not(

@@ -15,21 +15,23 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from accompaniment.models import SupportRequest
+from actors.charter_enums import Attendance
 from actors.enums import ModerationStatus, RevisionStatus
-from actors.models import Person, Structure, User
-from barometer.enums import ResponseStatus
-from barometer.models import Response
+from actors.models import MeetingParticipant, Person, Structure, User
+from barometer.enums import Public, ResponseStatus
+from barometer.models import Contact, Delivery, Invitation, Response
 from cops.enums import ReportStatus
 from cops.mail import MAX_ATTEMPTS
 from cops.models import OutgoingEmail, ReportJob
 from cops.retention import expired_data_purge
 from cops.tasks import purge_expired_data
+from selfassess.models import Participant, Rating
 from tests.factories.accompaniment import SupportRequestFactory
 from tests.factories.actors import UnverifiedUserFactory, UserFactory
-from tests.factories.barometer import CampaignFactory, make_questionnaire
-from tests.factories.charter import CharterVersionFactory, sign
+from tests.factories.barometer import CampaignFactory, make_invitation, make_link, make_questionnaire
+from tests.factories.charter import CharterVersionFactory, PersonFactory, committee, make_meeting, sign
 from tests.factories.cops import DoneReportJobFactory, OutgoingEmailFactory, ReportJobFactory
-from tests.factories.selfassess import AssessmentSessionFactory
+from tests.factories.selfassess import AssessmentSessionFactory, ParticipantFactory
 
 NOW = timezone.now().replace(microsecond=0)
 SECOND = timedelta(seconds=1)
@@ -53,7 +55,11 @@ def test_retention_periods_default_to_the_documented_values():
         django_settings.RETENTION_SENT_EMAIL_DAYS,
         django_settings.RETENTION_LOGIN_ATTEMPT_DAYS,
         django_settings.RETENTION_REPORT_DAYS,
-    ) == (30, 180, 30, 90, 30, 30)
+        django_settings.RETENTION_BAROMETER_INVITATION_DAYS,
+        django_settings.RETENTION_BAROMETER_CONTACT_DAYS,
+        django_settings.RETENTION_SELFASSESS_PARTICIPANT_DAYS,
+        django_settings.RETENTION_MEETING_GUEST_DAYS,
+    ) == (30, 180, 30, 90, 30, 30, 365, 365, 365, 730)
 
 
 def test_unverified_accounts_go_after_their_period_and_nobody_else(db):
@@ -171,6 +177,123 @@ def test_unsent_barometer_responses_go_once_their_campaign_closed_past_the_perio
     assert not Response.objects.filter(pk=expired.pk).exists()
 
 
+def closed_campaign(*, days_ago: int):
+    today = timezone.localtime(NOW).date()
+    campaign = CampaignFactory(
+        opens_on=today - timedelta(days=days_ago + 60), closes_on=today - timedelta(days=days_ago)
+    )
+    return make_questionnaire(campaign)
+
+
+def test_barometer_invitation_lists_lose_names_and_addresses_once_their_campaign_closed_past_the_period(db):
+    closed_long_ago = closed_campaign(days_ago=366)
+    closed_lately = closed_campaign(days_ago=365)
+    expired = make_invitation(closed_long_ago, email="ancien@exemple.fr", name="Ancien Invité")
+    Invitation.objects.filter(pk=expired.pk).update(has_responded=True)
+    make_link(expired)
+    kept = make_invitation(closed_lately, email="recent@exemple.fr", name="Récent Invité")
+    make_link(kept)
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["barometer_invitations"] == 1
+    # The response rate still counts it; nothing says who it was.
+    assert Invitation.objects.filter(pk=expired.pk).values_list("email", "name", "has_responded").get() == (
+        f"anonyme-{expired.pk}@anonyme.invalid",
+        "",
+        True,
+    )
+    assert Invitation.objects.get(pk=expired.pk).unsubscribed_at is not None
+    assert list(Delivery.objects.filter(invitation=expired).values_list("token_hash", flat=True)) == [None]
+    assert Invitation.objects.filter(pk=kept.pk).values_list("email", "name", "unsubscribed_at").get() == (
+        "recent@exemple.fr",
+        "Récent Invité",
+        None,
+    )
+    assert Delivery.objects.get(invitation=kept).token_hash is not None
+
+
+def test_barometer_contacts_go_once_their_campaign_closed_past_the_period(db):
+    closed_long_ago = closed_campaign(days_ago=366).campaign
+    closed_lately = closed_campaign(days_ago=365).campaign
+    for campaign, email in ((closed_long_ago, "ancien@exemple.fr"), (closed_lately, "recent@exemple.fr")):
+        Contact.objects.create(campaign=campaign, public=Public.PATIENTS, email=email, wants_report=True)
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["barometer_contacts"] == 1
+    assert list(Contact.objects.values_list("email", flat=True)) == ["recent@exemple.fr"]
+
+
+def test_selfassess_participants_are_anonymised_once_their_session_is_past_the_period(db):
+    today = timezone.localtime(NOW).date()
+    old_session = AssessmentSessionFactory(held_on=today - timedelta(days=366))
+    recent_session = AssessmentSessionFactory(held_on=today - timedelta(days=365))
+    expired = ParticipantFactory(session=old_session, name="Ancienne", email="ancienne@exemple.fr")
+    old_token_hash = expired.token_hash
+    kept = ParticipantFactory(session=recent_session, name="Récente", email="recente@exemple.fr")
+    for participant in (expired, kept):
+        criterion = participant.session.framework.criteria.order_by("position").first()
+        Rating.objects.create(participant=participant, criterion=criterion, score=3, comment="Mon avis")
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["selfassess_participants"] == 1
+    assert Rating.objects.filter(participant=expired).values_list("score", "comment").get() == (3, "")
+    assert Rating.objects.filter(participant=kept).values_list("score", "comment").get() == (3, "Mon avis")
+    expired.refresh_from_db()
+    assert (expired.name, expired.email, expired.side) == (
+        "Participant anonymisé",
+        f"anonyme-{expired.pk}@anonyme.invalid",
+        kept.side,
+    )
+    assert expired.token_hash != old_token_hash
+    assert Participant.objects.filter(pk=kept.pk).values_list("name", "email", "token_hash").get() == (
+        "Récente",
+        "recente@exemple.fr",
+        kept.token_hash,
+    )
+
+
+def test_meeting_guests_without_an_account_are_anonymised_once_the_meeting_is_past_the_period(db):
+    cotec = committee("cotec")
+    old_meeting = make_meeting(
+        cotec, starts_at=days_ago(730) - timedelta(hours=2), ends_at=days_ago(730) - SECOND
+    )
+    recent_meeting = make_meeting(
+        cotec, starts_at=days_ago(730) - timedelta(hours=2), ends_at=days_ago(730) + SECOND
+    )
+    guest = MeetingParticipant.objects.create(
+        meeting=old_meeting, name="Invitée Externe", email="externe@exemple.fr", attendance=Attendance.PRESENT
+    )
+    member = UserFactory(email="membre@exemple.fr")
+    MeetingParticipant.objects.create(
+        meeting=old_meeting, name="Membre", email=member.email, user=member, attendance=Attendance.PRESENT
+    )
+    profile_with_account = PersonFactory(first_name="Fiche", user=UserFactory(email="fiche@exemple.fr"))
+    MeetingParticipant.objects.create(
+        meeting=old_meeting, name="Fiche", email="fiche@exemple.fr", person=profile_with_account
+    )
+    MeetingParticipant.objects.create(meeting=recent_meeting, name="Récente", email="recente@exemple.fr")
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["meeting_guests"] == 1
+    # Attendance stays (the committees' figures); who attended does not.
+    assert MeetingParticipant.objects.filter(pk=guest.pk).values_list(
+        "name", "email", "attendance"
+    ).get() == (
+        "Participant anonymisé",
+        f"anonyme-{guest.pk}@anonyme.invalid",
+        Attendance.PRESENT,
+    )
+    assert sorted(MeetingParticipant.objects.exclude(pk=guest.pk).values_list("name", "email")) == [
+        ("Fiche", "fiche@exemple.fr"),
+        ("Membre", "membre@exemple.fr"),
+        ("Récente", "recente@exemple.fr"),
+    ]
+
+
 def test_outbox_keeps_sent_emails_for_their_period_and_never_drops_a_pending_one(db):
     OutgoingEmailFactory(subject="Envoyé il y a longtemps", sent_at=days_ago(90) - SECOND, body_text="")
     OutgoingEmailFactory(subject="Envoyé récemment", sent_at=days_ago(90) + SECOND, body_text="")
@@ -246,15 +369,31 @@ def test_expired_sessions_are_cleared(db):
 def test_a_second_run_deletes_nothing_more(db):
     UnverifiedUserFactory(date_joined=days_ago(31))
     OutgoingEmailFactory(sent_at=days_ago(91), body_text="")
-    expired_data_purge(now=NOW)
+    old_questionnaire = closed_campaign(days_ago=400)
+    make_invitation(old_questionnaire, email="ancien@exemple.fr")
+    make_invitation(old_questionnaire, email="autre@exemple.fr")
+    old_session = AssessmentSessionFactory(held_on=timezone.localtime(NOW).date() - timedelta(days=400))
+    ParticipantFactory(session=old_session)
+    old_meeting = make_meeting(committee("cotec"), days=-800)
+    MeetingParticipant.objects.create(meeting=old_meeting, name="Externe", email="externe@exemple.fr")
+    first = expired_data_purge(now=NOW)
 
     counts = expired_data_purge(now=NOW)
 
+    assert (first["barometer_invitations"], first["selfassess_participants"], first["meeting_guests"]) == (
+        2,
+        1,
+        1,
+    )
     assert counts == {
         "unverified_accounts": 0,
+        "meeting_guests": 0,
         "draft_profiles": 0,
         "draft_revisions": 0,
         "barometer_drafts": 0,
+        "barometer_invitations": 0,
+        "barometer_contacts": 0,
+        "selfassess_participants": 0,
         "outgoing_emails": 0,
         "login_records": 0,
         "reports": 0,
@@ -282,7 +421,8 @@ def test_purge_task_returns_and_logs_the_counts(db, caplog):
 
     assert (counts["unverified_accounts"], counts["outgoing_emails"]) == (1, 1)
     assert [record.getMessage() for record in caplog.records if record.name == "cops.retention"] == [
-        "Retention purge: unverified_accounts 1, draft_profiles 0, draft_revisions 0, barometer_drafts 0, "
+        "Retention purge: unverified_accounts 1, meeting_guests 0, draft_profiles 0, draft_revisions 0, "
+        "barometer_drafts 0, barometer_invitations 0, barometer_contacts 0, selfassess_participants 0, "
         "outgoing_emails 1, login_records 0, reports 0, sessions 0"
     ]
 

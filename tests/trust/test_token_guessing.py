@@ -134,15 +134,20 @@ def barometer_personal_link() -> SecretLink:
 def barometer_unsubscribe_link() -> SecretLink:
     link = barometer_personal_link()
     path = link_in(emailed_text("invitee@exemple.fr"), "/barometre/desinscription/")
+    unsubscribe_hits = _hash_hits(Delivery, "unsubscribe_hash")
+    # Emails sent before unsubscribe tokens existed: their answering token still unsubscribes.
+    legacy_hits = lambda guesses: Delivery.objects.filter(  # noqa: E731
+        token_hash__in=[sha256(g) for g in guesses], unsubscribe_hash__isnull=True
+    ).count()
     return SecretLink(
         path=path,
         token=path.split("/")[-2],
         guess_path=lambda t: reverse("barometer:unsubscribe", args=[t]),
         guess=link.guess,
-        hits=link.hits,
+        hits=lambda guesses: unsubscribe_hits(guesses) + legacy_hits(guesses),
         refusal=404,
         opened=lambda r: r.status_code == 200 and "désinscri" in r.content.decode().lower(),
-        stored_hash=link.stored_hash,
+        stored_hash=lambda: Delivery.objects.get().unsubscribe_hash,
     )
 
 
@@ -487,6 +492,7 @@ def test_lookups_compare_hashes_or_digests_in_constant_time():
     from django.core.signing import Signer
 
     import accompaniment.services.evaluations as accompaniment_lookup
+    import barometer.services.invitations as barometer_invitations
     import barometer.views.answering as barometer_views
     import cops.tokens as secret_tokens
     import selfassess.selectors as selfassess_lookup
@@ -494,6 +500,8 @@ def test_lookups_compare_hashes_or_digests_in_constant_time():
     assert "hmac.compare_digest" in getsource(secret_tokens.matches)
     assert "token_hash=tokens.hash_token(token)" in getsource(barometer_views.personal_link)
     assert "resume_key_hash=tokens.hash_token(key)" in getsource(barometer_views.resume_link)
+    assert "tokens.hash_token(token)" in getsource(barometer_views.unsubscribe)
+    assert "unsubscribe_hash=token_hash" in getsource(barometer_invitations.invitation_for_unsubscribe_token)
     assert "token_hash=hash_token(token)" in getsource(selfassess_lookup.participant_by_token)
     assert "token_hash=tokens.hash_token(raw_token)" in getsource(accompaniment_lookup.evaluation_link_lookup)
     assert "constant_time_compare" in getsource(PasswordResetTokenGenerator.check_token)
