@@ -379,16 +379,20 @@ def _in_threads(count, target):
     return results, errors
 
 
-@pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_submits_make_one_response():
-    campaign = CampaignFactory()
-    questionnaire = make_questionnaire(campaign)
-    invitation = make_invitation(questionnaire)
+def _answered_up_to_the_review() -> tuple:
+    """An invited person who answered every page, at the review step: (questionnaire, their client)."""
+    questionnaire = make_questionnaire(CampaignFactory())
     client = Client()
-    client.get(f"/barometre/r/{make_link(invitation)}/")
+    client.get(f"/barometre/r/{make_link(make_invitation(questionnaire))}/")
     start(client, questionnaire)
     for number, data in PAGE_ANSWERS.items():
         client.post(f"/barometre/q/{questionnaire.public_key}/page/{number}/", {**data, "action": "next"})
+    return questionnaire, client
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_submits_make_one_response():
+    questionnaire, client = _answered_up_to_the_review()
     cookie = client.cookies["sessionid"].value
 
     def submit():
@@ -430,14 +434,7 @@ def test_twenty_concurrent_starts_with_one_form_key_make_one_draft():
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_submits_all_end_on_the_thank_you_page():
-    campaign = CampaignFactory()
-    questionnaire = make_questionnaire(campaign)
-    invitation = make_invitation(questionnaire)
-    client = Client()
-    client.get(f"/barometre/r/{make_link(invitation)}/")
-    start(client, questionnaire)
-    for number, data in PAGE_ANSWERS.items():
-        client.post(f"/barometre/q/{questionnaire.public_key}/page/{number}/", {**data, "action": "next"})
+    questionnaire, client = _answered_up_to_the_review()
     cookie = client.cookies["sessionid"].value
 
     def submit():
