@@ -274,6 +274,9 @@ def _fill(ctx, accompaniment, participants, by, today):
                 held_on=day,
                 title=f"Rencontre : {phase.short_name.lower()}",
                 notes="Tour de table usagers et professionnels, relevé des décisions prises ensemble.",
+                # The team's own notes: shown to the staff, never to the structure (no rng draw,
+                # so the rest of the demo stays the same).
+                internal_notes="Pour l'équipe : prévoir un temps d'échange avec la direction avant la prochaine rencontre.",
                 participants=rng.sample(participants, k=min(3, len(participants))),
                 by=by,
             )

@@ -76,3 +76,18 @@ class ActionStatus(models.TextChoices):
 class EvaluationKind(models.TextChoices):
     HOT = "chaud", _("Évaluation à chaud")
     IMPACT = "distance", _("Évaluation d'impact à distance")
+
+
+class ContentVisibility(models.TextChoices):
+    """Who reads an item of an accompaniment: the structure's référents too, or the COPS team only."""
+
+    SHARED = "partage", _("Partagé avec la structure")
+    STAFF = "equipe", _("Équipe du COPS seulement")
+
+
+class EventKind(models.TextChoices):
+    """What the accompaniment's journal records besides phases: corrections and staff notes."""
+
+    EDITED = "modification", _("Modification")
+    DELETED = "suppression", _("Suppression")
+    NOTE = "note", _("Note")

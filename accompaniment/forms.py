@@ -8,7 +8,14 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from accompaniment.enums import ActionStatus, DecisionOutcome, FindingKind, Side, SupportType
+from accompaniment.enums import (
+    ActionStatus,
+    ContentVisibility,
+    DecisionOutcome,
+    FindingKind,
+    Side,
+    SupportType,
+)
 from accompaniment.models import PhaseTemplate
 from accompaniment.questionnaires import SCALE, scale_labels
 from accompaniment.validators import validate_convention_pdf
@@ -96,13 +103,19 @@ class DecisionForm(forms.Form):
         queryset=None,
         required=False,
         empty_label=_("— Aucune —"),
+        error_messages={
+            "invalid_choice": _(
+                "Choisissez une réunion du CoPil qui a déjà eu lieu (dans les deux dernières années)."
+            )
+        },
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The meetings of the last two years: a decision is recorded soon after the meeting.
+        # The meetings held in the last two years: a decision follows the meeting that took it.
+        now = timezone.now()
         self.fields["copil_meeting"].queryset = Meeting.objects.filter(
-            committee__kind=CommitteeKind.COPIL, starts_at__gte=timezone.now() - timedelta(days=730)
+            committee__kind=CommitteeKind.COPIL, starts_at__gte=now - timedelta(days=730), starts_at__lte=now
         ).order_by("-starts_at")
 
 
@@ -174,8 +187,9 @@ class AccompanimentOpenForm(AccompanimentForm):
 class ConventionForm(forms.Form):
     start = date_field(_("Début de la convention"), required=False)
     end = date_field(_("Fin de la convention"), required=False)
+    # The plausible range (1 to 100) is checked by the service, with a message that says why.
     planned_interventions = forms.IntegerField(
-        label=_("Nombre d'interventions prévues"), required=False, min_value=1, max_value=500
+        label=_("Nombre d'interventions prévues"), required=False, min_value=1, max_value=32000
     )
     signed_on = date_field(_("Date de signature"), required=False)
     signed_file = forms.FileField(
@@ -238,7 +252,28 @@ class ParticipantForm(forms.Form):
         return cleaned
 
 
-class MeetingForm(forms.Form):
+def visibility_field(help_text):
+    return forms.ChoiceField(
+        label=_("Qui peut le lire ?"),
+        choices=ContentVisibility.choices,
+        initial=ContentVisibility.SHARED,
+        widget=forms.RadioSelect,
+        help_text=help_text,
+    )
+
+
+class StaffFieldsMixin:
+    """The visibility and the internal notes are the COPS team's: a référent's form has neither."""
+
+    staff_fields = ("visibility",)
+
+    def drop_staff_fields(self, staff: bool) -> None:
+        if not staff:
+            for name in self.staff_fields:
+                self.fields.pop(name, None)
+
+
+class MeetingForm(StaffFieldsMixin, forms.Form):
     held_on = date_field(_("Date de la rencontre"), initial=timezone.localdate)
     title = forms.CharField(label=_("Objet"), max_length=200)
     participants = forms.ModelMultipleChoiceField(
@@ -248,21 +283,46 @@ class MeetingForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("Ces personnes ne participent pas à cet accompagnement.")},
     )
-    notes = forms.CharField(label=_("Compte rendu"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    notes = forms.CharField(
+        label=_("Compte rendu partagé"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Lu par les référents de la structure et repris dans le dossier."),
+    )
+    internal_notes = forms.CharField(
+        label=_("Notes internes de l'équipe du COPS"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Jamais montrées à la structure, ni dans ses pages, ni dans son dossier, ni par courriel."
+        ),
+    )
+    visibility = visibility_field(
+        _("« Équipe du COPS seulement » : la rencontre entière reste interne (une réunion du binôme…).")
+    )
+    staff_fields = ("visibility", "internal_notes")
 
-    def __init__(self, *args, accompaniment, **kwargs):
+    def __init__(self, *args, accompaniment, staff=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["participants"].queryset = accompaniment.participants.order_by("last_name", "first_name")
+        self.drop_staff_fields(staff)
 
 
-class FindingForm(forms.Form):
+class FindingForm(StaffFieldsMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Nature du constat"), choices=FindingKind.choices, widget=forms.RadioSelect
     )
     text = forms.CharField(label=_("Constat"), widget=forms.Textarea(attrs={"rows": 3}))
+    visibility = visibility_field(
+        _("Un constat est partagé avec la structure, sauf s'il est réservé à l'équipe.")
+    )
+
+    def __init__(self, *args, staff=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.drop_staff_fields(staff)
 
 
-class ActionForm(forms.Form):
+class ActionForm(StaffFieldsMixin, forms.Form):
     title = forms.CharField(label=_("Action"), max_length=250)
     description = forms.CharField(
         label=_("Précisions"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -275,10 +335,25 @@ class ActionForm(forms.Form):
         },
     )
     due_on = date_field(_("Échéance"))
+    visibility = visibility_field(
+        _("Une action partagée est envoyée à son responsable, avec un rappel une semaine avant l'échéance.")
+    )
 
-    def __init__(self, *args, accompaniment, **kwargs):
+    def __init__(self, *args, accompaniment, staff=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = accompaniment.participants.order_by("last_name", "first_name")
+        self.drop_staff_fields(staff)
+
+
+class EventNoteForm(forms.Form):
+    title = forms.CharField(label=_("Intitulé"), max_length=300)
+    detail = forms.CharField(label=_("Précisions"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    visibility = visibility_field("")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A note in the history is the team's own unless they choose to share it.
+        self.fields["visibility"].initial = ContentVisibility.STAFF
 
 
 class ActionStatusForm(forms.Form):
@@ -308,9 +383,11 @@ class MeasurementForm(forms.Form):
     value = forms.DecimalField(label=_("Valeur mesurée"), max_digits=12, decimal_places=2)
     comment = forms.CharField(label=_("Commentaire"), max_length=250, required=False)
 
-    def __init__(self, *args, accompaniment, **kwargs):
+    def __init__(self, *args, accompaniment, lock_indicator=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["indicator"].queryset = accompaniment.indicators.order_by("pk")
+        # A measurement corrected stays with its indicator (delete it to record it elsewhere).
+        self.fields["indicator"].disabled = lock_indicator
 
 
 class PhaseCloseForm(forms.Form):

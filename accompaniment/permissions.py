@@ -3,7 +3,7 @@
 - a structure's référents: request support for it, follow their requests, see their own
   accompaniments and contribute to them (findings, action status, indicator measurements);
 - CoPil members: the request queue and the decisions;
-- COPS staff: everything;
+- COPS staff: everything, including what is kept for the team (internal notes, staff-only items);
 - anyone else: nothing — an accompaniment they may not see answers 404, as if it did not exist.
 """
 
@@ -90,6 +90,27 @@ def can_manage_accompaniment(user, accompaniment) -> bool:
 def can_contribute_to_accompaniment(user, accompaniment) -> bool:
     """Findings, action status and indicator measurements: the staff and the structure's référents."""
     return is_cops_staff(user) or (is_partner(user) and is_referent_of(user, accompaniment.structure_id))
+
+
+def can_see_staff_only_content(user, accompaniment) -> bool:
+    """Internal notes and items kept for the COPS team: never the structure's référents."""
+    return is_cops_staff(user)
+
+
+def can_edit_item(user, accompaniment, item) -> bool:
+    """Correct or delete a meeting, finding, action, indicator or measurement: the COPS team, and
+    the structure's référents for what is shared with them (an item without a visibility is shared)."""
+    from accompaniment.enums import ContentVisibility
+
+    if is_cops_staff(user):
+        return True
+    shared = getattr(item, "visibility", ContentVisibility.SHARED) == ContentVisibility.SHARED
+    return shared and can_contribute_to_accompaniment(user, accompaniment)
+
+
+def can_follow_evaluations(user, accompaniment) -> bool:
+    """Who has answered, the reminders, resending a link: the binôme's follow-up."""
+    return is_cops_staff(user)
 
 
 def can_reopen_phase(user, accompaniment) -> bool:

@@ -77,6 +77,9 @@ def personal_data_not_exported() -> dict[tuple[str, str], str]:
         ("accompaniment.Action", "updated_by"): "staff attribution",
         ("accompaniment.Measurement", "recorded_by"): "staff attribution",
         ("accompaniment.Evaluation", "created_by"): "staff attribution",
+        # Who corrected an item or wrote a note in the accompaniment's history (staff or référent):
+        # a line of the structure's file, not the person's; cleared with the account (SET_NULL).
+        ("accompaniment.AccompanimentEvent", "by"): "attribution in the accompaniment's history",
     }
 
 

@@ -4,7 +4,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy
 
 from accompaniment.models import Accompaniment
-from accompaniment.permissions import can_request_dossier
+from accompaniment.permissions import can_request_dossier, can_see_staff_only_content
 from actors.enums import Visibility
 from actors.permissions import directory_viewer_level
 from cops.pdf import render_pdf
@@ -60,7 +60,8 @@ def build(params: dict) -> ReportFile:
         raise ReportError(str(gettext_lazy("Cet accompagnement n'existe plus.")))
     requester = current_report_requester()
     level = directory_viewer_level(requester) if requester is not None else Visibility.PUBLIC
-    context = {**current_report_context(), **dossier_context(accompaniment, level=level)}
+    staff = requester is not None and can_see_staff_only_content(requester, accompaniment)
+    context = {**current_report_context(), **dossier_context(accompaniment, level=level, staff=staff)}
     content = render_pdf("accompaniment/pdf/dossier.html", context)
     return ReportFile(
         filename=f"dossier-accompagnement-{slugify(accompaniment.title)[:60]}.pdf", content=content

@@ -1,15 +1,22 @@
 """Reads of the accompaniment app, with their joins and annotations (query counts stay constant)."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accompaniment.enums import AccompanimentStatus, ActionStatus, RequestStatus, TransitionKind
+from accompaniment.enums import (
+    AccompanimentStatus,
+    ActionStatus,
+    ContentVisibility,
+    RequestStatus,
+    TransitionKind,
+)
 from accompaniment.models import (
     Accompaniment,
+    AccompanimentEvent,
     Action,
     Evaluation,
     EvaluationInvitation,
@@ -56,6 +63,23 @@ def due_reminder_ids(*, now: datetime) -> list[int]:
     )
 
 
+def due_action_reminder_ids(*, now: datetime, days: int) -> list[int]:
+    """Open shared actions due within `days` whose owner has an address and was not reminded yet."""
+    today = timezone.localtime(now).date()
+    return list(
+        Action.objects.filter(
+            due_reminder_sent_at__isnull=True,
+            status__in=OPEN_ACTION_STATUSES,
+            visibility=ContentVisibility.SHARED,
+            due_on__gte=today,
+            due_on__lte=today + timedelta(days=days),
+        )
+        .exclude(owner__email="")
+        .order_by("due_on", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
 # --- Requests ---------------------------------------------------------------------------------------
 
 
@@ -79,8 +103,16 @@ def request_history(support_request: SupportRequest) -> list[dict]:
     for decision in RequestDecision.objects.filter(request=support_request).select_related(
         "recorded_by", "copil_meeting"
     ):
+        recorder = decision.recorded_by
         events.append(
-            {"at": decision.recorded_at, "kind": "decision", "decision": decision, "by": decision.recorded_by}
+            {
+                "at": decision.recorded_at,
+                "kind": "decision",
+                "decision": decision,
+                "by": recorder,
+                # The team records some decisions for the CoPil (taken in a meeting, by email…).
+                "on_behalf": recorder is not None and not is_copil_member(recorder),
+            }
         )
     for complement in RequestComplement.objects.filter(request=support_request).select_related("added_by"):
         events.append(
@@ -115,12 +147,18 @@ def _overdue_evaluations_subquery(today: date) -> Subquery:
 
 
 def with_alerts(
-    accompaniments: QuerySet[Accompaniment], today: date | None = None
+    accompaniments: QuerySet[Accompaniment], today: date | None = None, *, shared_only: bool = False
 ) -> QuerySet[Accompaniment]:
-    """Annotate overdue actions and overdue evaluations (highlighted on the board and lists)."""
+    """Annotate overdue actions and overdue evaluations (highlighted on the board and lists).
+
+    `shared_only`: count only the actions the structure may read (a référent's view).
+    """
     today = today or timezone.localdate()
+    actions = Action.objects.filter(accompaniment=OuterRef("pk"), status__in=OPEN_ACTION_STATUSES)
+    if shared_only:
+        actions = actions.filter(visibility=ContentVisibility.SHARED)
     overdue_actions = (
-        Action.objects.filter(accompaniment=OuterRef("pk"), status__in=OPEN_ACTION_STATUSES, due_on__lt=today)
+        actions.filter(due_on__lt=today)
         .order_by()
         .values("accompaniment")
         .annotate(count=Count("pk"))
@@ -311,9 +349,15 @@ def participant_email(participant: Participant, level: int) -> str:
     return ""
 
 
-def accompaniment_meetings(accompaniment: Accompaniment) -> list[Meeting]:
+def _shared_only(queryset, staff: bool):
+    """What the structure may read: items marked for the COPS team are left out unless `staff`."""
+    return queryset if staff else queryset.filter(visibility=ContentVisibility.SHARED)
+
+
+def accompaniment_meetings(accompaniment: Accompaniment, *, staff: bool) -> list[Meeting]:
+    """`staff`: the viewer is of the COPS team (permissions.can_see_staff_only_content)."""
     return list(
-        Meeting.objects.filter(accompaniment=accompaniment)
+        _shared_only(Meeting.objects.filter(accompaniment=accompaniment), staff)
         .select_related("phase")
         .prefetch_related(
             Prefetch(
@@ -324,16 +368,18 @@ def accompaniment_meetings(accompaniment: Accompaniment) -> list[Meeting]:
     )
 
 
-def accompaniment_findings(accompaniment: Accompaniment) -> list[Finding]:
+def accompaniment_findings(accompaniment: Accompaniment, *, staff: bool) -> list[Finding]:
     return list(
-        Finding.objects.filter(accompaniment=accompaniment).select_related("phase").order_by("kind", "pk")
+        _shared_only(Finding.objects.filter(accompaniment=accompaniment), staff)
+        .select_related("phase")
+        .order_by("kind", "pk")
     )
 
 
-def accompaniment_actions(accompaniment: Accompaniment) -> list[Action]:
+def accompaniment_actions(accompaniment: Accompaniment, *, staff: bool) -> list[Action]:
     today = timezone.localdate()
     actions = list(
-        Action.objects.filter(accompaniment=accompaniment)
+        _shared_only(Action.objects.filter(accompaniment=accompaniment), staff)
         .select_related("owner__person", "phase")
         .order_by("due_on", "pk")
     )
@@ -362,6 +408,9 @@ def accompaniment_evaluations(accompaniment: Accompaniment) -> list[Evaluation]:
         .annotate(
             invitation_count=Count("invitations", distinct=True),
             response_count=Count("responses", distinct=True),
+            next_reminder=Min(
+                "invitations__next_reminder_at", filter=Q(invitations__answered_at__isnull=True)
+            ),
         )
         .prefetch_related(Prefetch("responses", queryset=EvaluationResponse.objects.order_by("pk")))
         .order_by("kind")
@@ -378,6 +427,15 @@ def accompaniment_evaluations(accompaniment: Accompaniment) -> list[Evaluation]:
     return evaluations
 
 
+def accompaniment_events(accompaniment: Accompaniment, *, staff: bool) -> list[AccompanimentEvent]:
+    """The journal's corrections, deletions and notes the viewer may read."""
+    return list(
+        _shared_only(AccompanimentEvent.objects.filter(accompaniment=accompaniment), staff)
+        .select_related("by")
+        .order_by("at", "pk")
+    )
+
+
 def accompaniment_transitions(accompaniment: Accompaniment) -> list[PhaseTransition]:
     return list(
         PhaseTransition.objects.filter(accompaniment=accompaniment)
@@ -390,10 +448,11 @@ def accompaniment_transitions(accompaniment: Accompaniment) -> list[PhaseTransit
 class TimelineEvent:
     on: date
     at: datetime | None
-    kind: str  # request, decision, complement, opened, phase_started, phase_closed, phase_reopened, meeting, convention, evaluation
+    kind: str  # request, decision, complement, phase_*, meeting, convention, evaluation*, event_*
     title: str
     detail: str = ""
     by: str = ""
+    staff_only: bool = False  # shown to the COPS team only (the template marks it)
 
 
 def accompaniment_timeline(
@@ -403,6 +462,7 @@ def accompaniment_timeline(
     meetings: list[Meeting],
     evaluations: list[Evaluation],
     labels: dict[str, str],
+    events_log: list[AccompanimentEvent] = (),
 ) -> list[TimelineEvent]:
     """Everything that happened, most recent first: request, decisions, phases, meetings, convention, evaluations."""
     events: list[TimelineEvent] = []
@@ -420,6 +480,9 @@ def accompaniment_timeline(
                 )
             elif item["kind"] == "decision":
                 decision = item["decision"]
+                by = str(item["by"] or "")
+                if item["on_behalf"] and by:
+                    by = labels["on_behalf"] % {"name": by}
                 events.append(
                     TimelineEvent(
                         decision.decided_on,
@@ -427,7 +490,7 @@ def accompaniment_timeline(
                         "decision",
                         labels["decision"] % {"outcome": decision.get_outcome_display().lower()},
                         decision.reason,
-                        str(item["by"] or ""),
+                        by,
                     )
                 )
             else:
@@ -459,7 +522,26 @@ def accompaniment_timeline(
         )
     for meeting in meetings:
         events.append(
-            TimelineEvent(meeting.held_on, None, "meeting", meeting.title, meeting.phase.short_name)
+            TimelineEvent(
+                meeting.held_on,
+                None,
+                "meeting",
+                meeting.title,
+                meeting.phase.short_name,
+                staff_only=meeting.visibility == ContentVisibility.STAFF,
+            )
+        )
+    for entry in events_log:
+        events.append(
+            TimelineEvent(
+                entry.on,
+                entry.at,
+                f"event_{entry.kind}",
+                entry.title,
+                entry.detail,
+                str(entry.by or ""),
+                staff_only=entry.visibility == ContentVisibility.STAFF,
+            )
         )
     if accompaniment.convention_signed_on:
         events.append(
@@ -528,3 +610,46 @@ def evaluation_summary(evaluation: Evaluation) -> list[dict]:
                 }
             )
     return summary
+
+
+# --- Evaluation follow-up -----------------------------------------------------------------------------
+
+
+@dataclass
+class LeftOut:
+    name: str
+    reason: str
+
+
+def evaluation_invitations(evaluation: Evaluation) -> list[EvaluationInvitation]:
+    """Who was invited, who has answered, the last and next emails (never what anyone answered)."""
+    return list(
+        EvaluationInvitation.objects.filter(evaluation=evaluation)
+        .select_related("participant__person")
+        .order_by("answered_at", "participant__last_name", "participant__first_name", "pk")
+    )
+
+
+def evaluation_left_out(
+    evaluation: Evaluation, invitations: list[EvaluationInvitation], reasons: dict[str, str], level: int
+) -> list[LeftOut]:
+    """The accompaniment's participants who did not receive this evaluation, and why."""
+    invited = {invitation.participant_id for invitation in invitations}
+    left_out = []
+    for participant in evaluation.accompaniment.participants.select_related("person").order_by(
+        "last_name", "first_name"
+    ):
+        if participant.pk in invited:
+            continue
+        reason = reasons["no_email"] if not participant.email else reasons["added_later"]
+        left_out.append(LeftOut(participant_name(participant, level), reason))
+    return left_out
+
+
+def next_reminder_at(invitations: list[EvaluationInvitation]) -> datetime | None:
+    moments = [i.next_reminder_at for i in invitations if i.answered_at is None and i.next_reminder_at]
+    return min(moments) if moments else None
+
+
+def participants_without_email(accompaniment: Accompaniment) -> list[Participant]:
+    return list(accompaniment.participants.filter(email="").order_by("last_name", "first_name"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accompaniment.views import accompaniments, board, content, evaluations, requests
+from accompaniment.views import accompaniments, board, content, corrections, evaluations, followup, requests
 
 app_name = "accompaniment"
 
@@ -40,6 +40,50 @@ urlpatterns = [
         "<int:pk>/evaluations/a-distance/",
         content.impact_evaluation_schedule,
         name="impact_evaluation_schedule",
+    ),
+    # Corrections: the team, and the référents for what is shared with them.
+    path("<int:pk>/rencontres/<int:meeting_pk>/modifier/", corrections.meeting_edit, name="meeting_edit"),
+    path(
+        "<int:pk>/rencontres/<int:meeting_pk>/supprimer/", corrections.meeting_delete, name="meeting_delete"
+    ),
+    path("<int:pk>/constats/<int:finding_pk>/modifier/", corrections.finding_edit, name="finding_edit"),
+    path("<int:pk>/constats/<int:finding_pk>/supprimer/", corrections.finding_delete, name="finding_delete"),
+    path("<int:pk>/actions/<int:action_pk>/modifier/", corrections.action_edit, name="action_edit"),
+    path("<int:pk>/actions/<int:action_pk>/supprimer/", corrections.action_delete, name="action_delete"),
+    path(
+        "<int:pk>/indicateurs/<int:indicator_pk>/modifier/", corrections.indicator_edit, name="indicator_edit"
+    ),
+    path(
+        "<int:pk>/indicateurs/<int:indicator_pk>/supprimer/",
+        corrections.indicator_delete,
+        name="indicator_delete",
+    ),
+    path(
+        "<int:pk>/mesures/<int:measurement_pk>/modifier/",
+        corrections.measurement_edit,
+        name="measurement_edit",
+    ),
+    path(
+        "<int:pk>/mesures/<int:measurement_pk>/supprimer/",
+        corrections.measurement_delete,
+        name="measurement_delete",
+    ),
+    path("<int:pk>/chronologie/ajouter/", followup.event_note_add, name="event_note_add"),
+    # Following an evaluation's answers and reminders (staff).
+    path(
+        "<int:pk>/evaluations/<int:evaluation_pk>/suivi/",
+        followup.evaluation_followup,
+        name="evaluation_followup",
+    ),
+    path(
+        "<int:pk>/evaluations/<int:evaluation_pk>/suivi/relancer/",
+        followup.evaluation_remind_now,
+        name="evaluation_remind_now",
+    ),
+    path(
+        "<int:pk>/evaluations/<int:evaluation_pk>/suivi/invitations/<int:invitation_pk>/",
+        followup.invitation_send,
+        name="invitation_send",
     ),
     # The emailed link (its token is swapped for the session), then the token-free form.
     path("evaluation/", evaluations.evaluation_answer, name="evaluation_form"),

@@ -163,16 +163,19 @@ class MeetingParticipantInline(admin.TabularInline):
     model = MeetingParticipant
     extra = 0
     raw_id_fields = ["person", "user"]
+    # The answer is the participant's own: the admin reads it, the answer links write it.
+    readonly_fields = ["response", "responded_at", "invitation_sent_at", "reminder_sent_at"]
 
 
 class DecisionInline(admin.TabularInline):
     model = Decision
     extra = 0
+    fields = ["position", "text", "follow_up", "follow_up_note"]
 
 
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
-    list_display = ["title", "committee", "starts_at", "status"]
+    list_display = ["title", "committee", "starts_at", "status", "minutes_approved_at"]
     list_filter = ["committee", "status"]
     search_fields = ["title"]
     date_hierarchy = "starts_at"

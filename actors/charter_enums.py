@@ -33,3 +33,21 @@ class SignatureSide(models.TextChoices):
     PROFESSIONAL = "professionnel", _("Professionnels du système de santé")
     BOTH = "les_deux", _("Les deux")
     UNKNOWN = "non_communique", _("Non communiqué")
+
+
+class MeetingResponse(models.TextChoices):
+    """A participant's answer to a meeting invitation, before the meeting (Attendance is after)."""
+
+    NONE = "sans_reponse", _("Pas encore de réponse")
+    COMING = "vient", _("Je viens")
+    EXCUSED = "excuse", _("Je suis excusé·e")
+    NOT_COMING = "ne_vient_pas", _("Je ne viens pas")
+
+
+class DecisionFollowUp(models.TextChoices):
+    """Where a committee's decision stands (the public register of decisions shows it)."""
+
+    TO_DO = "a_engager", _("À engager")
+    IN_PROGRESS = "en_cours", _("En cours")
+    DONE = "realisee", _("Réalisée")
+    DROPPED = "abandonnee", _("Abandonnée")

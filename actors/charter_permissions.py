@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from actors.enums import ActorKind
 from actors.models import Meeting, Signature
 from actors.permissions import is_cops_staff, is_partner, is_structure_referent
+from actors.selectors.committees import is_meeting_member
 
 
 def can_sign_charter(user) -> bool:
@@ -46,10 +47,20 @@ def can_export_signatories(user) -> bool:
 
 
 def can_view_meeting(user, meeting: Meeting) -> bool:
-    """The staff, and the people invited to the meeting (agenda, minutes, decisions)."""
+    """The staff, the people invited to the meeting, and whoever sits on its committee today
+    (a current mandate; for the CoPart, a standing signature of the current charter)."""
     if not user.is_authenticated:
         return False
-    return is_cops_staff(user) or meeting.participants.filter(user=user).exists()
+    return is_cops_staff(user) or is_meeting_member(user, meeting)
+
+
+def can_respond_to_meeting(user, meeting: Meeting) -> bool:
+    """Those invited or sitting on the committee answer for themselves (the staff's own seat aside)."""
+    return is_meeting_member(user, meeting)
+
+
+def can_follow_up_decisions(user) -> bool:
+    return is_cops_staff(user)
 
 
 def get_meeting_or_404(request, pk: int, *, write: bool = False) -> Meeting:

@@ -24,6 +24,8 @@ urlpatterns = [
     path("comites/", committees.committees, name="committees"),
     path("comites/copil/", committees.copil, name="copil"),
     path("comites/mes-reunions/", committees.my_meetings, name="my_meetings"),
+    path("comites/decisions/", committees.decisions, name="decisions"),
+    path("comites/invitation/<str:token>/", committees.meeting_answer, name="meeting_answer"),
     path("comites/gestion/", committees.manage, name="committees_manage"),
     path("comites/gestion/mandats/<int:pk>/", committees.mandate_edit, name="mandate_edit"),
     path("comites/gestion/<slug:slug>/", committees.committee_manage, name="committee_manage"),
@@ -43,4 +45,8 @@ urlpatterns = [
     path("comites/reunions/<int:pk>/annuler/", committees.meeting_cancel, name="meeting_cancel"),
     path("comites/reunions/<int:pk>/presences/", committees.meeting_attendance, name="meeting_attendance"),
     path("comites/reunions/<int:pk>/compte-rendu/", committees.meeting_minutes, name="meeting_minutes"),
+    path("comites/reunions/<int:pk>/reponse/", committees.meeting_respond, name="meeting_respond"),
+    path("comites/decisions/<int:pk>/suivi/", committees.decision_follow_up, name="decision_follow_up"),
+    # Last: a committee's slug must not shadow the pages above (the CoPil's own page is charter:copil).
+    path("comites/<slug:slug>/", committees.committee_detail, name="committee_detail"),
 ]

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from actors.charter_enums import Attendance, CommitteeKind, MeetingStatus
+from actors.charter_enums import Attendance, CommitteeKind, DecisionFollowUp, MeetingResponse, MeetingStatus
 from actors.enums import ActorKind, MembershipStatus, ModerationStatus, Side
 from actors.models import (
     CharterVersion,
@@ -182,6 +182,12 @@ def _seed_committees(ctx, persons, structures, staff, today) -> None:
     partners = [p for p in persons if sides.get(p.pk) == {Side.USER}]
     rng.shuffle(professionals)
     rng.shuffle(partners)
+    # The demo CoPil account sits in a binôme (its profile awaits moderation, so it is not in `persons`):
+    # it sees the CoPil's meetings, answers their invitations, reads their minutes.
+    copil_account = ctx.shared.get("accounts", {}).get("copil@cops.demo")
+    copil_person = Person.objects.filter(user=copil_account).first() if copil_account else None
+    if copil_person is not None and copil_person not in partners:
+        partners.insert(1 if partners else 0, copil_person)
     start, end = date(today.year - 1, 1, 1), date(today.year + 1, 12, 31)
     binome_count = min(13, len(professionals), len(partners))
     for i in range(binome_count):
@@ -295,13 +301,53 @@ def _seed_meetings(ctx, committees, staff, today) -> list[Meeting]:
         ]
         MeetingParticipant.objects.bulk_create(participants, ignore_conflicts=True)
         if past:
+            # The latest minutes are still being approved; the older ones are published.
+            approved = meeting.starts_at < now - timedelta(days=14)
             committee_services.meeting_record_minutes(
                 meeting=meeting,
                 minutes="Les participants ont échangé sur les points de l'ordre du jour. "
-                "Les supports présentés sont disponibles auprès de l'équipe du COPS.",
+                "Les supports présentés sont disponibles auprès de l'équipe du COPS.\n\n"
+                "Tour de table : chaque binôme a présenté l'avancement de ses actions ; les échanges "
+                "détaillés et les noms des intervenants figurent dans ce compte rendu réservé aux membres.",
+                public_minutes=f"Le {committee.name} s'est réuni autour de : {meeting.title.split(' — ')[-1]}. "
+                "Les décisions prises figurent ci-dessous et dans le registre des décisions.",
+                approved=approved,
                 decisions=rng.sample(DECISIONS, k=rng.randint(1, 3)),
                 by=staff,
             )
+            for decision in meeting.decisions.all():
+                follow_up = rng.choice(FOLLOW_UPS)
+                if follow_up != DecisionFollowUp.TO_DO:
+                    committee_services.decision_follow_up_update(
+                        decision=decision, follow_up=follow_up, note=FOLLOW_UP_NOTES[follow_up], by=staff
+                    )
             meeting.refresh_from_db()
+        else:
+            _seed_answers(rng, meeting, keep_unanswered=ctx.shared.get("accounts", {}).get("copil@cops.demo"))
         meetings.append(meeting)
     return meetings
+
+
+FOLLOW_UPS = [
+    DecisionFollowUp.TO_DO,
+    DecisionFollowUp.IN_PROGRESS,
+    DecisionFollowUp.IN_PROGRESS,
+    DecisionFollowUp.DONE,
+    DecisionFollowUp.DONE,
+    DecisionFollowUp.DROPPED,
+]
+FOLLOW_UP_NOTES = {
+    DecisionFollowUp.IN_PROGRESS: "Un groupe de travail s'en charge ; point d'étape à la prochaine réunion.",
+    DecisionFollowUp.DONE: "Le bilan de la mise en œuvre est disponible auprès de l'équipe.",
+    DecisionFollowUp.DROPPED: "Faute de moyens cette année ; la question reviendra au CoPart.",
+}
+
+
+def _seed_answers(rng, meeting: Meeting, keep_unanswered=None) -> None:
+    """Coming meetings: most invitees have answered (the demo CoPil account has not, to try it)."""
+    answers = [MeetingResponse.COMING] * 5 + [MeetingResponse.EXCUSED, MeetingResponse.NOT_COMING]
+    for participant in meeting.participants.all():
+        if keep_unanswered is not None and participant.user_id == keep_unanswered.pk:
+            continue
+        if rng.random() < 0.7:
+            committee_services.meeting_respond(participant=participant, response=rng.choice(answers))

@@ -63,3 +63,11 @@ class MembershipStatus(models.TextChoices):
     REQUESTED = "demandee", _("Demande en attente")
     ACCEPTED = "acceptee", _("Acceptée")
     REFUSED = "refusee", _("Refusée")
+
+
+class ContactPolicy(models.TextChoices):
+    """Who may write to a person or a structure through the platform's relay (addresses stay hidden)."""
+
+    EVERYONE = "tous", _("Tout le monde")
+    PARTNERS = "partenaires", _("Les partenaires connectés à la plateforme")
+    NOBODY = "personne", _("Personne : je ne reçois pas de messages")

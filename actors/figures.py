@@ -1,12 +1,14 @@
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from actors.charter_enums import MeetingStatus
 from actors.charter_permissions import can_manage_charter, can_manage_committees
-from actors.models import User
+from actors.models import Meeting, User
 from actors.selectors.charter import charter_current_version, signatory_count
 from actors.selectors.committees import meeting_year_counts, upcoming_meetings_count
-from cops.figures import Figure, StaffLink, StaffSection
+from cops.figures import Figure, StaffLink, StaffSection, WorkItem
 
 
 def home_figures() -> list[Figure]:
@@ -16,6 +18,29 @@ def home_figures() -> list[Figure]:
 
 def staff_sections(user) -> list[StaffSection]:
     return charter_staff_sections(user)
+
+
+def staff_work(user) -> list[WorkItem]:
+    if not can_manage_committees(user):
+        return []
+    # Held meetings whose minutes are still to write or to approve (cancelled ones have none).
+    without_minutes = (
+        Meeting.objects.filter(ends_at__lt=timezone.now())
+        .exclude(status=MeetingStatus.CANCELLED)
+        .filter(Q(minutes="") | Q(minutes_approved_at__isnull=True))
+    )
+    oldest = without_minutes.select_related("committee").order_by("starts_at", "pk").first()
+    return [
+        WorkItem(
+            label=_("Réunions sans compte rendu approuvé"),
+            count=without_minutes.count(),
+            url=reverse("charter:committees_manage"),
+            position=40,
+            oldest_since=oldest.ends_at if oldest else None,
+            oldest_name=f"{oldest.title} ({oldest.committee})" if oldest else "",
+            oldest_url=reverse("charter:meeting_detail", args=[oldest.pk]) if oldest else "",
+        )
+    ]
 
 
 # --- Charter and committees --------------------------------------------------------------------

@@ -130,8 +130,20 @@ def export_personal_data() -> list[Section]:
         ),
         Section(
             "actors.MeetingParticipant",
-            gettext_lazy("Les réunions des instances auxquelles vous avez été invité, et votre présence."),
-            ("meeting", "name", "email", "attendance", "added_at", "invitation_sent_at"),
+            gettext_lazy(
+                "Les réunions des instances auxquelles vous avez été invité, votre réponse et votre présence."
+            ),
+            (
+                "meeting",
+                "name",
+                "email",
+                "response",
+                "responded_at",
+                "attendance",
+                "added_at",
+                "invitation_sent_at",
+                "reminder_sent_at",
+            ),
             user=("user",),
             person=("person",),
             email=("email",),
@@ -162,8 +174,13 @@ def erase_personal_data(subject: Subject) -> dict[str, int]:
     return {
         "signatures_anonymised": signatures_anonymise(person_ids=subject.person_ids, user=subject.user),
         # Attendance stays (the committees' figures); who attended does not.
+        # The answer links die with the person (the answer itself is a count, as attendance).
         "meeting_participants_anonymised": participations.update(
-            user=None, person=None, name=ANONYMISED_PARTICIPANT_NAME, email=anonymised_email()
+            user=None,
+            person=None,
+            name=ANONYMISED_PARTICIPANT_NAME,
+            email=anonymised_email(),
+            response_token_hash="",
         ),
         "renewal_invitations_deleted": RenewalInvitation.objects.filter(
             Q(user=subject.user) | Q(email__iexact=subject.email)
@@ -213,7 +230,9 @@ def meeting_guests_purge(*, now: datetime) -> int:
         # A directory profile linked to an account is that account's holder.
         .exclude(person__user__isnull=False)
         .exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}")
-        .update(person=None, name=ANONYMISED_PARTICIPANT_NAME, email=anonymised_email())
+        .update(
+            person=None, name=ANONYMISED_PARTICIPANT_NAME, email=anonymised_email(), response_token_hash=""
+        )
     )
 
 

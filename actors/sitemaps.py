@@ -3,7 +3,9 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from actors.charter_enums import CommitteeKind
 from actors.selectors.charter import charter_versions_published
+from actors.selectors.committees import committees_active
 from cops.sitemaps import PagesSitemap
 
 
@@ -14,7 +16,19 @@ class CharterPagesSitemap(PagesSitemap):
         "charter:statistics",
         "charter:committees",
         "charter:copil",
+        "charter:decisions",
     )
+
+
+class CommitteeSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        # The CoPil's public page is charter:copil (its slug's address), listed above.
+        return committees_active().exclude(kind=CommitteeKind.COPIL).only("slug")
+
+    def location(self, item) -> str:
+        return reverse("charter:committee_detail", args=[item.slug])
 
 
 class CharterVersionSitemap(Sitemap):
@@ -31,4 +45,8 @@ class CharterVersionSitemap(Sitemap):
 
 
 def sitemaps() -> dict[str, type[Sitemap]]:
-    return {"charte-pages": CharterPagesSitemap, "charte": CharterVersionSitemap}
+    return {
+        "charte-pages": CharterPagesSitemap,
+        "charte": CharterVersionSitemap,
+        "instances": CommitteeSitemap,
+    }

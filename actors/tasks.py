@@ -16,6 +16,7 @@ from actors.services.charter import (
 )
 from actors.services.committees import (
     meeting_invitations_send,
+    meeting_reminders_send,
     meetings_with_pending_invitations,
     send_meeting_invitations,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "reindex_charter_signatories",
     "send_charter_renewals",
     "send_meeting_invitations",
+    "send_meeting_reminders",
     "send_pending_committee_mail",
 ]
 
@@ -43,3 +45,9 @@ def send_pending_committee_mail() -> int:
     if sent:
         logger.info("Charter and committee sweep sent %s invitation(s)", sent)
     return sent
+
+
+@shared_task(name="actors.send_meeting_reminders")
+def send_meeting_reminders() -> int:
+    """Periodic: the reminder of a meeting starting soon, once, to those who come or did not answer."""
+    return meeting_reminders_send()

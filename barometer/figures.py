@@ -1,11 +1,12 @@
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from barometer.enums import CampaignStatus, ResponseStatus
-from barometer.models import Campaign, Contact, Response
+from barometer.enums import ROUND_LABELS, CampaignStatus, DeliveryStatus, ResponseStatus
+from barometer.models import Campaign, Contact, Delivery, Response, SendingRound
 from barometer.permissions import can_manage_campaigns
-from cops.figures import Figure, StaffLink, StaffSection
+from cops.figures import Figure, StaffLink, StaffSection, WorkItem
 
 
 def home_figures() -> list[Figure]:
@@ -70,5 +71,39 @@ def staff_sections(user) -> list[StaffSection]:
             title=_("Baromètre régional"),
             description=_("Campagnes annuelles, invitations et relances, résultats et rapport."),
             links=links,
+        )
+    ]
+
+
+def staff_work(user) -> list[WorkItem]:
+    if not can_manage_campaigns(user):
+        return []
+    # A round of an open campaign whose date has passed and that has failed emails, or that
+    # reached nobody (no delivery at all: everyone had answered or unsubscribed, or nobody was
+    # invited). Closed campaigns are left out: their past editions were sent outside the platform.
+    deliveries = Delivery.objects.filter(
+        invitation__campaign_id=OuterRef("campaign_id"), round=OuterRef("number")
+    )
+    rounds = (
+        SendingRound.objects.filter(
+            scheduled_at__lte=timezone.now(),
+            campaign__status=CampaignStatus.OPEN,
+        )
+        .annotate(
+            failed=Exists(deliveries.filter(status=DeliveryStatus.FAILED)),
+            reached=Exists(deliveries),
+        )
+        .filter(Q(failed=True) | Q(reached=False))
+    )
+    oldest = rounds.select_related("campaign").order_by("scheduled_at", "pk").first()
+    return [
+        WorkItem(
+            label=_("Envois du baromètre en échec ou sans destinataire"),
+            count=rounds.count(),
+            url=reverse("barometer:staff_campaigns"),
+            position=60,
+            oldest_since=oldest.scheduled_at if oldest else None,
+            oldest_name=f"{oldest.campaign.title} · {ROUND_LABELS[oldest.number]}" if oldest else "",
+            oldest_url=oldest.campaign.get_absolute_url() if oldest else "",
         )
     ]

@@ -10,7 +10,8 @@ cops never imports an app: `grep -rn "def <hook>"` lists every contribution.
 | `privacy.py`  | `export_personal_data()`, `personal_data_not_exported()`,    | cops/personal_data |
 |               | `account_deletion_blockers(user)`, `erase_personal_data(s)`  |                    |
 |               | `purge_expired_data(*, now)`                                 | cops/retention     |
-| `figures.py`  | `home_figures()`, `staff_sections(user)`                     | cops/figures       |
+| `figures.py`  | `home_figures()`, `staff_sections(user)`, `staff_work(user)` | cops/figures       |
+| `space.py`    | `space_waiting(user)`, `space_sections(user)` (Mon espace)   | cops/space         |
 | `sitemaps.py` | `sitemaps()`                                                 | cops/sitemaps      |
 | `reports.py`  | builders decorated with `@register_report("app.kind", …)`    | cops/reports       |
 | `demo.py`     | `seed_accounts(ctx)`, `seed(ctx)` (discovered by seed_demo)  | cops/demo          |
@@ -30,7 +31,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 # Imported at start-up. `demo` is not: only `manage.py seed_demo` needs it (cops/demo.py discovers it).
-CONTRIBUTION_MODULES = ("privacy", "figures", "sitemaps", "reports")
+CONTRIBUTION_MODULES = ("privacy", "figures", "space", "sitemaps", "reports")
 
 
 class CopsConfig(AppConfig):

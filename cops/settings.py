@@ -184,6 +184,12 @@ RETENTION_SELFASSESS_PARTICIPANT_DAYS = env_int("RETENTION_SELFASSESS_PARTICIPAN
 # a committee meeting's guest without an account, two years after the meeting (a mandate's span,
 # so that the next meetings can still invite them again).
 RETENTION_MEETING_GUEST_DAYS = env_int("RETENTION_MEETING_GUEST_DAYS", 730)
+# A message relayed to a partner (and its answer, its abuse report), counted from when it was sent.
+RETENTION_CONTACT_MESSAGE_DAYS = env_int("RETENTION_CONTACT_MESSAGE_DAYS", 90)
+
+# --- Committee meetings ----------------------------------------------------------------------------
+# How long before a meeting its reminder goes to those who said they come or did not answer.
+MEETING_REMINDER_HOURS = env_int("MEETING_REMINDER_HOURS", 48)
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -404,6 +410,7 @@ CELERY_BEAT_SCHEDULE = {
     "accompaniment.send_due_evaluations": {"task": "accompaniment.send_due_evaluations", "schedule": 900.0},
     # Charter renewals and meeting invitations left unsent (broker down, worker lost): each row claimed once.
     "actors.send_pending_committee_mail": {"task": "actors.send_pending_committee_mail", "schedule": 300.0},
+    "actors.send_meeting_reminders": {"task": "actors.send_meeting_reminders", "schedule": 900.0},
     # Personal data past its retention period (RETENTION_* above), every night.
     "cops.purge_expired_data": {"task": "cops.purge_expired_data", "schedule": crontab(hour=3, minute=15)},
 }

@@ -1,17 +1,24 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from cops.figures import home_figures, staff_sections
+from cops.figures import home_figures, staff_sections, staff_work
 from cops.health import check_broker, check_database
 from cops.permissions import staff_required
 
 
 @require_GET
 def home(request):
-    return render(request, "home.html", {"figures": home_figures()})
+    # « Rejoindre l'annuaire » leads to the registration steps, or to one's profiles once one has
+    # some: one EXISTS, for signed-in visitors only (through the account model: cops imports no app).
+    has_profile = (
+        request.user.is_authenticated
+        and get_user_model().objects.filter(pk=request.user.pk, person__isnull=False).exists()
+    )
+    return render(request, "home.html", {"figures": home_figures(), "has_profile": has_profile})
 
 
 @never_cache
@@ -30,7 +37,11 @@ def staff_home(request):
     return render(
         request,
         "staff/home.html",
-        {"figures": home_figures(), "sections": staff_sections(request.user)},
+        {
+            "work": staff_work(request.user),
+            "figures": home_figures(),
+            "sections": staff_sections(request.user),
+        },
     )
 
 
@@ -48,6 +59,7 @@ def privacy(request):
         "barometer_contact": settings.RETENTION_BAROMETER_CONTACT_DAYS,
         "selfassess_participant": settings.RETENTION_SELFASSESS_PARTICIPANT_DAYS,
         "meeting_guest": settings.RETENTION_MEETING_GUEST_DAYS,
+        "contact_message": settings.RETENTION_CONTACT_MESSAGE_DAYS,
     }
     return render(request, "pages/privacy.html", {"retention": retention})
 

@@ -8,6 +8,7 @@ from django.contrib import admin
 
 from actors.admin import ActorProfileAdmin, TaxonomyAdmin
 from actors.models import Activity, ActorProfile, Availability, Domain, Qualification, StructureType
+from directory.models import ContactMessage, Resource
 from directory.tasks import rebuild_index
 
 TAXONOMIES = [Domain, StructureType, Qualification, Activity, Availability]
@@ -40,3 +41,49 @@ class IndexedTaxonomyAdmin(ReindexOnChangeMixin, TaxonomyAdmin):
 admin.site.unregister([ActorProfile, *TAXONOMIES])
 admin.site.register(ActorProfile, IndexedActorProfileAdmin)
 admin.site.register(TAXONOMIES, IndexedTaxonomyAdmin)
+
+
+@admin.register(ContactMessage)
+class ContactMessageAdmin(admin.ModelAdmin):
+    """Read-only: messages are written by the relay's services, and the team handles abuse reports
+    on its own page (directory:abuse_reports)."""
+
+    list_display = ("created_at", "sender_name", "recipient", "purpose", "replied_at", "abuse_reported_at")
+    list_filter = (
+        "purpose",
+        ("replied_at", admin.EmptyFieldListFilter),
+        ("abuse_reported_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("sender_name", "sender_email")
+    date_hierarchy = "created_at"
+    list_select_related = ("person", "structure")
+    exclude = ("token_hash",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    """A back-office view of the library. Proposals are moderated on their own page
+    (directory:resource_moderation), which emails the proposer and refreshes the search vector:
+    edits made here do not, hence read-only."""
+
+    list_display = ("title", "kind", "audience", "status", "published_on", "download_count", "proposed_by")
+    list_filter = ("status", "kind", "audience", "licence")
+    search_fields = ("title", "summary", "slug")
+    date_hierarchy = "created_at"
+    list_select_related = ("proposed_by", "author_structure")
+    exclude = ("search",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

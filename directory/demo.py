@@ -27,11 +27,18 @@ from actors.models import (
 )
 from actors.validators import luhn_is_valid
 from directory.indexing import fold, index_persons, index_structures, indexes_deferred
+from directory.models import ContactPurpose
 from directory.services.bulk import (
     ProfileRow,
     memberships_bulk_create,
     persons_bulk_create,
     structures_bulk_create,
+)
+from directory.services.contact import (
+    contact_message_reply,
+    contact_message_report_abuse,
+    contact_message_send,
+    contact_preferences_save,
 )
 from directory.services.profiles import person_save, profile_approve, profile_submit, structure_save
 
@@ -375,6 +382,8 @@ def seed(ctx) -> None:
 
     phases["index"] = time.monotonic() - started - sum(phases.values())
     _demo_accounts_profiles(ctx, now)
+    _demo_contact(ctx, now)
+    _demo_resources(ctx)
     published_persons = [p for p in persons if p.status == ModerationStatus.PUBLISHED]
     published_structures = [s for s in structures if s.status == ModerationStatus.PUBLISHED]
     ctx.shared["persons"] = published_persons
@@ -466,5 +475,308 @@ def _demo_accounts_profiles(ctx, now) -> None:
     ctx.shared["demo_structure"] = Structure.objects.get(pk=structure.pk)
 
 
+def _demo_patient_partner(
+    ctx, now, *, email: str, first: str, last: str, profile: str, commune: str
+) -> Person:
+    """A patient partner with an account, published through the services."""
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        email=email,
+        password=ctx.shared.get("accounts_password"),
+        first_name=first,
+        last_name=last,
+        email_verified_at=now,
+    )
+    person = Person.objects.filter(user=user).first()
+    if person is not None:
+        return person
+    commune = Commune.objects.get(insee_code=commune)
+    person = person_save(
+        person=None,
+        by=user,
+        changes={
+            "first_name": first,
+            "last_name": last,
+            "commune": commune,
+            "territories": [commune.departement_id],
+            "profiles": list(ActorProfile.objects.filter(code=profile)),
+            "domains": list(Domain.objects.filter(code="soin-accompagnement")),
+            "activities": list(Activity.objects.filter(code="education-therapeutique")),
+            "availabilities": list(Availability.objects.filter(code="a-distance")),
+            "bio": "Patient partenaire, j'interviens dans des programmes d'éducation thérapeutique.",
+        },
+    )
+    profile_submit(profile=person, by=user, consent=True)
+    profile_approve(profile=person, by=ctx.shared["accounts"]["equipe@cops.demo"])
+    return Person.objects.get(pk=person.pk)
+
+
+def _demo_contact(ctx, now) -> None:
+    """The contact relay at work: a patient partner with the default policy (signed-in partners)
+    who received two messages and answered one, another who receives none, and a message to a
+    structure reported as abusive. No draw from ctx.rng: the charter draws after us."""
+    accounts = ctx.shared.get("accounts", {})
+    partner, copil = accounts.get("partenaire@cops.demo"), accounts.get("copil@cops.demo")
+    structure = ctx.shared.get("demo_structure")
+    if partner is None or copil is None or "equipe@cops.demo" not in accounts:
+        return
+    nadia = _demo_patient_partner(
+        ctx, now, email="nadia.benali@cops.demo", first="Nadia", last="Benali",
+        profile="patient-partenaire", commune="31555",
+    )  # fmt: skip
+    marc = _demo_patient_partner(
+        ctx, now, email="marc.delmas@cops.demo", first="Marc", last="Delmas",
+        profile="patient-partenaire-ressource", commune="34172",
+    )  # fmt: skip
+    contact_preferences_save(user=marc.user, person_policy="personne")
+    if nadia.contact_messages.exists():
+        return
+    # Seeding is no visitor: the rate limits would only refuse a second seeding within the hour.
+    first = contact_message_send(
+        person=nadia,
+        sender_user=partner,
+        sender_name=partner.get_full_name(),
+        sender_email=partner.email,
+        purpose=ContactPurpose.TESTIMONY,
+        body="Bonjour Nadia, nous préparons une formation des internes à l'annonce du diagnostic. "
+        "Accepteriez-vous d'y témoigner de votre parcours, une demi-journée en mars ?",
+        enforce_limits=False,
+    )
+    contact_message_reply(
+        message=first,
+        body="Bonjour, avec plaisir. Je suis disponible les mardis ; écrivez-moi pour fixer une date.",
+        by=nadia.user,
+    )
+    contact_message_send(
+        person=nadia,
+        sender_user=copil,
+        sender_name=copil.get_full_name(),
+        sender_email=copil.email,
+        purpose=ContactPurpose.PROJECT,
+        body="Bonjour, le CHU de Montpellier monte un comité d'usagers en cancérologie : "
+        "seriez-vous intéressée pour en faire partie ?",
+        enforce_limits=False,
+    )
+    if structure is not None:
+        spam = contact_message_send(
+            structure=structure,
+            sender_user=None,
+            sender_name="Formations Express",
+            sender_email="promo@formations-express.exemple.com",
+            purpose=ContactPurpose.OTHER,
+            body="Découvrez nos formations certifiantes à prix cassés ! Offre valable 48 h.",
+            enforce_limits=False,
+        )
+        contact_message_report_abuse(message=spam, reason="Publicité sans rapport avec l'association.")
+    ctx.shared["demo_contact_person"] = nadia
+
+
 def _ascii(text: str) -> str:
     return "".join(char for char in fold(text) if char.isalnum()) or "x"
+
+
+# --- The resource library: what the COPS's documents name (seeds 001, 002, 003) -----------------
+
+SELF_ASSESSMENT_SECTORS = [
+    (
+        "Co-expression",
+        [
+            "Solliciter et prendre en compte les différents points de vue exprimés au sein du collectif",
+            "Partager des informations claires et compréhensibles",
+        ],
+    ),
+    (
+        "Co-construction",
+        [
+            "Mobiliser les ressources et compétences spécifiques des différents participants",
+            "Explorer conjointement toutes les options possibles",
+            "Formuler conjointement les objectifs prioritaires, le plan d'actions et les indicateurs d'évaluation",
+        ],
+    ),
+    (
+        "Co-décision",
+        [
+            "Fixer conjointement les objectifs",
+            "Élaborer conjointement le plan d'action",
+            "Promouvoir les décisions partagées",
+        ],
+    ),
+    (
+        "Co-mise en œuvre",
+        [
+            "Partager les rôles et les responsabilités",
+            "Exercer un leadership partagé et collaboratif",
+            "Évaluer conjointement le projet",
+        ],
+    ),
+]
+
+
+def _demo_pdf(name: str, title: str, subtitle: str, sections: list[dict]):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cops.pdf import render_pdf
+
+    content = render_pdf(
+        "directory/resources/pdf_sheet.html", {"title": title, "subtitle": subtitle, "sections": sections}
+    )
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def _demo_resources(ctx) -> None:
+    """The COPS's own documents (the leaflet, the self-assessment target, guides cited by its
+    slides and bibliography) published by the staff, and a référent's proposal waiting for them."""
+    from datetime import date
+
+    from actors.enums import MembershipStatus
+    from actors.models import Membership
+    from directory.models import Resource, ResourceAudience, ResourceKind, ResourceLicence
+    from directory.services.resources import resource_propose
+
+    accounts = ctx.shared.get("accounts", {})
+    staff = accounts.get("equipe@cops.demo")
+    if staff is None or Resource.objects.exists():
+        return
+    domains = {domain.code: domain for domain in Domain.objects.all()}
+    training, management, care = (
+        domains.get("formation-recherche-innovation"),
+        domains.get("management-parcours-gouvernance"),
+        domains.get("soin-accompagnement"),
+    )
+    leaflet = _demo_pdf(
+        "agir-pour-le-partenariat.pdf",
+        "Agir ! pour le partenariat en santé au sein des établissements de santé",
+        "Management et dynamique du partenariat en santé",
+        [
+            {
+                "title": "Enjeu du partenariat",
+                "text": "Améliorer la qualité des soins, les parcours de santé et la qualité de vie au travail.",
+            },
+            {
+                "title": "Réussir le partenariat en santé",
+                "items": [
+                    "Rassembler deux partenaires ou plus : professionnels du système de santé, patients "
+                    "partenaires et usagers volontaires pour collaborer ensemble.",
+                    "Être en mode « gestion de projet ».",
+                    "S'inscrire dans une démarche participative.",
+                    "Créer et participer à un climat de confiance dans le groupe.",
+                    "S'engager dans le sens de l'action partagé.",
+                    "Participer à la dynamique avec une pratique réflexive.",
+                ],
+            },
+            {
+                "title": "En pratique",
+                "items": [
+                    "Engager la structure",
+                    "Engager une démarche participative",
+                    "Constituer un groupe de travail partenarial équilibré",
+                ],
+            },
+        ],
+    )
+    target = _demo_pdf(
+        "cible-auto-evaluation.pdf",
+        "S'auto-évaluer dans le partenariat en santé : la cible",
+        "Baromètre de la relation du partenariat en santé",
+        [
+            {
+                "title": "Comment l'utiliser",
+                "text": "Pour chaque critère, chaque membre du groupe de travail place son niveau "
+                "d'engagement de 0 (action non réalisée conjointement) à 4 (action pleinement réalisée "
+                "ensemble) ; puis le groupe compare les estimations et évalue le partenariat conjointement.",
+            },
+            *({"title": sector, "items": criteria} for sector, criteria in SELF_ASSESSMENT_SECTORS),
+        ],
+    )
+    published = [
+        {
+            "title": "Agir pour le partenariat en santé au sein des établissements de santé",
+            "kind": ResourceKind.LEAFLET,
+            "summary": "Le dépliant du comité régional : l'enjeu du partenariat en santé, ses plus-values "
+            "pour les patients, les professionnels et les structures, et les étapes pour déployer une "
+            "culture partagée du partenariat dans un établissement (engager la structure, constituer un "
+            "comité de pilotage et un groupe de travail partenarial).",
+            "file": leaflet,
+            "audience": ResourceAudience.STRUCTURES,
+            "themes": [management],
+            "licence": ResourceLicence.OTHER,
+            "published_on": date(2022, 1, 15),
+        },
+        {
+            "title": "S'auto-évaluer dans le partenariat en santé : la cible",
+            "kind": ResourceKind.TARGET,
+            "summary": "La cible d'auto-évaluation : chaque membre d'un groupe de travail situe son "
+            "engagement de 0 à 4 sur les critères de co-expression, co-construction, co-décision et "
+            "co-mise en œuvre, puis professionnels et patients comparent leurs estimations.",
+            "file": target,
+            "audience": ResourceAudience.ALL,
+            "themes": [management, care],
+            "licence": ResourceLicence.OTHER,
+            "published_on": date(2022, 1, 15),
+        },
+        {
+            "title": "Communiquer, impliquer le patient",
+            "kind": ResourceKind.GUIDE,
+            "summary": "La brochure de la Haute Autorité de santé « Faire dire » : des outils pour "
+            "communiquer avec le patient et l'impliquer dans ses soins.",
+            "link": "https://www.has-sante.fr/upload/docs/application/pdf/2016-02/"
+            "brochure_fairedire_communiquer_avec_son_patient.pdf",
+            "audience": ResourceAudience.PROFESSIONALS,
+            "themes": [care],
+            "licence": ResourceLicence.ALL_RIGHTS,
+            "published_on": date(2017, 1, 1),
+        },
+        {
+            "title": "Programme d'amélioration continue du travail en équipe (Pacte)",
+            "kind": ResourceKind.TOOL,
+            "summary": "Le programme Pacte de la Haute Autorité de santé, pour améliorer le travail en "
+            "équipe, y compris avec le patient.",
+            "link": "https://www.has-sante.fr/jcms/c_2831393/fr/programme-d-amelioration-continue-du-travail-en-equipe-pacte",
+            "audience": ResourceAudience.STRUCTURES,
+            "themes": [management],
+            "licence": ResourceLicence.ALL_RIGHTS,
+            "published_on": date(2018, 9, 1),
+        },
+        {
+            "title": "Pitch JRPS 2023 : Association Après J20 Covid long",
+            "kind": ResourceKind.TRAINING,
+            "summary": "Le support présenté à la 2e Journée régionale du partenariat en santé (2023) : "
+            "un projet mené en partenariat par une association de patients atteints de Covid long.",
+            "link": "https://partenariat-en-sante.org/wp-content/uploads/2023/05/"
+            "COPS-JRPS2023-Pitch01-AssociationApresJ20CovidLong-Occitanair.pdf",
+            "audience": ResourceAudience.ALL,
+            "themes": [training, care],
+            "licence": ResourceLicence.ALL_RIGHTS,
+            "published_on": date(2023, 5, 1),
+        },
+    ]
+    for changes in published:
+        file = changes.get("file")
+        resource_propose(by=staff, changes=changes, file_format="pdf" if file else "", publish=True)
+    # A référent's proposal waits for the staff (the demo partner is référent of her association).
+    referent = (
+        Membership.objects.filter(
+            person__user=accounts.get("partenaire@cops.demo"),
+            is_referent=True,
+            status=MembershipStatus.ACCEPTED,
+            structure__status=ModerationStatus.PUBLISHED,
+        )
+        .select_related("person__user", "structure")
+        .order_by("pk")
+        .first()
+    )
+    if referent is not None:
+        resource_propose(
+            by=referent.person.user,
+            changes={
+                "title": "Guide de l'implication de l'usager dans les soins primaires",
+                "kind": ResourceKind.GUIDE,
+                "summary": "Le guide de la FECOP et de France Assos Santé pour associer les usagers aux "
+                "projets des maisons et centres de santé, présenté parmi les appuis du COPS.",
+                "link": "https://www.partenariat-en-sante.org/",
+                "audience": ResourceAudience.PROFESSIONALS,
+                "themes": [care],
+                "author_structure": referent.structure,
+                "licence": ResourceLicence.OTHER,
+            },
+        )
+    ctx.log(f"Ressources : {Resource.objects.count()} (dont les propositions en attente)")

@@ -21,14 +21,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from actors.enums import ActorKind, ModerationStatus, Visibility, Zone
-from actors.models import Departement, Person, Structure
+from actors.enums import ActorKind, MembershipStatus, ModerationStatus, Visibility, Zone
+from actors.models import ActorProfile, Departement, Person, Structure
 from actors.selectors.charter import engaged_actor_ids
 from directory.facets import bump_version
 from directory.models import AUDIENCES, Entry
+from directory.selectors.contact import contact_card_policy
 from directory.selectors.profiles import (
     PersonView,
     StructureView,
+    person_lists,
     person_view,
     persons_with_lists,
     structure_view,
@@ -137,7 +139,7 @@ def excerpt(text: str, limit: int = 220) -> str:
     return text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def _person_card(view: PersonView) -> dict:
+def _person_card(view: PersonView, contact: str = "") -> dict:
     return {
         "id": view.id,
         "kind": ActorKind.PERSON.value,
@@ -148,10 +150,22 @@ def _person_card(view: PersonView) -> dict:
         "domains": [item.label for item in view.domains],
         "excerpt": excerpt(view.bio or ""),
         "image": f"{_detail_url('directory:person_detail', view.id)}photo/" if view.has_photo else "",
+        # Who may write through the relay (a public fact, not a restricted field): the page shows
+        # « Contacter » to the viewers it admits, without a query per card.
+        "contact": contact,
     }
 
 
-def _person_entry(person: Person, zones: dict[str, str], extra: list[str]) -> tuple[Entry, list[tuple]]:
+def _person_contact(person: Person, profile_sides: dict[str, str]) -> str:
+    """The card's contact policy, from the lists already loaded (no query per person): an account
+    always has an address; without one, the profile's contact address is the relay's."""
+    sides = {profile_sides.get(item.code) for item in person_lists(person)["profiles"]}
+    return contact_card_policy(person.contact_policy(sides=sides), bool(person.user_id or person.email))
+
+
+def _person_entry(
+    person: Person, zones: dict[str, str], extra: list[str], contact: str = ""
+) -> tuple[Entry, list[tuple]]:
     entry = Entry(kind=ActorKind.PERSON, person_id=person.pk, published_at=person.published_at)
     texts = []
     used_levels = set(person.field_levels.values())
@@ -165,7 +179,7 @@ def _person_entry(person: Person, zones: dict[str, str], extra: list[str]) -> tu
             title, sort = view.title[:250], fold(view.title)[:250]
             tags, card, text = (
                 _person_tags(view, person, zones) + extra,
-                _person_card(view),
+                _person_card(view, contact),
                 _person_texts(view),
             )
             previous = (title, sort, tags, card, text)
@@ -202,7 +216,7 @@ def _structure_tags(view: StructureView, structure: Structure, zones: dict[str, 
     return tags
 
 
-def _structure_card(view: StructureView) -> dict:
+def _structure_card(view: StructureView, contact: str = "") -> dict:
     place = view.commune or ""
     return {
         "id": view.id,
@@ -214,7 +228,18 @@ def _structure_card(view: StructureView) -> dict:
         "domains": [item.label for item in view.domains],
         "excerpt": excerpt(view.description or ""),
         "image": view.logo_url,
+        "contact": contact,
     }
+
+
+def _structure_contact(structure: Structure) -> str:
+    """From the prefetched memberships (structures_for_display): an accepted référent with an
+    account, or the structure's own address, receives its messages."""
+    has_referent = any(
+        m.is_referent and m.status == MembershipStatus.ACCEPTED and m.person.user_id
+        for m in structure.memberships.all()
+    )
+    return contact_card_policy(structure.accepts_messages, has_referent or bool(structure.email))
 
 
 def _structure_entry(
@@ -230,7 +255,7 @@ def _structure_entry(
         "",
     )
     tags = _structure_tags(view, structure, zones) + extra
-    card = _structure_card(view)
+    card = _structure_card(view, _structure_contact(structure))
     entry = Entry(kind=ActorKind.STRUCTURE, structure_id=structure.pk, published_at=structure.published_at)
     for audience in AUDIENCES:
         # A structure's profile is public: every audience sees the same thing.
@@ -370,6 +395,7 @@ def index_persons(ids: Iterable[int]) -> int:
     """(Re)build the entries of these persons; unpublished ones leave the directory."""
     ids = list(ids)
     zones = departement_zones()
+    profile_sides = dict(ActorProfile.objects.values_list("code", "side"))
     indexed = 0
     for start in range(0, len(ids), BATCH_SIZE):
         chunk = ids[start : start + BATCH_SIZE]
@@ -386,7 +412,13 @@ def index_persons(ids: Iterable[int]) -> int:
             if gone:
                 bump_version()
             extra = _badge_tags(ActorKind.PERSON, [p.pk for p in persons])
-            _write(ActorKind.PERSON, [_person_entry(p, zones, extra.get(p.pk, [])) for p in persons])
+            _write(
+                ActorKind.PERSON,
+                [
+                    _person_entry(p, zones, extra.get(p.pk, []), _person_contact(p, profile_sides))
+                    for p in persons
+                ],
+            )
             indexed += len(persons)
     return indexed
 

@@ -1,4 +1,5 @@
-"""Personal data held by the directory: its profiles' deletion and retention, its search index.
+"""Personal data held by the directory: its profiles' deletion and retention, its search index,
+the messages of its contact relay, the resources a person proposed.
 
 Hooks read by cops/personal_data.py and cops/retention.py (see cops/apps.py). The profiles
 themselves (actors.Person, actors.Structure, actors.Membership) are exported by actors/privacy.py,
@@ -9,12 +10,17 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from actors.enums import ModerationStatus, RevisionStatus
 from actors.models import Person, Structure
-from cops.personal_data import Subject
+from cops.personal_data import Extra, Section, Subject
 from cops.retention import cutoff, delete_files_on_commit
+from directory.models import ContactMessage
+from directory.selectors.contact import recipient_title
 from directory.services.profiles import person_delete, profile_discard_revision
+from directory.services.resources import resources_detach_user
 
 # The profiles go last: every app first detaches or anonymises the rows that point at them
 # (committee attendance, accompaniment participants are found through the profile), and the
@@ -26,20 +32,82 @@ ABANDONED_STATUSES = (ModerationStatus.DRAFT, ModerationStatus.REJECTED)
 # Rows that belong to a profile and go with it; any other row that refers to the profile (a
 # charter signature, a mandate, a meeting's attendance, an accompaniment, a self-assessment…)
 # shows that someone's work relies on it, and keeps it.
-_GO_WITH_THE_PROFILE = {"actors.Membership", "directory.Entry"}
+_GO_WITH_THE_PROFILE = {"actors.Membership", "directory.Entry", "directory.ContactMessage"}
+
+
+def _address_once_answered(message: ContactMessage) -> str:
+    # The relay hides the sender's address from the recipient until the recipient answers: the
+    # export (which the recipient also gets) shows it no earlier. A sender knows their own.
+    return message.sender_email if message.replied_at else ""
+
+
+def export_personal_data() -> list[Section]:
+    return [
+        Section(
+            "directory.ContactMessage",
+            gettext_lazy(
+                "Les messages que vous avez écrits ou reçus par l'annuaire (« Contacter ») et leurs "
+                "réponses ; l'adresse de l'autre personne n'y figure qu'une fois la réponse envoyée."
+            ),
+            ("sender_name", "purpose", "body", "created_at", "reply", "replied_at", "replied_from"),
+            user=("sender_user", "replied_by"),
+            person=("person",),
+            email=("sender_email", "replied_from"),
+            extras=(
+                Extra("destinataire", gettext_lazy("destinataire"), recipient_title),
+                Extra(
+                    "adresse_expediteur",
+                    gettext_lazy("adresse de l'expéditeur (après la réponse)"),
+                    _address_once_answered,
+                ),
+            ),
+        ),
+        Section(
+            "directory.Resource",
+            gettext_lazy(
+                "Les ressources que vous avez proposées à la bibliothèque, leur statut et la décision "
+                "de l'équipe du COPS."
+            ),
+            ("title", "kind", "summary", "link", "status", "moderation_note", "created_at", "decided_at"),
+            user=("proposed_by",),
+        ),
+    ]
 
 
 def personal_data_not_exported() -> dict[tuple[str, str], str]:
     # The directory's search index is derived from the profile exported in actors.Person
     # (and is deleted with it).
-    return {("directory.Entry", "person"): "derived from actors.Person"}
+    return {
+        ("directory.Entry", "person"): "derived from actors.Person",
+        ("directory.ContactMessage", "abuse_handled_by"): "staff attribution",
+    }
 
 
 def erase_personal_data(subject: Subject) -> dict[str, int]:
-    """The person's profiles, their photos and memberships (their signatures stay, anonymised)."""
+    """The person's profiles, their photos and memberships (their signatures stay, anonymised);
+    the messages they wrote or received through the relay; the resources they proposed lose their
+    proposer.
+
+    The messages a person wrote are deleted, not anonymised: the recipient already has the text
+    by email, and a row without its author serves nothing (an answer could reach nobody; an abuse
+    report about an unnamed sender leads nowhere). Those received by their profiles go with the
+    profiles. An answer they gave for a structure stays the structure's, without their address.
+    """
+    sent = Q(sender_user=subject.user) | Q(sender_email__iexact=subject.email)
+    deleted, _ = ContactMessage.objects.filter(sent | Q(person_id__in=subject.person_ids)).delete()
+    anonymised = ContactMessage.objects.filter(
+        Q(replied_by=subject.user) | Q(replied_from__iexact=subject.email)
+    ).update(replied_from="", replied_by=None)
     for person in Person.objects.filter(pk__in=subject.person_ids):
         person_delete(person=person, by=subject.user)
-    return {"profiles_deleted": len(subject.person_ids)}
+    # The resources they proposed stay (a published one serves everyone), without their name.
+    resources_detached = resources_detach_user(user=subject.user) if subject.user else 0
+    return {
+        "contact_messages_deleted": deleted,
+        "contact_replies_anonymised": anonymised,
+        "profiles_deleted": len(subject.person_ids),
+        "resources_detached": resources_detached,
+    }
 
 
 def _abandoned(model, before: datetime):
@@ -87,8 +155,17 @@ def draft_revisions_purge(*, now: datetime) -> int:
     return discarded
 
 
+@transaction.atomic
+def contact_messages_purge(*, now: datetime) -> int:
+    """Relayed messages, their answers and abuse reports, past their retention: their links die too."""
+    before = cutoff(now, settings.RETENTION_CONTACT_MESSAGE_DAYS)
+    deleted, _ = ContactMessage.objects.filter(created_at__lt=before).delete()
+    return deleted
+
+
 def purge_expired_data(*, now: datetime) -> dict[str, int]:
     return {
         "draft_profiles": draft_profiles_purge(now=now),
         "draft_revisions": draft_revisions_purge(now=now),
+        "contact_messages": contact_messages_purge(now=now),
     }

@@ -1,5 +1,6 @@
 """The directory's public pages in the sitemap (collected by cops/sitemaps.py): its lists and map,
-and the page of every published person and structure."""
+the resource library and the lexicon, and the page of every published person, structure and
+resource."""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
@@ -7,10 +8,17 @@ from django.urls import reverse
 from actors.enums import ModerationStatus
 from actors.models import Person, Structure
 from cops.sitemaps import PagesSitemap
+from directory.models import Resource
 
 
 class DirectoryPagesSitemap(PagesSitemap):
-    names = ("directory:list", "directory:map", "directory:patient_partners")
+    names = (
+        "directory:list",
+        "directory:map",
+        "directory:patient_partners",
+        "directory:resources",
+        "directory:glossary",
+    )
 
 
 class PersonSitemap(Sitemap):
@@ -46,5 +54,28 @@ class StructureSitemap(Sitemap):
         return item.published_at
 
 
+class ResourceSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        # Published only: a proposal's address must not leak through the sitemap.
+        return (
+            Resource.objects.filter(status=ModerationStatus.PUBLISHED)
+            .only("pk", "slug", "updated_at")
+            .order_by("pk")
+        )
+
+    def location(self, item) -> str:
+        return reverse("directory:resource_detail", args=[item.slug])
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
 def sitemaps() -> dict[str, type[Sitemap]]:
-    return {"annuaire": DirectoryPagesSitemap, "structures": StructureSitemap, "personnes": PersonSitemap}
+    return {
+        "annuaire": DirectoryPagesSitemap,
+        "structures": StructureSitemap,
+        "personnes": PersonSitemap,
+        "ressources": ResourceSitemap,
+    }

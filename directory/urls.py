@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from directory import api
-from directory.views import browse, exports, memberships, moderation, register
+from directory.views import browse, contact, exports, memberships, moderation, register, resources
 
 app_name = "directory"
 
@@ -45,6 +45,14 @@ urlpatterns = [
     ),
     path("annuaire/demandes/", memberships.membership_requests, name="membership_requests"),
     path("annuaire/demandes/<int:pk>/", memberships.decide_membership, name="membership_decide"),
+    # The contact relay (addresses stay hidden until the recipient answers)
+    path("annuaire/personnes/<int:pk>/contacter/", contact.contact_person, name="contact_person"),
+    path("annuaire/structures/<int:pk>/contacter/", contact.contact_structure, name="contact_structure"),
+    path("annuaire/messages/<str:token>/", contact.contact_reply, name="contact_reply"),
+    path("annuaire/messages/<str:token>/signaler/", contact.contact_abuse, name="contact_abuse"),
+    path("annuaire/mes-fiches/messages/", contact.contact_preferences, name="contact_preferences"),
+    path("annuaire/signalements/", contact.abuse_report_list, name="abuse_reports"),
+    path("annuaire/signalements/<int:pk>/traiter/", contact.abuse_report_handle, name="abuse_report_handle"),
     # Staff
     path("annuaire/moderation/", moderation.moderation_queue_view, name="moderation_queue"),
     path("annuaire/moderation/<str:kind>/<int:pk>/", moderation.moderation_review, name="moderation_review"),
@@ -53,6 +61,14 @@ urlpatterns = [
         moderation.merge_profiles,
         name="merge_profiles",
     ),
+    # The resource library and the lexicon
+    path("ressources/", resources.resource_list, name="resources"),
+    path("ressources/proposer/", resources.resource_propose_view, name="resource_propose"),
+    path("ressources/moderation/", resources.resource_moderation, name="resource_moderation"),
+    path("ressources/moderation/<int:pk>/", resources.resource_review, name="resource_review"),
+    path("ressources/<slug:slug>/", resources.resource_detail, name="resource_detail"),
+    path("ressources/<slug:slug>/telecharger/", resources.resource_download, name="resource_download"),
+    path("lexique/", resources.glossary, name="glossary"),
     # API (read-only) and its OpenAPI schema
     path("api/annuaire/acteurs/", api.ActorList.as_view(), name="api_actors"),
     path("api/annuaire/personnes/<int:pk>/", api.PersonDetail.as_view(), name="api_person"),

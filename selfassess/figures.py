@@ -31,10 +31,17 @@ def staff_sections(user) -> list[StaffSection]:
                     sessions.filter(step=Step.INDIVIDUAL).count(),
                 ),
                 StaffLink(_("Créer une séance"), reverse("selfassess:session_create")),
-                StaffLink(
-                    _("Référentiels (administration)"),
-                    reverse("admin:selfassess_framework_changelist"),
-                    Framework.objects.count(),
+                # The admin site opens for admins only (`is_staff`): other staff would be refused.
+                *(
+                    [
+                        StaffLink(
+                            _("Référentiels (administration)"),
+                            reverse("admin:selfassess_framework_changelist"),
+                            Framework.objects.count(),
+                        )
+                    ]
+                    if user.is_staff
+                    else []
                 ),
             ],
         )

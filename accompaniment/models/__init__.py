@@ -1,5 +1,5 @@
 from accompaniment.models.accompaniments import Accompaniment, Participant, Phase, PhaseTransition
-from accompaniment.models.content import Action, Finding, Indicator, Measurement, Meeting
+from accompaniment.models.content import AccompanimentEvent, Action, Finding, Indicator, Measurement, Meeting
 from accompaniment.models.evaluations import (
     Evaluation,
     EvaluationInvitation,
@@ -11,6 +11,7 @@ from accompaniment.models.templates import PhaseDefinition, PhaseTemplate
 
 __all__ = [
     "Accompaniment",
+    "AccompanimentEvent",
     "Action",
     "Evaluation",
     "EvaluationInvitation",

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accompaniment.enums import ActionStatus, FindingKind
+from accompaniment.enums import ActionStatus, ContentVisibility, EventKind, FindingKind
 from accompaniment.models.accompaniments import Accompaniment, Participant, Phase
 
 
@@ -21,6 +21,11 @@ class Meeting(models.Model):
         Participant, verbose_name=_("participants de la structure"), blank=True, related_name="meetings"
     )
     notes = models.TextField(_("compte rendu"), blank=True)
+    # Never shown outside the COPS team, whatever the meeting's visibility (see ContentVisibility).
+    internal_notes = models.TextField(_("notes internes de l'équipe"), blank=True)
+    visibility = models.CharField(
+        _("visibilité"), max_length=20, choices=ContentVisibility.choices, default=ContentVisibility.SHARED
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("saisie par"),
@@ -50,6 +55,9 @@ class Finding(models.Model):
     )
     kind = models.CharField(_("nature"), max_length=20, choices=FindingKind.choices)
     text = models.TextField(_("constat"))
+    visibility = models.CharField(
+        _("visibilité"), max_length=20, choices=ContentVisibility.choices, default=ContentVisibility.SHARED
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("saisi par"),
@@ -87,6 +95,11 @@ class Action(models.Model):
         _("statut"), max_length=20, choices=ActionStatus.choices, default=ActionStatus.TODO
     )
     completed_on = models.DateField(_("réalisée le"), null=True, blank=True)
+    visibility = models.CharField(
+        _("visibilité"), max_length=20, choices=ContentVisibility.choices, default=ContentVisibility.SHARED
+    )
+    # The reminder before the due date is claimed by setting this (sent once per due date).
+    due_reminder_sent_at = models.DateTimeField(_("rappel d'échéance envoyé le"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("saisie par"),
@@ -167,3 +180,34 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} — {self.measured_on}"
+
+
+class AccompanimentEvent(models.Model):
+    """A line of the accompaniment's journal: a correction, a deletion or a note, by whom, for whom."""
+
+    accompaniment = models.ForeignKey(
+        Accompaniment, verbose_name=_("accompagnement"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=EventKind.choices)
+    title = models.CharField(_("intitulé"), max_length=300)
+    detail = models.TextField(_("précisions"), blank=True)
+    visibility = models.CharField(
+        _("visibilité"), max_length=20, choices=ContentVisibility.choices, default=ContentVisibility.SHARED
+    )
+    on = models.DateField(_("date"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("événement de l'accompagnement")
+        verbose_name_plural = _("événements de l'accompagnement")
+        ordering = ["accompaniment", "at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

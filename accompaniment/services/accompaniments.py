@@ -1,14 +1,15 @@
 """Accompaniments: opening one, its convention, its participants, and moving through its phases."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accompaniment import dates
 from accompaniment.enums import (
     AccompanimentStatus,
     EvaluationKind,
@@ -27,6 +28,7 @@ from accompaniment.models import (
     SupportRequest,
 )
 from accompaniment.requirements import requirement_states
+from accompaniment.services.notifications import notify_structure
 from accompaniment.validators import validate_convention_pdf
 from actors.models import Person, Structure, User
 from actors.permissions import is_cops_staff
@@ -34,7 +36,7 @@ from selfassess.models import AssessmentSession
 
 
 def _day(value: date) -> str:
-    return formats.date_format(value, "j F Y")
+    return dates.day(value)
 
 
 def _validate_binome(professional_lead: User | None, patient_partner_lead: User | None, errors: dict) -> None:
@@ -74,6 +76,14 @@ def accompaniment_open(
         errors["template"] = _("Ce modèle n'est plus proposé.")
     if started_on > timezone.localdate():
         errors["started_on"] = _("L'accompagnement ne peut pas commencer dans le futur.")
+    elif request is not None and started_on < timezone.localtime(request.submitted_at).date():
+        errors["started_on"] = _("L'accompagnement ne peut pas commencer avant la demande (%(date)s).") % {
+            "date": _day(timezone.localtime(request.submitted_at).date())
+        }
+    elif started_on < timezone.localdate() - timedelta(days=dates.OPENING_MAX_PAST_DAYS):
+        errors["started_on"] = _(
+            "Un accompagnement s'enregistre au plus un an après son début : vérifiez l'année (%(date)s)."
+        ) % {"date": _day(started_on)}
     if request is not None:
         if request.status != RequestStatus.ACCEPTED:
             errors["__all__"] = _("Seule une demande acceptée par le CoPil peut ouvrir un accompagnement.")
@@ -112,6 +122,11 @@ def accompaniment_open(
         )
         _start_phase(accompaniment, phases[0], started_on, by)
         accompaniment.save(update_fields=["current_phase"])
+        notify_structure(
+            accompaniment=accompaniment,
+            template="accompaniment/emails/accompaniment_opened",
+            context={"phases": phases},
+        )
     return accompaniment
 
 
@@ -153,15 +168,42 @@ def convention_update(
 ) -> Accompaniment:
     """Record the convention's terms and, optionally, its signed copy (a PDF kept in private storage)."""
     errors: dict = {}
+    floor = dates.convention_floor(accompaniment)
+    floor_reason = (
+        _("la demande d'appui") if accompaniment.request_id else _("l'année qui précède l'accompagnement")
+    )
+    start_ceiling = dates.opened_on(accompaniment) + timedelta(days=dates.CONVENTION_START_MAX_AHEAD_DAYS)
+    if start and start < floor:
+        errors["start"] = _("La convention ne peut pas commencer avant %(reason)s (%(date)s).") % {
+            "reason": floor_reason,
+            "date": _day(floor),
+        }
+    elif start and start > start_ceiling:
+        errors["start"] = _(
+            "La convention commence au plus tard un an après le début de l'accompagnement (%(date)s)."
+        ) % {"date": _day(start_ceiling)}
     if start and end and end < start:
         errors["end"] = _("La fin de la convention (%(end)s) précède son début (%(start)s).") % {
             "end": _day(end),
             "start": _day(start),
         }
+    elif start and end and end > dates.add_years(start, dates.CONVENTION_MAX_YEARS):
+        errors["end"] = _("Une convention dure au plus trois ans : elle finit au plus tard le %(date)s.") % {
+            "date": _day(dates.add_years(start, dates.CONVENTION_MAX_YEARS))
+        }
     if planned_interventions is not None and planned_interventions < 1:
         errors["planned_interventions"] = _("Prévoyez au moins une intervention.")
+    elif planned_interventions is not None and planned_interventions > dates.CONVENTION_MAX_INTERVENTIONS:
+        errors["planned_interventions"] = _(
+            "%(count)s interventions : c'est plus que ce qu'une convention prévoit (%(max)s au plus). Vérifiez le nombre."
+        ) % {"count": planned_interventions, "max": dates.CONVENTION_MAX_INTERVENTIONS}
     if signed_on and signed_on > timezone.localdate():
         errors["signed_on"] = _("La date de signature ne peut pas être dans le futur.")
+    elif signed_on and signed_on < floor:
+        errors["signed_on"] = _("La convention ne peut pas être signée avant %(reason)s (%(date)s).") % {
+            "reason": floor_reason,
+            "date": _day(floor),
+        }
     if signed_file is not None:
         try:
             validate_convention_pdf(signed_file)
@@ -307,6 +349,11 @@ def phase_close(
         locked.save(update_fields=["current_phase", "status", "completed_at"])
         if phase.kind == PhaseKind.HOT_EVALUATION:
             schedule_impact_evaluation(accompaniment=locked, after=ended_on, by=by)
+        notify_structure(
+            accompaniment=locked,
+            template="accompaniment/emails/phase_closed",
+            context={"phase": phase, "following": following},
+        )
     _refresh(accompaniment, locked)
     return phase
 

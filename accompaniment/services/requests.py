@@ -8,8 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accompaniment.dates import day as _day
 from accompaniment.enums import DecisionOutcome, RequestStatus
 from accompaniment.models import RequestComplement, RequestDecision, SupportRequest
+from accompaniment.services.notifications import notify_copil_request_waiting
 from actors.charter_enums import CommitteeKind
 from actors.models import Structure, User
 from cops.mail import send_templated_email
@@ -62,8 +64,9 @@ def support_request_submit(
             template="accompaniment/emails/request_received",
             context=context_,
         )
-        send_templated_email(
-            to=settings.STAFF_EMAIL, template="accompaniment/emails/request_new", context=context_
+        # The CoPil examines requests: each member is told, and the team's address keeps a copy.
+        notify_copil_request_waiting(
+            support_request=support_request, template="accompaniment/emails/request_new", context=context_
         )
     return support_request
 
@@ -94,6 +97,16 @@ def support_request_decide(
         errors["decided_on"] = _("La décision ne peut pas précéder le dépôt de la demande.")
     if copil_meeting is not None and copil_meeting.committee.kind != CommitteeKind.COPIL:
         errors["copil_meeting"] = _("Choisissez une réunion du CoPil.")
+    elif copil_meeting is not None:
+        meeting_day = timezone.localtime(copil_meeting.starts_at).date()
+        if copil_meeting.starts_at > timezone.now():
+            errors["copil_meeting"] = _(
+                "Cette réunion du CoPil (%(date)s) n'a pas encore eu lieu : la décision se rattache à une réunion passée."
+            ) % {"date": _day(meeting_day)}
+        elif "decided_on" not in errors and decided_on < meeting_day:
+            errors["decided_on"] = _(
+                "La décision (%(decided)s) ne peut pas précéder la réunion du CoPil qui l'a prise (%(meeting)s)."
+            ) % {"decided": _day(decided_on), "meeting": _day(meeting_day)}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -119,7 +132,13 @@ def support_request_decide(
             send_templated_email(
                 to=recipients,
                 template="accompaniment/emails/request_decision",
-                context={"support_request": locked, "decision": decision, "structure": locked.structure},
+                context={
+                    "support_request": locked,
+                    "decision": decision,
+                    "structure": locked.structure,
+                    "contact_email": settings.STAFF_EMAIL,
+                },
+                reply_to=settings.STAFF_EMAIL,
             )
     return decision
 
@@ -137,8 +156,8 @@ def support_request_complete(*, support_request: SupportRequest, text: str, by: 
         locked.status = RequestStatus.SUBMITTED
         locked.save(update_fields=["status", "updated_at"])
         support_request.status = locked.status
-        send_templated_email(
-            to=settings.STAFF_EMAIL,
+        notify_copil_request_waiting(
+            support_request=locked,
             template="accompaniment/emails/request_completed",
             context={"support_request": locked, "complement": complement, "structure": locked.structure},
         )

@@ -34,10 +34,16 @@ from actors.permissions import directory_viewer_level, staff_required
 from cops.views_helpers import apply_service
 
 
+def form_status(form) -> int:
+    """400 when a submitted form comes back with errors (nothing was saved), 200 otherwise."""
+    return 400 if form.is_bound and form.errors else 200
+
+
 def timeline_labels() -> dict[str, str]:
     return {
         "request": _("Demande d'appui déposée"),
         "decision": _("Décision du CoPil : %(outcome)s"),
+        "on_behalf": _("%(name)s, pour le CoPil"),
         "complement": _("Complément d'information transmis"),
         "phase_started": _("Début de la phase « %(phase)s »"),
         "phase_closed": _("Phase « %(phase)s » clôturée"),
@@ -117,13 +123,19 @@ def accompaniment_detail(request, pk: int):
     current = next((phase for phase in phases if phase.status == PhaseStatus.CURRENT), None)
     closed = [phase for phase in phases if phase.status == PhaseStatus.CLOSED]
     last_closed = closed[-1] if closed else None
-    meetings = selectors.accompaniment_meetings(accompaniment)
+    # What is kept for the COPS team is left out of the query itself for everyone else.
+    staff = permissions.can_see_staff_only_content(user, accompaniment)
+    meetings = selectors.accompaniment_meetings(accompaniment, staff=staff)
     evaluations = selectors.accompaniment_evaluations(accompaniment)
     indicators = selectors.accompaniment_indicators(accompaniment)
-    actions = selectors.accompaniment_actions(accompaniment)
-    findings = selectors.accompaniment_findings(accompaniment)
+    actions = selectors.accompaniment_actions(accompaniment, staff=staff)
+    findings = selectors.accompaniment_findings(accompaniment, staff=staff)
     can_manage = permissions.can_manage_accompaniment(user, accompaniment)
     can_contribute = permissions.can_contribute_to_accompaniment(user, accompaniment)
+    for item in [*meetings, *actions, *findings, *indicators]:
+        item.editable = permissions.can_edit_item(user, accompaniment, item)
+    for indicator in indicators:
+        indicator.measurement_list = list(indicator.measurements.all())
     if current is not None:
         current.accompaniment = accompaniment
         current.requirements = requirement_states(current)
@@ -149,11 +161,14 @@ def accompaniment_detail(request, pk: int):
             meetings=meetings,
             evaluations=evaluations,
             labels=timeline_labels(),
+            events_log=selectors.accompaniment_events(accompaniment, staff=staff),
         ),
         # Participants chosen from the directory keep the visibility of their profile's fields.
         "viewer_level": directory_viewer_level(user),
         "can_manage": can_manage,
         "can_contribute": can_contribute,
+        "can_see_internal": staff,
+        "can_follow": permissions.can_follow_evaluations(user, accompaniment),
         "can_reopen": permissions.can_reopen_phase(user, accompaniment) and last_closed is not None,
         "close_form": PhaseCloseForm() if can_manage and current is not None else None,
         "hot_form": HotEvaluationForm()
@@ -166,7 +181,7 @@ def accompaniment_detail(request, pk: int):
         if can_manage and impact is not None and impact.launched_at is None
         else None,
         "action_status_form": ActionStatusForm(),
-        "assessment_chart": assessment_comparison(accompaniment),
+        "assessment_charts": assessment_comparison(accompaniment),
         "overdue_action_count": sum(1 for action in actions if action.is_overdue),
     }
     return render(request, "accompaniment/detail.html", context)
@@ -206,7 +221,10 @@ def accompaniment_edit(request, pk: int):
         if response:
             return response
     return render(
-        request, "accompaniment/accompaniment_edit.html", {"accompaniment": accompaniment, "form": form}
+        request,
+        "accompaniment/accompaniment_edit.html",
+        {"accompaniment": accompaniment, "form": form},
+        status=form_status(form),
     )
 
 
@@ -244,7 +262,10 @@ def convention_edit(request, pk: int):
         if response:
             return response
     return render(
-        request, "accompaniment/convention_form.html", {"accompaniment": accompaniment, "form": form}
+        request,
+        "accompaniment/convention_form.html",
+        {"accompaniment": accompaniment, "form": form},
+        status=form_status(form),
     )
 
 
@@ -308,6 +329,7 @@ def phase_close(request, pk: int):
         request,
         "accompaniment/phase_close.html",
         {"accompaniment": accompaniment, "phase": current, "requirements": requirements, "form": form},
+        status=form_status(form),
     )
 
 
@@ -333,6 +355,7 @@ def phase_reopen(request, pk: int, phase_pk: int):
         request,
         "accompaniment/phase_reopen.html",
         {"accompaniment": accompaniment, "phase": phase, "form": form},
+        status=form_status(form),
     )
 
 
@@ -365,6 +388,7 @@ def phase_dates(request, pk: int, phase_pk: int):
         request,
         "accompaniment/phase_dates.html",
         {"accompaniment": accompaniment, "phase": phase, "form": form},
+        status=form_status(form),
     )
 
 

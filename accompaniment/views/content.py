@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accompaniment import permissions
-from accompaniment.enums import EvaluationKind
+from accompaniment import permissions, selectors
+from accompaniment.enums import ContentVisibility, EvaluationKind
 from accompaniment.forms import (
     ActionForm,
     ActionStatusForm,
@@ -23,6 +24,7 @@ from accompaniment.models import Action, Evaluation, Participant
 from accompaniment.services import accompaniments as accompaniment_services
 from accompaniment.services import content as services
 from accompaniment.services import evaluations as evaluation_services
+from actors.permissions import directory_viewer_level, is_cops_staff
 from cops.views_helpers import apply_service
 
 
@@ -40,10 +42,18 @@ def _content_form(
     intro="",
     form_kwargs=None,
     button="",
+    initial=None,
+    accompaniment=None,
+    extra=None,
 ):
     """The shared shape of the "add something" pages: permission → form → service → back to the section."""
-    accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=manage, contribute=not manage)
+    if accompaniment is None:
+        accompaniment = permissions.get_accompaniment_or_404(
+            request, pk, manage=manage, contribute=not manage
+        )
     kwargs = form_kwargs(accompaniment) if form_kwargs else {}
+    if initial is not None:
+        kwargs["initial"] = initial(accompaniment) if callable(initial) else initial
     form = form_class(request.POST if request.method == "POST" else None, **kwargs)
     if request.method == "POST" and form.is_valid():
         response = apply_service(
@@ -65,7 +75,9 @@ def _content_form(
             "intro": intro,
             "anchor": anchor,
             "button": button or _("Enregistrer"),
+            **(extra or {}),
         },
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -124,6 +136,8 @@ def meeting_add(request, pk: int):
             title=data["title"],
             notes=data["notes"],
             participants=list(data["participants"]),
+            internal_notes=data["internal_notes"],
+            visibility=data["visibility"],
             by=request.user,
         )
 
@@ -146,13 +160,18 @@ def meeting_add(request, pk: int):
 def finding_add(request, pk: int):
     def save(accompaniment, data):
         services.finding_add(
-            accompaniment=accompaniment, kind=data["kind"], text=data["text"], by=request.user
+            accompaniment=accompaniment,
+            kind=data["kind"],
+            text=data["text"],
+            visibility=data.get("visibility", ContentVisibility.SHARED),
+            by=request.user,
         )
 
     return _content_form(
         request,
         pk,
         form_class=FindingForm,
+        form_kwargs=lambda accompaniment: {"staff": is_cops_staff(request.user)},
         template="accompaniment/content_form.html",
         title=_("Ajouter un constat"),
         button=_("Ajouter le constat"),
@@ -176,6 +195,7 @@ def action_add(request, pk: int):
             description=data["description"],
             owner=data["owner"],
             due_on=data["due_on"],
+            visibility=data["visibility"],
             by=request.user,
         )
 
@@ -266,23 +286,51 @@ def measurement_add(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def hot_evaluation_send(request, pk: int):
     def save(accompaniment, data):
-        evaluation_services.evaluation_send_hot(
+        return evaluation_services.evaluation_send_hot(
             accompaniment=accompaniment, by=request.user, answer_by=data["answer_by"]
         )
 
+    def sent(evaluation) -> str:
+        # Nobody left out silently: who was not invited, and why, in the confirmation itself.
+        level = directory_viewer_level(request.user)
+        invited = evaluation.invitations.count()
+        message = ngettext(
+            "L'évaluation à chaud est envoyée à %(count)s participant.",
+            "L'évaluation à chaud est envoyée à %(count)s participants.",
+            invited,
+        ) % {"count": invited}
+        left_out = selectors.participants_without_email(evaluation.accompaniment)
+        if left_out:
+            message += " " + _("Non invité(s), faute d'adresse électronique : %(names)s.") % {
+                "names": ", ".join(selectors.participant_name(p, level) for p in left_out)
+            }
+        return message
+
+    accompaniment = permissions.get_accompaniment_or_404(request, pk, manage=True)
+    level = directory_viewer_level(request.user)
+    without_email = selectors.participants_without_email(accompaniment)
     return _content_form(
         request,
         pk,
+        accompaniment=accompaniment,
         form_class=HotEvaluationForm,
         template="accompaniment/content_form.html",
         title=_("Envoyer l'évaluation à chaud"),
         button=_("Envoyer l'évaluation aux participants"),
         intro=_(
-            "Chaque participant ayant une adresse reçoit un lien personnel vers un court questionnaire sur le projet et sur l'accompagnement du COPS ; deux relances partent automatiquement."
+            "Chaque participant ayant une adresse reçoit un lien personnel vers un court questionnaire sur le projet et sur l'accompagnement du COPS ; deux relances partent automatiquement, avant la date limite."
         ),
         anchor="#evaluations",
         save=save,
-        success=_("L'évaluation à chaud est envoyée aux participants."),
+        success=sent,
+        extra={
+            "warning": _(
+                "Ces participants n'ont pas d'adresse électronique et ne recevront pas le questionnaire : %(names)s. Ajoutez leur adresse avant d'envoyer, ou transmettez-leur le questionnaire autrement."
+            )
+            % {"names": ", ".join(selectors.participant_name(p, level) for p in without_email)}
+            if without_email
+            else ""
+        },
     )
 
 
@@ -295,9 +343,15 @@ def impact_evaluation_schedule(request, pk: int):
             evaluation=evaluation, scheduled_for=data["scheduled_for"], by=request.user
         )
 
+    def initial(accompaniment):
+        # « Changer la date » starts from the date already planned.
+        evaluation = accompaniment.evaluations.filter(kind=EvaluationKind.IMPACT).first()
+        return {"scheduled_for": evaluation.scheduled_for} if evaluation is not None else {}
+
     return _content_form(
         request,
         pk,
+        initial=initial,
         form_class=ImpactScheduleForm,
         template="accompaniment/content_form.html",
         title=_("Programmer l'évaluation d'impact à distance"),

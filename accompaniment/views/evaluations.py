@@ -1,5 +1,6 @@
 """Answering an evaluation by personal link: no account needed."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -22,7 +23,12 @@ def evaluation_link(request, token: str):
     address every answer is posted to."""
     invitation = services.evaluation_link_lookup(token)
     if invitation is None:
-        return render(request, "accompaniment/evaluation_invalid.html", status=404)
+        return render(
+            request,
+            "accompaniment/evaluation_invalid.html",
+            {"contact_email": settings.STAFF_EMAIL},
+            status=404,
+        )
     secret_link_found(request)
     request.session[SESSION_KEY] = invitation.pk
     return redirect("accompaniment:evaluation_form")
@@ -33,7 +39,12 @@ def evaluation_link(request, token: str):
 def evaluation_answer(request):
     invitation = services.evaluation_invitation_get(invitation_id=request.session.get(SESSION_KEY))
     if invitation is None:
-        return render(request, "accompaniment/evaluation_invalid.html", {"no_link": True}, status=403)
+        return render(
+            request,
+            "accompaniment/evaluation_invalid.html",
+            {"no_link": True, "contact_email": settings.STAFF_EMAIL},
+            status=403,
+        )
     evaluation = invitation.evaluation
     context = {"invitation": invitation, "evaluation": evaluation, "accompaniment": evaluation.accompaniment}
     if invitation.answered_at is not None:

@@ -4,10 +4,10 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from actors.charter_enums import Attendance
+from actors.charter_enums import Attendance, DecisionFollowUp, MeetingResponse
 from actors.enums import ModerationStatus, Side
 from actors.forms.charter import DateInput
-from actors.models import Mandate, Meeting, Person, Structure
+from actors.models import Committee, Mandate, Meeting, Person, Structure
 
 END_BEFORE_START = _("La date de fin du mandat ne peut pas précéder sa date de début.")
 
@@ -248,7 +248,16 @@ class AttendanceForm(forms.Form):
 
 class MinutesForm(forms.Form):
     minutes = forms.CharField(
-        label=_("Compte rendu"), required=False, widget=forms.Textarea(attrs={"rows": 10})
+        label=_("Compte rendu"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("Les membres de l'instance le lisent en entier une fois approuvé."),
+    )
+    public_minutes = forms.CharField(
+        label=_("Partie publique du compte rendu"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Ce que la page publique de l'instance montre, une fois le compte rendu approuvé."),
     )
     decisions = forms.CharField(
         label=_("Décisions"),
@@ -257,5 +266,52 @@ class MinutesForm(forms.Form):
         help_text=_("Une décision par ligne."),
     )
 
+    approved = forms.BooleanField(
+        label=_("Approuver le compte rendu"),
+        required=False,
+        help_text=_(
+            "Approuvé, il est lu par les membres, et sa partie publique et ses décisions sont publiées."
+        ),
+    )
+
     def decision_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["decisions"].splitlines() if line.strip()]
+
+
+ANSWER_CHOICES = [
+    (MeetingResponse.COMING.value, _("Je viens")),
+    (MeetingResponse.EXCUSED.value, _("Je suis excusé·e")),
+    (MeetingResponse.NOT_COMING.value, _("Je ne viens pas")),
+]
+
+
+class MeetingResponseForm(forms.Form):
+    response = forms.ChoiceField(
+        label=_("Votre réponse"),
+        choices=ANSWER_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choisissez « Je viens », « Je suis excusé·e » ou « Je ne viens pas »."),
+            "invalid_choice": _("Choisissez « Je viens », « Je suis excusé·e » ou « Je ne viens pas »."),
+        },
+    )
+
+
+class DecisionFollowUpForm(forms.Form):
+    follow_up = forms.ChoiceField(label=_("Suivi"), choices=DecisionFollowUp.choices)
+    follow_up_note = forms.CharField(label=_("Précisions (facultatif)"), required=False, max_length=500)
+
+
+class DecisionFilterForm(forms.Form):
+    """The register of decisions' filters (GET): an unknown value is a bad request, not a silent reset."""
+
+    instance = forms.ModelChoiceField(
+        label=_("Instance"),
+        queryset=Committee.objects.filter(is_active=True).order_by("position", "name"),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("Toutes les instances"),
+    )
+    suivi = forms.ChoiceField(
+        label=_("Suivi"), required=False, choices=[("", _("Tous les états")), *DecisionFollowUp.choices]
+    )

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from actors.charter_enums import Attendance, CommitteeKind, MeetingStatus
+from actors.charter_enums import Attendance, CommitteeKind, DecisionFollowUp, MeetingResponse, MeetingStatus
 from actors.enums import Side
 from actors.models.profiles import Person, Structure
 
@@ -192,6 +192,9 @@ class Meeting(models.Model):
     visio_url = models.URLField(_("lien de visioconférence"), max_length=500, blank=True)
     agenda = models.TextField(_("ordre du jour"), blank=True)
     minutes = models.TextField(_("compte rendu"), blank=True)
+    # What the public pages show of the minutes (the members read the whole minutes once approved).
+    public_minutes = models.TextField(_("compte rendu public"), blank=True)
+    minutes_approved_at = models.DateTimeField(_("compte rendu approuvé le"), null=True, blank=True)
     status = models.CharField(
         _("statut"), max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
     )
@@ -252,13 +255,29 @@ class MeetingParticipant(models.Model):
     )
     added_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
     invitation_sent_at = models.DateTimeField(_("invitation envoyée le"), null=True, blank=True)
+    # The answer to the invitation (from the email's link or the member's space), before the meeting.
+    response = models.CharField(
+        _("réponse à l'invitation"),
+        max_length=20,
+        choices=MeetingResponse.choices,
+        default=MeetingResponse.NONE,
+    )
+    responded_at = models.DateTimeField(_("répondu le"), null=True, blank=True)
+    # Hash of the secret of the invitation email's answer links (cops.tokens); set when it is sent.
+    response_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    reminder_sent_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "email"], name="meeting_participant_unique_email")
+            models.UniqueConstraint(fields=["meeting", "email"], name="meeting_participant_unique_email"),
+            models.UniqueConstraint(
+                fields=["response_token_hash"],
+                condition=~Q(response_token_hash=""),
+                name="meeting_participant_unique_token",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -271,6 +290,11 @@ class Decision(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     text = models.TextField(_("décision"))
+    follow_up = models.CharField(
+        _("suivi"), max_length=20, choices=DecisionFollowUp.choices, default=DecisionFollowUp.TO_DO
+    )
+    follow_up_note = models.CharField(_("précisions sur le suivi"), max_length=500, blank=True)
+    follow_up_updated_at = models.DateTimeField(_("suivi mis à jour le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("décision")

@@ -15,7 +15,15 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from actors.enums import MembershipStatus, ModerationStatus, RevisionStatus, Visibility, Zone
+from actors.enums import (
+    ContactPolicy,
+    MembershipStatus,
+    ModerationStatus,
+    RevisionStatus,
+    Side,
+    Visibility,
+    Zone,
+)
 from actors.models.reference import (
     Activity,
     ActorProfile,
@@ -179,6 +187,11 @@ class Person(ModeratedProfile):
     website = models.URLField(_("site web"), blank=True)
     # {field name: Visibility level}; a missing field takes its default from RESTRICTABLE_FIELDS.
     visibility = models.JSONField(_("visibilité des champs"), default=dict, blank=True)
+    # Who may write through the relay; empty: the default of the person's profiles (see
+    # contact_policy_for): a patient or a caregiver hears from signed-in partners only.
+    accepts_messages = models.CharField(
+        _("qui peut m'écrire par la plateforme"), max_length=20, choices=ContactPolicy.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("personne")
@@ -201,6 +214,17 @@ class Person(ModeratedProfile):
     @cached_property
     def field_levels(self) -> dict[str, int]:
         return {field: self.field_level(field) for field in self.RESTRICTABLE_FIELDS}
+
+    def contact_policy(self, sides=None) -> str:
+        """Who may write to the person through the relay: their choice, or their profiles' default.
+
+        `sides`: the sides of the person's profiles when the caller already has them (a list page).
+        """
+        if self.accepts_messages:
+            return self.accepts_messages
+        if sides is None:
+            sides = {profile.side for profile in self.profiles.all()}
+        return ContactPolicy.PARTNERS if Side.USER in set(sides) else ContactPolicy.EVERYONE
 
 
 class Structure(ModeratedProfile):
@@ -246,6 +270,13 @@ class Structure(ModeratedProfile):
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     website = models.URLField(_("site web"), blank=True)
     logo = models.ImageField(_("logo"), upload_to=structure_logo_upload_to, blank=True)
+    # Who may write to the structure's référents through the relay (addresses stay hidden).
+    accepts_messages = models.CharField(
+        _("qui peut écrire à la structure par la plateforme"),
+        max_length=20,
+        choices=ContactPolicy.choices,
+        default=ContactPolicy.EVERYONE,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("inscrite par"),

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from actors.charter_enums import Attendance, CommitteeKind, MeetingStatus
-from actors.enums import ActorKind, ModerationStatus, Side, Visibility
+from actors.charter_enums import Attendance, CommitteeKind, MeetingResponse, MeetingStatus
+from actors.enums import ActorKind, MembershipStatus, ModerationStatus, Side, Visibility
 from actors.models import (
     Binome,
     Committee,
     CompositionValidation,
+    Decision,
     Mandate,
     Meeting,
     MeetingParticipant,
     Signature,
 )
-from actors.selectors.charter import charter_current_version, directory_url
+from actors.selectors.charter import charter_current_version, charter_versions_published, directory_url
+from cops.tokens import hash_token, is_well_formed
 
 # --- Committees and mandates --------------------------------------------------------------------------
 
@@ -249,11 +253,150 @@ def upcoming_meetings_count() -> int:
 
 
 def meetings_of_user(user) -> QuerySet[Meeting]:
+    """The meetings of the committees the user sits on, and those they are invited to, with their
+    own answer (`my_response`, None when they have no participant row yet)."""
+    own = MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user=user)
     return (
-        Meeting.objects.filter(participants__user=user)
+        Meeting.objects.filter(Exists(own) | Q(committee__in=committees_of_member(user)))
+        .annotate(my_response=Subquery(own.order_by("pk").values("response")[:1]))
         .select_related("committee")
-        .distinct()
         .order_by("-starts_at")
+    )
+
+
+def my_meetings(user, *, past_limit: int = 30) -> tuple[list[Meeting], list[Meeting]]:
+    """« Mes réunions »: the coming ones (soonest first), then the past ones (latest first)."""
+    now = timezone.now()
+    meetings = meetings_of_user(user)
+    coming = list(meetings.filter(ends_at__gt=now).order_by("starts_at"))
+    past = list(meetings.filter(ends_at__lte=now).exclude(status=MeetingStatus.CANCELLED)[:past_limit])
+    return coming, past
+
+
+# --- Who sits on a committee (members see its meetings) ------------------------------------------------------
+
+
+def _holds(user, prefix: str = "") -> Q:
+    """The user is the person, or an accepted référent of the structure, behind `prefix`."""
+    return Q(**{f"{prefix}person__user": user}) | Q(
+        **{
+            f"{prefix}structure__memberships__person__user": user,
+            f"{prefix}structure__memberships__is_referent": True,
+            f"{prefix}structure__memberships__status": MembershipStatus.ACCEPTED,
+        }
+    )
+
+
+def committees_of_member(user, day: date | None = None) -> QuerySet[Committee]:
+    """The committees the user sits on today: a current mandate (theirs or their structure's), or,
+    for the CoPart, a standing signature of the current charter (theirs, one they made for a
+    structure, or their structure's). One query of EXISTS clauses: no signatory is loaded."""
+    if not user.is_authenticated:
+        return Committee.objects.none()
+    day = day or timezone.localdate()
+    mandates = Mandate.objects.filter(current_filter(day), committee=OuterRef("pk")).filter(_holds(user))
+    signatures = Signature.objects.filter(
+        version=Subquery(charter_versions_published().values("pk")[:1]), withdrawn_at__isnull=True
+    ).filter(_holds(user) | Q(structure__isnull=False, signed_by=user))
+    return Committee.objects.filter(Exists(mandates) | (Q(kind=CommitteeKind.COPART) & Exists(signatures)))
+
+
+def is_meeting_member(user, meeting: Meeting) -> bool:
+    """Invited to the meeting, or sitting on its committee today (one query)."""
+    if not user.is_authenticated:
+        return False
+    own = MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user=user)
+    return (
+        Meeting.objects.filter(pk=meeting.pk)
+        .filter(Exists(own) | Q(committee__in=committees_of_member(user)))
+        .exists()
+    )
+
+
+def participant_of(meeting: Meeting, user) -> MeetingParticipant | None:
+    return meeting.participants.filter(user=user).order_by("pk").first()
+
+
+def participant_display_name(participant: MeetingParticipant, viewer_level: int) -> str:
+    """A participant's name as a member (not the staff) may read it: the directory's rules for
+    the last name, and never an address (a guest added by address has it as their name)."""
+    person = participant.person
+    if person is not None:
+        if person.field_level("last_name") <= viewer_level:
+            return f"{person.first_name} {person.last_name}".strip()
+        return person.first_name
+    if participant.user_id is not None:
+        return participant.user.first_name or gettext("Un membre")
+    if "@" in participant.name:
+        return gettext("Une personne invitée")
+    return participant.name
+
+
+def response_counts(participants) -> list[tuple[str, str, int]]:
+    """(value, label, count) for each answer, « sans réponse » last (the staff's summary)."""
+    counts = Counter(p.response for p in participants)
+    order = [
+        MeetingResponse.COMING,
+        MeetingResponse.EXCUSED,
+        MeetingResponse.NOT_COMING,
+        MeetingResponse.NONE,
+    ]
+    labels = {
+        MeetingResponse.COMING: gettext("viennent"),
+        MeetingResponse.EXCUSED: gettext("excusés"),
+        MeetingResponse.NOT_COMING: gettext("ne viennent pas"),
+        MeetingResponse.NONE: gettext("sans réponse"),
+    }
+    return [(str(value), labels[value], counts[value]) for value in order]
+
+
+def participant_by_token(raw: str) -> MeetingParticipant | None:
+    """The participant whose invitation link carries `raw` (looked up by its hash), or None."""
+    if not is_well_formed(raw):
+        return None
+    return (
+        MeetingParticipant.objects.select_related("meeting__committee")
+        .filter(response_token_hash=hash_token(raw))
+        .first()
+    )
+
+
+# --- Public: the committees' held meetings and the register of decisions ----------------------------------
+
+
+def public_decisions() -> QuerySet[Decision]:
+    """Decisions of meetings whose minutes are approved: the only ones the public reads."""
+    return (
+        Decision.objects.filter(meeting__minutes_approved_at__isnull=False)
+        .exclude(meeting__status=MeetingStatus.CANCELLED)
+        .select_related("meeting__committee")
+        .order_by("-meeting__starts_at", "meeting_id", "position", "pk")
+    )
+
+
+def decision_register(*, committee: Committee | None = None, follow_up: str = "") -> QuerySet[Decision]:
+    decisions = public_decisions()
+    if committee is not None:
+        decisions = decisions.filter(meeting__committee=committee)
+    if follow_up:
+        decisions = decisions.filter(follow_up=follow_up)
+    return decisions
+
+
+def committee_held_meetings(committee: Committee, limit: int = 40) -> list[Meeting]:
+    """The committee's past held meetings, latest first, with the decisions of approved minutes."""
+    return list(
+        committee.meetings.filter(status=MeetingStatus.HELD, starts_at__lte=timezone.now())
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.filter(meeting__minutes_approved_at__isnull=False).order_by(
+                    "position", "pk"
+                ),
+                to_attr="public_decisions",
+            )
+        )
+        .order_by("-starts_at")[:limit]
     )
 
 
@@ -261,7 +404,12 @@ def meeting_detail(pk: int) -> Meeting:
     return (
         Meeting.objects.select_related("committee", "created_by")
         .prefetch_related(
-            Prefetch("participants", queryset=MeetingParticipant.objects.order_by("name", "email")),
+            Prefetch(
+                "participants",
+                queryset=MeetingParticipant.objects.select_related("person", "user").order_by(
+                    "name", "email"
+                ),
+            ),
             "decisions",
         )
         .get(pk=pk)

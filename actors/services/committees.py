@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -19,7 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from actors.charter_enums import Attendance, CommitteeKind, MeetingStatus
+from actors.charter_enums import Attendance, CommitteeKind, DecisionFollowUp, MeetingResponse, MeetingStatus
 from actors.enums import ModerationStatus, Side
 from actors.models import (
     Binome,
@@ -35,6 +35,7 @@ from actors.models import (
 )
 from actors.selectors.committees import committee_invitees, meeting_ics
 from cops.mail import send_templated_email
+from cops.tokens import new_token
 
 logger = logging.getLogger(__name__)
 
@@ -253,6 +254,9 @@ def meeting_update(
     _check_meeting(starts_at, ends_at, location, visio_url)
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if starts_at != meeting.starts_at:
+            # A new date: the reminder is due again before it (the answers stay).
+            meeting.participants.update(reminder_sent_at=None)
         meeting.title, meeting.starts_at, meeting.ends_at = title.strip(), starts_at, ends_at
         meeting.location, meeting.visio_url, meeting.agenda = (
             location.strip(),
@@ -363,6 +367,8 @@ def meeting_invitation_send_next(*, meeting_id: int) -> bool:
         meeting = participant.meeting
         is_cancelled = meeting.status == MeetingStatus.CANCELLED
         method = "CANCEL" if is_cancelled else "REQUEST"
+        # A fresh secret per email (only its hash is kept): the answer given before stays.
+        answer_links = [] if is_cancelled else _answer_links(participant)
         send_templated_email(
             to=participant.email,
             template="committees/emails/invitation",
@@ -372,6 +378,7 @@ def meeting_invitation_send_next(*, meeting_id: int) -> bool:
                 "committee": meeting.committee,
                 "is_update": meeting.sequence > 0,
                 "is_cancelled": is_cancelled,
+                "answer_links": answer_links,
                 "meeting_url": settings.SITE_URL + reverse("charter:meeting_detail", args=[meeting.pk]),
             },
             attachments=[
@@ -379,8 +386,19 @@ def meeting_invitation_send_next(*, meeting_id: int) -> bool:
             ],
         )
         participant.invitation_sent_at = timezone.now()
-        participant.save(update_fields=["invitation_sent_at"])
+        participant.save(update_fields=["invitation_sent_at", "response_token_hash"])
     return True
+
+
+ANSWERS = (MeetingResponse.COMING, MeetingResponse.EXCUSED, MeetingResponse.NOT_COMING)
+
+
+def _answer_links(participant: MeetingParticipant) -> list[tuple[str, str]]:
+    """Give the participant a new answer secret (its hash on the row, saved by the caller in the
+    transaction that writes the email) and return the (label, URL) of the three answers."""
+    raw, participant.response_token_hash = new_token()
+    base = settings.SITE_URL + reverse("charter:meeting_answer", args=[raw])
+    return [(str(answer.label), f"{base}?reponse={answer.value}") for answer in ANSWERS]
 
 
 def meeting_invitations_send(*, meeting_id: int) -> int:
@@ -436,24 +454,187 @@ def meeting_record_attendance(*, meeting: Meeting, attendance: dict[int, str], b
     return meeting
 
 
-def meeting_record_minutes(*, meeting: Meeting, minutes: str, decisions: list[str], by: User) -> Meeting:
-    """Write the minutes and the list of decisions (replacing the previous list)."""
+def meeting_record_minutes(
+    *,
+    meeting: Meeting,
+    minutes: str,
+    decisions: list[str],
+    by: User,
+    public_minutes: str | None = None,
+    approved: bool | None = None,
+) -> Meeting:
+    """Write the minutes, their public part and the list of decisions (replacing the previous list:
+    a decision kept word for word keeps its follow-up); `approved` sets or clears the approval.
+    `public_minutes` / `approved` left to None are not changed."""
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("Cette réunion a été annulée : elle n'a pas de compte rendu."))
     if meeting.starts_at > timezone.now():
         raise ValidationError(_("La réunion n'a pas encore eu lieu : le compte rendu s'écrit après."))
     decisions = [text.strip() for text in decisions if text.strip()]
+    if approved and not minutes.strip():
+        raise ValidationError({"minutes": _("Rédigez le compte rendu avant de l'approuver.")})
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         meeting.minutes = minutes.strip()
+        if public_minutes is not None:
+            meeting.public_minutes = public_minutes.strip()
+        if approved is not None:
+            if not approved:
+                meeting.minutes_approved_at = None
+            elif meeting.minutes_approved_at is None:
+                meeting.minutes_approved_at = timezone.now()
         if meeting.status == MeetingStatus.PLANNED:
             meeting.status = MeetingStatus.HELD
-        meeting.save(update_fields=["minutes", "status", "updated_at"])
-        meeting.decisions.all().delete()
-        Decision.objects.bulk_create(
-            [Decision(meeting=meeting, position=i, text=text) for i, text in enumerate(decisions, start=1)]
+        meeting.save(
+            update_fields=["minutes", "public_minutes", "minutes_approved_at", "status", "updated_at"]
         )
+        previous: dict[str, list[Decision]] = {}
+        for decision in meeting.decisions.order_by("position", "pk"):
+            previous.setdefault(decision.text, []).append(decision)
+        kept, new = [], []
+        for position, text in enumerate(decisions, start=1):
+            same = previous.get(text)
+            if same:
+                decision = same.pop(0)
+                decision.position = position
+                kept.append(decision)
+            else:
+                new.append(Decision(meeting=meeting, position=position, text=text))
+        meeting.decisions.exclude(pk__in=[d.pk for d in kept]).delete()
+        Decision.objects.bulk_update(kept, ["position"])
+        Decision.objects.bulk_create(new)
     return meeting
+
+
+def decision_follow_up_update(*, decision: Decision, follow_up: str, note: str, by: User) -> Decision:
+    """Say where a decision stands (the public register shows it)."""
+    if follow_up not in DecisionFollowUp.values:
+        raise ValidationError({"follow_up": _("Cet état de suivi n'est pas reconnu.")})
+    with transaction.atomic():
+        decision = Decision.objects.select_for_update().get(pk=decision.pk)
+        decision.follow_up, decision.follow_up_note = follow_up, note.strip()
+        decision.follow_up_updated_at = timezone.now()
+        decision.save(update_fields=["follow_up", "follow_up_note", "follow_up_updated_at"])
+    return decision
+
+
+# --- Answers to the invitations, reminders ---------------------------------------------------------------
+
+
+def _check_open_for_answers(meeting: Meeting) -> None:
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("Cette réunion est annulée : il n'y a plus de réponse à donner."))
+    if meeting.starts_at <= timezone.now():
+        raise ValidationError(_("Cette réunion a déjà commencé : les réponses sont closes."))
+
+
+def meeting_respond(
+    *, participant: MeetingParticipant, response: str, by: User | None = None
+) -> MeetingParticipant:
+    """Record a participant's answer (« je viens », « excusé·e », « je ne viens pas »), until the meeting begins."""
+    if response not in {answer.value for answer in ANSWERS}:
+        raise ValidationError(
+            {"response": _("Choisissez « Je viens », « Je suis excusé·e » ou « Je ne viens pas ».")}
+        )
+    with transaction.atomic():
+        participant = (
+            MeetingParticipant.objects.select_for_update(of=("self",))
+            .select_related("meeting__committee")
+            .get(pk=participant.pk)
+        )
+        _check_open_for_answers(participant.meeting)
+        participant.response, participant.responded_at = response, timezone.now()
+        participant.save(update_fields=["response", "responded_at"])
+    return participant
+
+
+def meeting_member_respond(*, meeting: Meeting, user: User, response: str) -> MeetingParticipant:
+    """A member answers from their pages: their participant row, created if the invitations did not
+    reach them (a member since, or a CoPart signatory who signed after), then their answer."""
+    _check_open_for_answers(meeting)
+    if response not in {answer.value for answer in ANSWERS}:
+        raise ValidationError(
+            {"response": _("Choisissez « Je viens », « Je suis excusé·e » ou « Je ne viens pas ».")}
+        )
+    with transaction.atomic():
+        participant = (
+            meeting.participants.select_for_update().filter(user=user).order_by("pk").first()
+            or meeting.participants.select_for_update()
+            .filter(email__iexact=user.email, user__isnull=True)
+            .first()
+        )
+        if participant is None:
+            person = getattr(user, "person", None)
+            participant = MeetingParticipant.objects.create(
+                meeting=meeting,
+                user=user,
+                person=person,
+                email=user.email.lower(),
+                name=str(person) if person else (user.get_full_name() or user.email),
+                # Not emailed afterwards: they answered on the site, the page has the .ics.
+                invitation_sent_at=timezone.now(),
+            )
+        elif participant.user_id is None:
+            participant.user = user
+            participant.save(update_fields=["user"])
+        return meeting_respond(participant=participant, response=response, by=user)
+
+
+def meeting_reminder_send_next(*, now: datetime | None = None) -> bool:
+    """Claim one participant due a reminder and write it to the outbox; False when none is left.
+
+    Due: the meeting (not cancelled) begins within MEETING_REMINDER_HOURS and has not begun; the
+    participant was invited, comes or has not answered, and had no reminder. Exactly once, as the
+    invitations: row lock, and `reminder_sent_at` set in the transaction that writes the outbox row.
+    """
+    now = now or timezone.now()
+    horizon = now + timedelta(hours=settings.MEETING_REMINDER_HOURS)
+    with transaction.atomic():
+        participant = (
+            MeetingParticipant.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("meeting__committee")
+            .filter(
+                reminder_sent_at__isnull=True,
+                invitation_sent_at__isnull=False,
+                response__in=[MeetingResponse.COMING, MeetingResponse.NONE],
+                meeting__starts_at__gt=now,
+                meeting__starts_at__lte=horizon,
+            )
+            .exclude(meeting__status=MeetingStatus.CANCELLED)
+            .order_by("meeting__starts_at", "pk")
+            .first()
+        )
+        if participant is None:
+            return False
+        meeting = participant.meeting
+        fields = ["reminder_sent_at"]
+        answer_links = []
+        if participant.response == MeetingResponse.NONE:
+            answer_links = _answer_links(participant)
+            fields.append("response_token_hash")
+        send_templated_email(
+            to=participant.email,
+            template="committees/emails/reminder",
+            context={
+                "participant": participant,
+                "meeting": meeting,
+                "committee": meeting.committee,
+                "answer_links": answer_links,
+                "meeting_url": settings.SITE_URL + reverse("charter:meeting_detail", args=[meeting.pk]),
+            },
+        )
+        participant.reminder_sent_at = timezone.now()
+        participant.save(update_fields=fields)
+    return True
+
+
+def meeting_reminders_send() -> int:
+    sent = 0
+    while meeting_reminder_send_next():
+        sent += 1
+    if sent:
+        logger.info("%s meeting reminder(s) sent", sent)
+    return sent
 
 
 # --- Standard committees -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from actors.enums import Role
 from actors.forms.accounts import (
     AccountDeleteForm,
     LoginForm,
@@ -31,6 +32,7 @@ from actors.services import accounts as services
 from actors.tokens import email_verification_token
 from cops.personal_data import account_delete, account_deletion_blockers, personal_data_export
 from cops.ratelimit import limit_secret_guesses, rate_limit, secret_link_found
+from cops.space import remember_menu, space_sections, space_waiting
 
 # Per address. Sign-up, reset and new-link requests each send an email: the limits stop the forms
 # being used to flood someone's mailbox or to enumerate accounts, while an office behind one
@@ -105,13 +107,21 @@ def resend_verification(request):
 
 
 @login_required
+@require_GET
 def account(request):
-    roles = [role for role in request.user.groups.values_list("name", flat=True)]
+    """Mon espace: what waits for the person, then their sections (each app contributes, see
+    cops/space.py), then the account itself."""
+    sections = space_sections(request.user)
+    names = set(request.user.groups.values_list("name", flat=True))
+    # The menu's entries follow what the page shows (they were first kept at login).
+    remember_menu(request, sections)
     return render(
         request,
-        "actors/account.html",
+        "actors/space.html",
         {
-            "roles": roles,
+            "waiting": space_waiting(request.user),
+            "sections": sections,
+            "roles": [role.label for role in Role if role.value in names],
             "is_staff_member": is_cops_staff(request.user),
             "is_copil": is_copil_member(request.user),
         },

@@ -6,34 +6,49 @@ from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from actors.charter_enums import Attendance, CommitteeKind, MeetingStatus
-from actors.charter_permissions import can_manage_committees, get_meeting_or_404
+from actors.charter_enums import Attendance, CommitteeKind, MeetingResponse, MeetingStatus
+from actors.charter_permissions import (
+    can_follow_up_decisions,
+    can_manage_committees,
+    can_respond_to_meeting,
+    get_meeting_or_404,
+)
 from actors.forms.committees import (
+    ANSWER_CHOICES,
     AttendanceForm,
     BinomeForm,
     CompositionValidationForm,
+    DecisionFilterForm,
+    DecisionFollowUpForm,
     MandateEditForm,
     MandateForm,
     MeetingEditForm,
     MeetingForm,
+    MeetingResponseForm,
     MinutesForm,
     ParticipantForm,
 )
-from actors.models import Committee, Mandate
-from actors.permissions import staff_required
+from actors.models import Committee, Decision, Mandate
+from actors.permissions import directory_viewer_level, staff_required
 from actors.selectors import charter as charter_selectors
 from actors.selectors import committees as selectors
 from actors.services import committees as services
+from cops.ratelimit import limit_secret_guesses, secret_link_found
 from cops.views_helpers import apply_service
+
+DECISIONS_PER_PAGE = 50
 
 # --- Public ---------------------------------------------------------------------------------------------
 
@@ -58,22 +73,149 @@ def committees(request):
 @require_GET
 def copil(request):
     binomes, structures = selectors.copil_public_composition()
+    committee = selectors.committee_by_kind(CommitteeKind.COPIL)
     return render(
         request,
         "committees/copil.html",
         {
-            "committee": selectors.committee_by_kind(CommitteeKind.COPIL),
+            "committee": committee,
             "binomes": binomes,
             "structures": structures,
+            "held_meetings": selectors.committee_held_meetings(committee) if committee else [],
         },
+    )
+
+
+@require_GET
+def committee_detail(request, slug: str):
+    """A committee's public page: its missions, its held meetings (the public part of approved
+    minutes, nothing else of them) and its decisions."""
+    committee = get_object_or_404(Committee, slug=slug, is_active=True)
+    return render(
+        request,
+        "committees/committee_detail.html",
+        {
+            "committee": committee,
+            "held_meetings": selectors.committee_held_meetings(committee),
+            "can_manage": can_manage_committees(request.user),
+        },
+    )
+
+
+@require_GET
+def decisions(request):
+    """The public register of decisions: those of meetings whose minutes are approved."""
+    form = DecisionFilterForm(request.GET or None)
+    valid = form.is_valid() if form.is_bound else True
+    data = form.cleaned_data if form.is_bound and valid else {}
+    rows = selectors.decision_register(committee=data.get("instance"), follow_up=data.get("suivi") or "")
+    page = Paginator(rows, DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "committees/decisions.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": bool(data.get("instance") or data.get("suivi")),
+        },
+        status=200 if valid else 400,
     )
 
 
 @login_required
 @require_GET
 def my_meetings(request):
+    coming, past = selectors.my_meetings(request.user)
     return render(
-        request, "committees/my_meetings.html", {"meetings": selectors.meetings_of_user(request.user)}
+        request,
+        "committees/my_meetings.html",
+        {"coming": coming, "past": past, "answer_choices": ANSWER_CHOICES, "now": timezone.now()},
+    )
+
+
+# --- Answers to the invitations ----------------------------------------------------------------------------
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+@login_required
+@require_POST
+def meeting_respond(request, pk: int):
+    meeting = get_meeting_or_404(request, pk)
+    if not can_respond_to_meeting(request.user, meeting):
+        # The staff see every meeting but answer only for the committees they sit on.
+        raise PermissionDenied
+    form = MeetingResponseForm(request.POST)
+    if form.is_valid():
+        response = apply_service(
+            request,
+            lambda: services.meeting_member_respond(
+                meeting=meeting, user=request.user, response=form.cleaned_data["response"]
+            ),
+            form=form,
+            success_message=lambda participant: _("Votre réponse est enregistrée : « %(answer)s ».")
+            % {"answer": participant.get_response_display()},
+            redirect_to=_safe_next(request, reverse("charter:meeting_detail", args=[meeting.pk])),
+        )
+        if response:
+            return response
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return _render_meeting(request, meeting.pk, status=400)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@limit_secret_guesses
+def meeting_answer(request, token: str):
+    """The invitation email's answer links, without signing in. GET only shows the meeting and the
+    buttons (mail scanners open links); the answer is recorded by the POST."""
+    participant = selectors.participant_by_token(token)
+    if participant is None:
+        return render(request, "committees/answer_invalid.html", status=404)
+    secret_link_found(request)
+    meeting = participant.meeting
+    status, saved = 200, False
+    if request.method == "POST":
+        form = MeetingResponseForm(request.POST)
+        if form.is_valid():
+            try:
+                participant = services.meeting_respond(
+                    participant=participant, response=form.cleaned_data["response"]
+                )
+            except ValidationError as error:
+                # Not apply_service: no account, no messages; the page says it next to the buttons.
+                form.add_error(None, error.messages)
+                status = 400
+            else:
+                saved = True
+        else:
+            status = 400
+    else:
+        chosen = request.GET.get("reponse", "")
+        form = MeetingResponseForm(
+            initial={"response": chosen if chosen in dict(ANSWER_CHOICES) else participant.response}
+        )
+    return render(
+        request,
+        "committees/answer.html",
+        {
+            "participant": participant,
+            "meeting": meeting,
+            "form": form,
+            "saved": saved,
+            "is_open": meeting.status != MeetingStatus.CANCELLED and meeting.starts_at > timezone.now(),
+        },
+        status=status,
     )
 
 
@@ -324,28 +466,57 @@ def meeting_edit(request, pk: int):
     )
 
 
+def _meeting_context(request, meeting_pk: int, **extra) -> dict:
+    """What the meeting page shows: all of it to the staff; to members, the agenda, who comes
+    (names as the directory allows, never an address), and the minutes once approved."""
+    meeting = selectors.meeting_detail(meeting_pk)
+    can_manage = can_manage_committees(request.user)
+    participants = list(meeting.participants.all())
+    approved = meeting.minutes_approved_at is not None
+    own = next((p for p in participants if p.user_id == request.user.pk), None)
+    level = directory_viewer_level(request.user)
+    coming = [
+        selectors.participant_display_name(p, level)
+        for p in participants
+        if p.response == MeetingResponse.COMING
+    ]
+    is_past = meeting.starts_at <= timezone.now()
+    is_cancelled = meeting.status == MeetingStatus.CANCELLED
+    return {
+        "meeting": meeting,
+        "participants": participants if can_manage else [],
+        "coming_names": coming,
+        "decisions": list(meeting.decisions.all()) if (can_manage or approved) else [],
+        "show_minutes": can_manage or approved,
+        "can_manage": can_manage,
+        "own_participant": own,
+        "can_respond": not is_past and not is_cancelled and can_respond_to_meeting(request.user, meeting),
+        "answer_choices": ANSWER_CHOICES,
+        "participant_form": ParticipantForm(),
+        "is_past": is_past,
+        "is_cancelled": is_cancelled,
+        "pending_invitations": sum(1 for p in participants if p.invitation_sent_at is None),
+        "attendance_summary": _attendance_summary(participants),
+        "response_counts": selectors.response_counts(participants) if can_manage else [],
+        "follow_up_choices": DecisionFollowUpForm.base_fields["follow_up"].choices,
+        **extra,
+    }
+
+
+def _render_meeting(request, meeting_pk: int, *, status: int = 200, **extra):
+    return render(
+        request,
+        "committees/meeting_detail.html",
+        _meeting_context(request, meeting_pk, **extra),
+        status=status,
+    )
+
+
 @login_required
 @require_GET
 def meeting_detail(request, pk: int):
     meeting = get_meeting_or_404(request, pk)
-    meeting = selectors.meeting_detail(meeting.pk)
-    can_manage = can_manage_committees(request.user)
-    participants = list(meeting.participants.all())
-    return render(
-        request,
-        "committees/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "participants": participants if can_manage else [],
-            "decisions": list(meeting.decisions.all()),
-            "can_manage": can_manage,
-            "participant_form": ParticipantForm(),
-            "is_past": meeting.starts_at <= timezone.now(),
-            "is_cancelled": meeting.status == MeetingStatus.CANCELLED,
-            "pending_invitations": sum(1 for p in participants if p.invitation_sent_at is None),
-            "attendance_summary": _attendance_summary(participants),
-        },
-    )
+    return _render_meeting(request, meeting.pk)
 
 
 def _attendance_summary(participants) -> list[tuple[str, int]]:
@@ -415,24 +586,7 @@ def participant_add(request, pk: int):
         )
         if response:
             return response
-    meeting = selectors.meeting_detail(meeting.pk)
-    participants = list(meeting.participants.all())
-    return render(
-        request,
-        "committees/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "participants": participants,
-            "decisions": list(meeting.decisions.all()),
-            "can_manage": True,
-            "participant_form": form,
-            "is_past": meeting.starts_at <= timezone.now(),
-            "is_cancelled": meeting.status == MeetingStatus.CANCELLED,
-            "pending_invitations": sum(1 for p in participants if p.invitation_sent_at is None),
-            "attendance_summary": _attendance_summary(participants),
-        },
-        status=400,
-    )
+    return _render_meeting(request, meeting.pk, status=400, participant_form=form)
 
 
 @staff_required
@@ -478,7 +632,12 @@ def meeting_attendance(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def meeting_minutes(request, pk: int):
     meeting = get_meeting_or_404(request, pk, write=True)
-    initial = {"minutes": meeting.minutes, "decisions": "\n".join(d.text for d in meeting.decisions.all())}
+    initial = {
+        "minutes": meeting.minutes,
+        "public_minutes": meeting.public_minutes,
+        "approved": meeting.minutes_approved_at is not None,
+        "decisions": "\n".join(d.text for d in meeting.decisions.all()),
+    }
     form = MinutesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         response = apply_service(
@@ -486,6 +645,8 @@ def meeting_minutes(request, pk: int):
             lambda: services.meeting_record_minutes(
                 meeting=meeting,
                 minutes=form.cleaned_data["minutes"],
+                public_minutes=form.cleaned_data["public_minutes"],
+                approved=form.cleaned_data["approved"],
                 decisions=form.decision_list(),
                 by=request.user,
             ),
@@ -501,3 +662,32 @@ def meeting_minutes(request, pk: int):
         {"meeting": meeting, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@staff_required
+@require_POST
+def decision_follow_up(request, pk: int):
+    decision = get_object_or_404(Decision.objects.select_related("meeting"), pk=pk)
+    if not can_follow_up_decisions(request.user):
+        raise PermissionDenied
+    form = DecisionFollowUpForm(request.POST)
+    if form.is_valid():
+        response = apply_service(
+            request,
+            lambda: services.decision_follow_up_update(
+                decision=decision,
+                follow_up=form.cleaned_data["follow_up"],
+                note=form.cleaned_data["follow_up_note"],
+                by=request.user,
+            ),
+            form=form,
+            success_message=_("Le suivi de la décision est enregistré."),
+            redirect_to=reverse("charter:meeting_detail", args=[decision.meeting_id])
+            + f"#decision-{decision.pk}",
+        )
+        if response:
+            return response
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return _render_meeting(request, decision.meeting_id, status=400)

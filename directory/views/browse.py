@@ -1,20 +1,22 @@
 """Browsing the directory: list, map, detail pages, photos, commune suggestions."""
 
 import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import CharField, F, Func, Value
 from django.db.models.functions import Lower
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, render, resolve_url
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from actors.enums import MembershipStatus, ModerationStatus, RevisionStatus, Visibility
+from actors.enums import ContactPolicy, MembershipStatus, ModerationStatus, RevisionStatus, Visibility
 from actors.models import Commune, Person, Structure
 from actors.permissions import directory_viewer_level, is_cops_staff
 from cops.ratelimit import rate_limit
@@ -22,7 +24,13 @@ from directory import listing_cache
 from directory.facets import current_version
 from directory.filters import EntryFilter
 from directory.indexing import fold
-from directory.permissions import can_edit_person, can_edit_structure
+from directory.permissions import can_contact, can_edit_person, can_edit_structure
+from directory.selectors.contact import (
+    ContactTarget,
+    person_target,
+    policies_admitting,
+    structure_target,
+)
 from directory.selectors.listing import ResultPages, directory_search, entry_filter
 from directory.selectors.profiles import (
     person_of_user,
@@ -166,12 +174,26 @@ def patient_partners(request):
         if group.name in ("profil", "domaine", "territoire", "disponibilite"):
             shown.append(group)
     context["facets"] = shown
+    # Cards carry their contact policy: « Contacter » shows where it admits this viewer.
+    context["contact_policies"] = policies_admitting(request.user)
     # Only what the visitor chose counts as an active filter (not the view's preset).
     context["active_count"] = sum(1 for name in set(request.GET) if name in EntryFilter.base_filters)
     return render(request, "directory/patient_partners.html", context)
 
 
 # --- Detail pages ---------------------------------------------------------------------------------------
+
+
+def _contact_context(request, target: ContactTarget, url_name: str, *, own: bool, level: int) -> dict:
+    """The « Contacter » button when the viewer may write; a sign-in link when only partners may."""
+    if own or not target.is_published or not target.recipients:
+        return {}
+    url = reverse(url_name, args=[target.actor.pk])
+    if can_contact(request.user, target):
+        return {"contact_url": url, "contact_name": target.title(level)}
+    if target.policy == ContactPolicy.PARTNERS and not request.user.is_authenticated:
+        return {"contact_login_url": f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': url})}"}
+    return {}
 
 
 def _status_context(profile, *, can_edit: bool) -> dict:
@@ -198,13 +220,17 @@ def person_detail(request, pk: int):
     # The author sees all of their own profile; the page says what others see.
     level = Visibility.STAFF if can_edit else directory_viewer_level(request.user)
     view = person_view(person, level)
+    is_owner = person.user_id is not None and person.user_id == request.user.pk
     return render(
         request,
         "directory/person_detail.html",
         {
             "actor": view,
             "can_edit": can_edit,
-            "is_owner": person.user_id is not None and person.user_id == request.user.pk,
+            "is_owner": is_owner,
+            **_contact_context(
+                request, person_target(person), "directory:contact_person", own=is_owner, level=level
+            ),
             "seen_by": {name: Visibility(value).label for name, value in person.field_levels.items()}
             if can_edit
             else {},
@@ -239,6 +265,9 @@ def structure_detail(request, pk: int):
                 and (membership is None or membership.status == MembershipStatus.REFUSED)
             ),
             **_status_context(structure, can_edit=can_edit),
+            **_contact_context(
+                request, structure_target(structure), "directory:contact_structure", own=False, level=level
+            ),
             **map_context(),
         },
     )

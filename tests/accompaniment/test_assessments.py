@@ -40,7 +40,9 @@ def test_start_and_end_sessions_are_compared_on_a_radar(staff_client, accompanim
     assert response.status_code == 302
     accompaniment.refresh_from_db()
     assert (accompaniment.start_assessment, accompaniment.end_assessment) == (start, end)
-    assert "Auto-évaluation du partenariat : au départ et à la fin" in page
+    assert "Professionnels : au départ et à la fin" in page
+    assert "Usagers : au départ et à la fin" in page
+    assert "Note commune : au départ et à la fin" in page
     assert "Court a" in page and "Court d" in page
 
 

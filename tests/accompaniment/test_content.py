@@ -44,7 +44,7 @@ def test_action_owner_must_be_a_participant_of_this_accompaniment(
     )
 
     content = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Le responsable d&#x27;une action doit être un participant de cet accompagnement." in content
     assert 'value="Former les RU"' in content
     assert Action.objects.count() == before
@@ -94,7 +94,7 @@ def test_measurement_for_an_indicator_of_another_accompaniment_is_refused(
         {"indicator": foreign.pk, "measured_on": timezone.localdate().isoformat(), "value": "3"},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Cet indicateur appartient à un autre accompagnement." in response.content.decode()
     assert Measurement.objects.count() == 0
 
@@ -321,7 +321,7 @@ def test_closing_from_the_page_shows_what_is_missing_and_keeps_the_phase(staff_c
     )
 
     content = response.content.decode()
-    assert response.status_code == 200
-    assert "Pour clôturer la phase « Retour d&#x27;expérience », il manque" in content
+    assert response.status_code == 400
+    assert content.count("Pour clôturer la phase « Retour d&#x27;expérience », il manque") == 1
     assert "Fin prévue" in content
     assert Accompaniment.objects.get().current_phase.position == 1

@@ -166,8 +166,8 @@ def test_due_impact_evaluation_is_sent_once_even_when_the_task_runs_twice(
     with django_capture_on_commit_callbacks(execute=True):
         second = send_due_evaluations()
 
-    assert first == {"launched": 1, "reminded": 0}
-    assert second == {"launched": 0, "reminded": 0}
+    assert first == {"launched": 1, "reminded": 0, "action_reminders": 0}
+    assert second == {"launched": 0, "reminded": 0, "action_reminders": 0}
     assert sorted(m.to[0] for m in mail.outbox) == ["ines.roux@sete.fr", "paul.martin@sete.fr"]
     assert {m.subject for m in mail.outbox} == {
         "Quelques mois après « Intégrer les usagers au projet d'établissement » : votre regard compte"
@@ -179,7 +179,7 @@ def test_impact_evaluation_waits_for_its_date(accompaniment, staff_user, partici
 
     result = send_due_evaluations()
 
-    assert result == {"launched": 0, "reminded": 0}
+    assert result == {"launched": 0, "reminded": 0, "action_reminders": 0}
     assert Evaluation.objects.get(kind=EvaluationKind.IMPACT).launched_at is None
 
 
@@ -210,7 +210,9 @@ def test_reminders_go_once_each_to_who_has_not_answered_up_to_the_maximum(
 
     assert (once, again, beyond) == ((0, 1), (0, 0), (0, 0))
     assert [m.to for m in mail.outbox] == [["ines.roux@sete.fr"], ["ines.roux@sete.fr"]]
-    assert all(m.subject.startswith("Rappel : votre avis sur") for m in mail.outbox)
+    assert all(
+        m.subject.startswith("Rappel — évaluation d'impact de « Intégrer les usagers") for m in mail.outbox
+    )
     pending = EvaluationInvitation.objects.get(
         evaluation__kind=EvaluationKind.IMPACT, email="ines.roux@sete.fr"
     )

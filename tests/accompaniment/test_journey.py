@@ -27,7 +27,7 @@ def sign_in(browser, live_server, user, password):
     page.get_by_label("Adresse électronique").fill(user.email)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Bonjour")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon espace")
     return page
 
 
@@ -179,7 +179,7 @@ def test_an_accompaniment_from_the_request_to_its_pdf_dossier(
     mail.outbox.clear()
     staff.get_by_role("link", name="Envoyer l'évaluation à chaud").click()
     staff.get_by_role("button", name="Envoyer l'évaluation aux participants").click()
-    expect_message(staff, "L'évaluation à chaud est envoyée aux participants.")
+    expect_message(staff, "L'évaluation à chaud est envoyée à 2 participants.")
     links = {m.to[0]: LINK_RE.search(m.body).group(1) for m in mail.outbox}
     assert sorted(links) == ["ines.roux@sete.fr", "paul.martin@sete.fr"]
     answer_evaluation(browser, links["ines.roux@sete.fr"])
@@ -193,8 +193,8 @@ def test_an_accompaniment_from_the_request_to_its_pdf_dossier(
     staff.get_by_label("Date d'envoi de l'évaluation à distance").fill(timezone.localdate().isoformat())
     staff.get_by_role("button", name="Enregistrer la date").click()
     mail.outbox.clear()
-    assert send_due_evaluations() == {"launched": 1, "reminded": 0}
-    assert send_due_evaluations() == {"launched": 0, "reminded": 0}
+    assert send_due_evaluations() == {"launched": 1, "reminded": 0, "action_reminders": 0}
+    assert send_due_evaluations() == {"launched": 0, "reminded": 0, "action_reminders": 0}
     impact_links = {m.to[0]: LINK_RE.search(m.body).group(1) for m in mail.outbox}
     assert sorted(impact_links) == ["ines.roux@sete.fr", "paul.martin@sete.fr"]
     answer_evaluation(browser, impact_links["paul.martin@sete.fr"])

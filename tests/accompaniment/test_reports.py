@@ -87,7 +87,7 @@ def test_convention_to_sign_is_generated_as_a_pdf_by_the_report_job(
     assert job.filename == "convention-a-signer-centre-dhemodialyse-de-sete.pdf"
     text = " ".join(pdf_text(job.file.read()).split())
     assert "Convention de partenariat" in text
-    assert "Entre le COPS Occitanie et Centre d'hémodialyse de Sète" in text
+    assert "Entre le COPS Occitanie et le Centre d'hémodialyse de Sète" in text
     assert "8 interventions sont prévues." in text
     assert f"{staff_user.get_full_name()}, professionnel de santé" in text
     assert "Accompagnement en cinq phases" in text

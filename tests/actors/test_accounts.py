@@ -107,8 +107,9 @@ def test_login_and_logout_of_a_verified_partner(client, partner, password):
 
     assert login.status_code == 302
     assert login.url == reverse("actors:account")
+    assert "<h1>Mon espace</h1>" in account.content.decode()
     assert "Bonjour Sacha" in account.content.decode()
-    assert "Partenaires" in account.content.decode()
+    assert "<li>Partenaire</li>" in account.content.decode()  # the role, by its label
     assert logout.status_code == 302
     assert "_auth_user_id" not in client.session
 

@@ -37,7 +37,8 @@ def test_visitor_signs_up_verifies_email_and_signs_in(live_server, page, setting
     page.get_by_label("Adresse électronique").fill("ines.roux@exemple.fr")
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Bonjour Inès")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon espace")
+    expect(page.locator(".space-hello")).to_have_text("Bonjour Inès")
     assert User.objects.get(email="ines.roux@exemple.fr").is_verified
 
     page.goto(live_server.url + "/equipe/")

@@ -149,6 +149,20 @@ TO_QUESTIONNAIRE = Redirect(_path("barometer:staff_questionnaire", pk=lambda w: 
 TO_ANSWER_START = Redirect(_path("barometer:answer_start", key=lambda w: w.questionnaire.public_key))
 TO_SESSION = Redirect(_path("selfassess:session_detail", pk=lambda w: w.assessment_session.pk))
 TO_ACCOMPANIMENT = Redirect(_path("accompaniment:detail", pk=lambda w: w.accompaniment.pk))
+TO_EVALUATION_FOLLOWUP = Redirect(
+    _path(
+        "accompaniment:evaluation_followup",
+        pk=lambda w: w.accompaniment.pk,
+        evaluation_pk=lambda w: w.evaluation.pk,
+    )
+)
+
+
+def _in_accompaniment(name: str, attribute: str) -> Callable[..., dict]:
+    """The kwargs of an item's page inside the world's accompaniment."""
+    return lambda w: {"pk": w.accompaniment.pk, name: getattr(w, attribute).pk}
+
+
 TO_ACCOUNT = Redirect("/compte/")
 
 
@@ -258,6 +272,20 @@ MATRIX: dict[str, Entry] = {
     "charter:meeting_cancel": Entry(staff_only(TO_MEETING), kwargs=MEETING, method="POST"),
     "charter:meeting_attendance": Entry(STAFF_ONLY, kwargs=MEETING),
     "charter:meeting_minutes": Entry(STAFF_ONLY, kwargs=MEETING),
+    # Committee life: answering an invitation (the empty body names no answer: 400 for the member
+    # invited; the staff answer for nobody), the public committee pages and register of decisions.
+    "charter:meeting_respond": Entry(roles(LOGIN, 404, 404, 400, 403, 403), kwargs=MEETING, method="POST"),
+    "charter:meeting_answer": Entry(
+        everyone(404), kwargs=lambda w: {"token": UNKNOWN_TOKEN}, shows="Ce lien de réponse n'est pas valide"
+    ),
+    "charter:committee_detail": Entry(PUBLIC, kwargs=lambda w: {"slug": "cotec"}),
+    "charter:decisions": Entry(
+        PUBLIC,
+        hides="Décision restreinte du CoPil",
+        hidden_from=ROLES,
+        note="its meeting's minutes are not approved: not in the public register",
+    ),
+    "charter:decision_follow_up": Entry(staff_only(400), kwargs=_pk("decision"), method="POST"),
     # Directory: browsing (the person's photo is shown to partners only)
     "directory:list": Entry(PUBLIC),
     "directory:map": Entry(PUBLIC),
@@ -342,6 +370,59 @@ MATRIX: dict[str, Entry] = {
     "directory:api_geojson": Entry(PUBLIC),
     "directory:api_schema": Entry(PUBLIC),
     "directory:api_docs": Entry(PUBLIC),
+    # Directory: the contact relay. The person is a patient partner with the default policy
+    # (« partenaires »), structure A keeps its default (« tous »); the abuse message was written to
+    # structure A and reported by its référent. A person whose policy is « personne » has no form
+    # for anyone: test_a_person_who_refuses_messages_has_no_contact_form_anywhere.
+    "directory:contact_person": Entry(
+        roles(LOGIN, 200, 200, 200, 200, 200),
+        kwargs=_pk("person"),
+        note="« partenaires » policy: an anonymous visitor is sent to sign in; any verified account writes",
+    ),
+    "directory:contact_structure": Entry(PUBLIC, kwargs=_pk("structure_a"), note="« tous » policy"),
+    "directory:contact_reply": Entry(
+        everyone(404),
+        kwargs=lambda w: {"token": UNKNOWN_TOKEN},
+        note="invalid or purged link: French error page",
+        shows="Ce lien n'est pas valable",
+    ),
+    "directory:contact_abuse": Entry(
+        everyone(404),
+        kwargs=lambda w: {"token": UNKNOWN_TOKEN},
+        note="invalid or purged link: French error page",
+        shows="Ce lien n'est pas valable",
+    ),
+    "directory:contact_preferences": Entry(SIGNED_IN, note="one's own person and structures only"),
+    # Resources (the pending proposal is structure A's: its référent is none of the roles) and the lexicon
+    "directory:resources": Entry(
+        PUBLIC,
+        hides="Ressource en attente de A",
+        hidden_from=("anonymous", "partner", "referent", "copil"),
+        seen_by=(),
+    ),
+    "directory:resource_detail": Entry(
+        roles(404, 404, 404, 404, 200, 200), kwargs=lambda w: {"slug": w.pending_resource.slug}
+    ),
+    "directory:resource_download": Entry(
+        everyone(Redirect("https://exemple.fr/ressource")), kwargs=lambda w: {"slug": w.resource.slug}
+    ),
+    "directory:resource_propose": Entry(
+        roles(LOGIN, 403, 200, 403, 200, 200), note="the staff and structure référents propose"
+    ),
+    "directory:resource_moderation": Entry(
+        STAFF_ONLY, hides="Ressource en attente de A", hidden_from=(), seen_by=("staff", "admin")
+    ),
+    "directory:resource_review": Entry(STAFF_ONLY, kwargs=_pk("pending_resource")),
+    "directory:glossary": Entry(PUBLIC),
+    "directory:abuse_reports": Entry(
+        STAFF_ONLY,
+        hides="Signalement-de-A",
+        hidden_from=("anonymous", "partner", "referent", "copil"),
+        seen_by=("staff", "admin"),
+    ),
+    "directory:abuse_report_handle": Entry(
+        staff_only(Redirect("/annuaire/signalements/")), kwargs=_pk("abuse_message"), method="POST"
+    ),
     # Barometer: public pages (campaign 2042 is published, 2041 open) and answering without an account
     "barometer:landing": Entry(PUBLIC),
     "barometer:public_results": Entry(PUBLIC, kwargs=_year("published_campaign")),
@@ -526,6 +607,47 @@ MATRIX: dict[str, Entry] = {
     ),
     "accompaniment:indicator_add": Entry(STAFF_OBJECT, kwargs=ACCOMPANIMENT),
     "accompaniment:measurement_add": Entry(STAFF_OBJECT, kwargs=ACCOMPANIMENT),
+    # Corrections (the référent of another structure sees none of them) and the evaluations' follow-up
+    "accompaniment:meeting_edit": Entry(
+        STAFF_OBJECT, kwargs=_in_accompaniment("meeting_pk", "accompaniment_meeting")
+    ),
+    "accompaniment:meeting_delete": Entry(
+        STAFF_OBJECT, kwargs=_in_accompaniment("meeting_pk", "accompaniment_meeting")
+    ),
+    "accompaniment:finding_edit": Entry(STAFF_OBJECT, kwargs=_in_accompaniment("finding_pk", "finding")),
+    "accompaniment:finding_delete": Entry(STAFF_OBJECT, kwargs=_in_accompaniment("finding_pk", "finding")),
+    "accompaniment:action_edit": Entry(STAFF_OBJECT, kwargs=_in_accompaniment("action_pk", "action")),
+    "accompaniment:action_delete": Entry(STAFF_OBJECT, kwargs=_in_accompaniment("action_pk", "action")),
+    "accompaniment:indicator_edit": Entry(
+        STAFF_OBJECT, kwargs=_in_accompaniment("indicator_pk", "indicator")
+    ),
+    "accompaniment:indicator_delete": Entry(
+        STAFF_OBJECT, kwargs=_in_accompaniment("indicator_pk", "indicator")
+    ),
+    "accompaniment:measurement_edit": Entry(
+        STAFF_OBJECT, kwargs=_in_accompaniment("measurement_pk", "measurement")
+    ),
+    "accompaniment:measurement_delete": Entry(
+        STAFF_OBJECT, kwargs=_in_accompaniment("measurement_pk", "measurement")
+    ),
+    "accompaniment:event_note_add": Entry(STAFF_OBJECT, kwargs=ACCOMPANIMENT),
+    "accompaniment:evaluation_followup": Entry(
+        STAFF_OBJECT, kwargs=_in_accompaniment("evaluation_pk", "evaluation")
+    ),
+    "accompaniment:evaluation_remind_now": Entry(
+        staff_object(TO_EVALUATION_FOLLOWUP),
+        kwargs=_in_accompaniment("evaluation_pk", "evaluation"),
+        method="POST",
+    ),
+    "accompaniment:invitation_send": Entry(
+        staff_object(TO_EVALUATION_FOLLOWUP),
+        kwargs=lambda w: {
+            "pk": w.accompaniment.pk,
+            "evaluation_pk": w.evaluation.pk,
+            "invitation_pk": w.evaluation_invitation.pk,
+        },
+        method="POST",
+    ),
     "accompaniment:hot_evaluation_send": Entry(STAFF_OBJECT, kwargs=ACCOMPANIMENT),
     "accompaniment:impact_evaluation_schedule": Entry(STAFF_OBJECT, kwargs=ACCOMPANIMENT),
     "accompaniment:evaluation_answer": Entry(
@@ -593,6 +715,10 @@ ADMIN_MODEL_EXCEPTIONS: dict[str, dict[str, Expected]] = {
     "axes.accesslog": {"add": 403},
     "axes.accessfailurelog": {"add": 403},
     "cops.reportjob": {"add": 403},
+    # contact relay: messages are written by the relay's services and purged with their retention.
+    "directory.contactmessage": {"add": 403, "delete": 403},
+    # Resources are proposed through the site (file checks, search vector), not added in the admin.
+    "directory.resource": {"add": 403},
     # A framework that sessions use cannot be deleted (the world's framework has one session).
     "selfassess.framework": {"delete": 403},
 }

@@ -16,8 +16,9 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 from django.conf import settings
@@ -36,15 +37,21 @@ from accompaniment.enums import RequestStatus, Side, SupportType
 from accompaniment.models import SupportRequest
 from accompaniment.services import accompaniments as acc_services
 from accompaniment.services import content as content_services
-from accompaniment.services.evaluations import schedule_impact_evaluation
-from actors.enums import MembershipStatus, ModerationStatus, Role, Visibility
-from actors.models import Committee, Mandate, MeetingParticipant, Membership, User
+from accompaniment.services.evaluations import evaluation_launch, schedule_impact_evaluation
+from actors.enums import ContactPolicy, MembershipStatus, ModerationStatus, Role, Visibility
+from actors.models import Committee, Decision, Mandate, MeetingParticipant, Membership, User
 from barometer.enums import CampaignStatus, Public, ResponseStatus
 from barometer.models import Answer, Contact, PublishedReport, Response
 from cops.enums import ReportStatus
 from cops.models import ReportJob
 from directory.images import reencode_image
+from directory.services.contact import (
+    contact_message_report_abuse,
+    contact_message_send,
+    contact_preferences_save,
+)
 from directory.services.profiles import person_save, profile_approve, profile_submit
+from directory.services.resources import resource_propose
 from selfassess.enums import Side as AssessmentSide
 from tests.factories.accompaniment import default_template
 from tests.factories.actors import UserFactory
@@ -52,7 +59,7 @@ from tests.factories.barometer import CampaignFactory, make_questionnaire
 from tests.factories.charter import CharterVersionFactory, make_meeting, sign
 from tests.factories.directory import make_person, make_structure
 from tests.factories.selfassess import AssessmentSessionFactory, FrameworkFactory, ParticipantFactory
-from tests.trust.permission_matrix import ADMIN_LOGIN, LOGIN, ROLES, Entry, full_matrix
+from tests.trust.permission_matrix import ADMIN_LOGIN, LOGIN, ROLES, Entry, everyone, full_matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +191,40 @@ def _directory(world: World) -> None:
         membership_request=membership_request,
         pending_structure=pending_structure,
     )
+    _contact_relay(world)
+
+
+def _contact_relay(world: World) -> None:
+    """contact relay: a message to structure A, reported by its référent; a patient partner who
+    refuses every message (chosen on their preferences, as they would)."""
+    abuse_message = contact_message_send(
+        structure=world.structure_a,
+        sender_user=None,
+        sender_name="Expéditeur-de-A",
+        sender_email="expediteur.a@exemple.fr",
+        purpose="autre",
+        body="Message à A.",
+        enforce_limits=False,
+    )
+    contact_message_report_abuse(message=abuse_message, reason="Signalement-de-A")
+    refusing_person = make_person(first_name="Rosalie", last_name="Refus")
+    contact_preferences_save(user=refusing_person.user, person_policy=ContactPolicy.NOBODY)
+    world.objects.update(abuse_message=abuse_message, refusing_person=refusing_person)
+
+
+def _resources(world: World) -> None:
+    """A published resource (a link), and a pending proposal of structure A's référent."""
+    changes = {"kind": "guide", "summary": "Résumé", "audience": "tous", "licence": "cc-by"}
+    resource = resource_propose(
+        by=world.users["staff"],
+        changes={**changes, "title": "Guide du partenariat", "link": "https://exemple.fr/ressource"},
+        publish=True,
+    )
+    pending = resource_propose(
+        by=world.owner_a,
+        changes={**changes, "title": "Ressource en attente de A", "link": "https://exemple.fr/attente"},
+    )
+    world.objects.update(resource=resource, pending_resource=pending)
 
 
 def _charter(world: World) -> None:
@@ -195,8 +236,14 @@ def _charter(world: World) -> None:
     MeetingParticipant.objects.create(
         meeting=meeting, user=world.users["copil"], name="Dominique", email=world.users["copil"].email
     )
+    decision = Decision.objects.create(meeting=meeting, position=1, text="Décision restreinte du CoPil")
     world.objects.update(
-        charter_version=version, signature=signature, committee=copil, mandate=mandate, meeting=meeting
+        charter_version=version,
+        signature=signature,
+        committee=copil,
+        mandate=mandate,
+        meeting=meeting,
+        decision=decision,
     )
 
 
@@ -281,8 +328,36 @@ def _accompaniment(world: World) -> None:
         by=staff,
     )
     accompaniment.convention_file.save("convention.pdf", ContentFile(b"%PDF-1.7 convention\n"), save=True)
-    schedule_impact_evaluation(accompaniment=accompaniment, after=timezone.localdate(), by=staff)
+    meeting = content_services.meeting_add(
+        accompaniment=accompaniment,
+        held_on=timezone.localdate(),
+        title="Rencontre",
+        notes="",
+        participants=[],
+        by=staff,
+    )
+    finding = content_services.finding_add(
+        accompaniment=accompaniment, kind="levier", text="Constat", by=staff
+    )
+    indicator = content_services.indicator_add(
+        accompaniment=accompaniment, name="Indicateur", baseline=Decimal("1"), target=Decimal("5"), by=staff
+    )
+    measurement = content_services.measurement_add(
+        accompaniment=accompaniment,
+        indicator=indicator,
+        measured_on=timezone.localdate(),
+        value=Decimal("2"),
+        by=staff,
+    )
+    impact = schedule_impact_evaluation(accompaniment=accompaniment, after=timezone.localdate(), by=staff)
+    evaluation_launch(evaluation_id=impact.pk)
     world.objects.update(
+        accompaniment_meeting=meeting,
+        finding=finding,
+        indicator=indicator,
+        measurement=measurement,
+        evaluation=impact,
+        evaluation_invitation=impact.invitations.get(),
         support_request=support_request,
         accompaniment=accompaniment,
         phase=accompaniment.current_phase,
@@ -357,6 +432,7 @@ def build_world() -> World:
     world = World()
     _cast(world)
     _directory(world)
+    _resources(world)
     _charter(world)
     _barometer(world)
     _selfassess(world)
@@ -564,3 +640,56 @@ def test_post_is_refused_to_whom_the_page_is(world, key):
         and (problem := mismatch(response, refused[role], url, world)) is not None
     ]
     assert problems == [], f"POST {url}\n" + "\n".join(problems)
+
+
+# --- contact relay: a person who refuses messages has no contact form anywhere ----------------------
+
+
+def _contact_pages(person) -> dict[str, str]:
+    """Where a « Contacter » link to the person could appear."""
+    return {
+        "person page": reverse("directory:person_detail", args=[person.pk]),
+        "patient partners": reverse("directory:patient_partners"),
+        "directory list": reverse("directory:list"),
+        "api person": reverse("directory:api_person", args=[person.pk]),
+        "api list": reverse("directory:api_actors"),
+    }
+
+
+def _links_to(url: str) -> tuple[str, str]:
+    # The form's address, and the same address as the `next` of a « sign in to write » link.
+    return url, quote(url, safe="")
+
+
+def test_a_person_who_refuses_messages_has_no_contact_form_anywhere(world):
+    refusing = world.refusing_person
+    form_url = reverse("directory:contact_person", args=[refusing.pk])
+    pages = _contact_pages(refusing)
+    get = Entry(everyone(200))
+
+    texts = {
+        (role, name): page_text(answer(world, role, get, url))
+        for role in ROLES
+        for name, url in pages.items()
+    }
+    form_answers = {
+        (role, method): answer(world, role, Entry(everyone(404), method=method), form_url).status_code
+        for role in ROLES
+        for method in ("GET", "POST")
+    }
+
+    links = [(key, link) for key, text in texts.items() for link in _links_to(form_url) if link in text]
+    assert links == []
+    assert form_answers == {(role, method): 404 for role in ROLES for method in ("GET", "POST")}
+    # The person is on each page all the same (so that a link would have been seen)...
+    for role in ROLES:
+        for name in ("person page", "patient partners", "directory list", "api list"):
+            assert "Rosalie" in texts[(role, name)], (role, name)
+        assert f'"id":{refusing.pk}' in texts[(role, "api person")].replace(" ", "")
+    # ...and a person with the default policy does get the link, or the sign-in link.
+    iris_url = reverse("directory:contact_person", args=[world.person.pk])
+    iris_page = reverse("directory:person_detail", args=[world.person.pk])
+    partners_page = reverse("directory:patient_partners")
+    assert f'href="{iris_url}"' in answer(world, "partner", get, iris_page).content.decode()
+    assert f'href="{iris_url}"' in answer(world, "partner", get, partners_page).content.decode()
+    assert quote(iris_url, safe="") in answer(world, "anonymous", get, iris_page).content.decode()

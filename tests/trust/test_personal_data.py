@@ -25,7 +25,7 @@ from accompaniment.models import Evaluation, EvaluationInvitation, EvaluationLin
 from accompaniment.models import Participant as AccompanimentParticipant
 from accompaniment.services.accompaniments import participant_add as accompaniment_participant_add
 from actors.charter_enums import Attendance, CommitteeKind
-from actors.enums import ActorKind, MembershipStatus, Role
+from actors.enums import ActorKind, ContactPolicy, MembershipStatus, Role
 from actors.models import (
     Committee,
     Mandate,
@@ -52,13 +52,14 @@ from cops.personal_data import (
     personal_data_export,
 )
 from cops.tokens import hash_token
-from directory.models import Entry
+from directory.models import ContactMessage, ContactPurpose, Entry
+from directory.services.contact import contact_message_reply, contact_message_send, contact_preferences_save
 from directory.services.profiles import person_delete
 from selfassess.models import Participant as SelfassessParticipant
 from selfassess.models import Rating
 from selfassess.services import participant_invite, rating_save
 from tests.factories.accompaniment import make_accompaniment
-from tests.factories.actors import PASSWORD
+from tests.factories.actors import PASSWORD, UserFactory
 from tests.factories.barometer import CampaignFactory, make_invitation, make_link, make_questionnaire
 from tests.factories.charter import CharterVersionFactory, make_meeting, sign
 from tests.factories.directory import make_person, make_structure
@@ -433,6 +434,175 @@ def test_export_holds_no_other_person_no_anonymous_answer_and_no_secret(world, p
         assert key not in text
 
 
+# --- contact relay: the messages a person wrote and received ---------------------------------------------
+
+
+@dataclass
+class Correspondence:
+    to_structure: ContactMessage  # Sacha wrote to a structure: no answer yet
+    to_person: ContactMessage  # Sacha wrote to Lou, who answered
+    unanswered: ContactMessage  # a visitor wrote to Sacha: no answer yet
+    answered: ContactMessage  # a visitor wrote to Sacha, who answered
+    for_structure: ContactMessage  # a visitor wrote to Sacha's structure; Sacha answered as its référent
+    not_sachas: ContactMessage  # a visitor wrote to Lou
+
+
+def relay(**kwargs) -> ContactMessage:
+    return contact_message_send(purpose=ContactPurpose.OTHER, enforce_limits=False, **kwargs)
+
+
+@pytest.fixture
+def correspondence(partner, other_partner, django_capture_on_commit_callbacks) -> Correspondence:
+    sacha = make_person(user=partner, first_name="Sacha", last_name="Martin")
+    lou = make_person(user=other_partner, first_name="Lou", last_name="Bernard")
+    for user in (partner, other_partner):
+        contact_preferences_save(user=user, person_policy=ContactPolicy.EVERYONE)
+    cedres_referent = make_person(
+        user=UserFactory(email="referente@cedres.exemple.fr"), first_name="Régine", last_name="Référente"
+    )
+    cedres = make_structure(
+        by=cedres_referent.user, name="Clinique des Cèdres", email="contact@cedres.exemple.fr"
+    )
+    own_structure = make_structure(by=partner, name="Maison des usagers", email="maison@exemple.fr")
+    visitor = {"sender_user": None}
+    to_structure = relay(
+        structure=cedres, sender_user=partner, sender_name="Sacha Martin", sender_email="", body="Aux Cèdres."
+    )
+    to_person = relay(
+        person=lou, sender_user=partner, sender_name="Sacha Martin", sender_email="", body="Question à Lou."
+    )
+    contact_message_reply(message=to_person, body="Réponse de Lou.", by=other_partner)
+    unanswered = relay(
+        person=sacha,
+        **visitor,
+        sender_name="Visiteur Discret",
+        sender_email="discret@exemple.fr",
+        body="Étude ?",
+    )
+    answered = relay(
+        person=sacha,
+        **visitor,
+        sender_name="Visiteuse Curieuse",
+        sender_email="curieuse@exemple.fr",
+        body="Hé !",
+    )
+    contact_message_reply(message=answered, body="Écrivons-nous.", by=partner)
+    for_structure = relay(
+        structure=own_structure, **visitor, sender_name="Association Voisine", sender_email="voisine@exemple.fr",
+        body="Pour la maison.",
+    )  # fmt: skip
+    contact_message_reply(message=for_structure, body="La maison répond.", by=partner)
+    not_sachas = relay(
+        person=lou,
+        **visitor,
+        sender_name="Inconnu",
+        sender_email="inconnu@exemple.fr",
+        body="Pour Lou seulement.",
+    )
+    return Correspondence(
+        *(
+            ContactMessage.objects.get(pk=message.pk)
+            for message in (to_structure, to_person, unanswered, answered, for_structure, not_sachas)
+        )
+    )
+
+
+def exported_message(message: ContactMessage, **values) -> dict:
+    return {
+        "sender_name": message.sender_name,
+        "purpose": "Autre",
+        "body": message.body,
+        "created_at": timezone.localtime(message.created_at).isoformat(),
+        "reply": message.reply,
+        "replied_at": timezone.localtime(message.replied_at).isoformat() if message.replied_at else None,
+        **values,
+    }
+
+
+def test_export_shows_each_relayed_message_and_the_other_address_only_once_answered(correspondence, partner):
+    c = correspondence
+
+    data = personal_data_export(user=partner)
+    text = json.dumps(data, ensure_ascii=False)
+
+    assert rows(data, "directory.ContactMessage") == [
+        exported_message(
+            c.to_structure, replied_from="", destinataire="Clinique des Cèdres", adresse_expediteur=""
+        ),
+        exported_message(
+            c.to_person,
+            replied_from="autre@exemple.fr",
+            destinataire="Lou Bernard",
+            adresse_expediteur="partenaire@exemple.fr",
+        ),
+        exported_message(c.unanswered, replied_from="", destinataire="Sacha Martin", adresse_expediteur=""),
+        exported_message(
+            c.answered,
+            replied_from="partenaire@exemple.fr",
+            destinataire="Sacha Martin",
+            adresse_expediteur="curieuse@exemple.fr",
+        ),
+        exported_message(
+            c.for_structure,
+            replied_from="partenaire@exemple.fr",
+            destinataire="Maison des usagers",
+            adresse_expediteur="voisine@exemple.fr",
+        ),
+    ]
+    # Before an answer, neither side's address: not the visitor's, not the structure's référent's.
+    for hidden in (
+        "discret@exemple.fr",
+        "referente@cedres.exemple.fr",
+        "contact@cedres.exemple.fr",
+        "inconnu@exemple.fr",
+        "Pour Lou seulement.",
+        c.to_structure.token_hash,
+    ):
+        assert hidden not in text
+
+
+def test_account_deletion_erases_the_relayed_messages(correspondence, partner):
+    c = correspondence
+
+    counts = account_delete(user=partner)
+
+    # Written by Sacha (2) or received by Sacha's profile (2): gone; answered for a structure: kept,
+    # without Sacha's address or account; the messages to others: untouched.
+    assert (counts["contact_messages_deleted"], counts["contact_replies_anonymised"]) == (4, 1)
+    assert sorted(ContactMessage.objects.values_list("pk", flat=True)) == sorted(
+        [c.for_structure.pk, c.not_sachas.pk]
+    )
+    kept = ContactMessage.objects.get(pk=c.for_structure.pk)
+    assert (kept.sender_email, kept.reply, kept.replied_from, kept.replied_by_id) == (
+        "voisine@exemple.fr",
+        "La maison répond.",
+        "",
+        None,
+    )
+    assert ContactMessage.objects.values_list("body", "sender_email").get(pk=c.not_sachas.pk) == (
+        "Pour Lou seulement.",
+        "inconnu@exemple.fr",
+    )
+
+
+def test_an_answer_through_a_forwarded_link_is_not_the_forwardees(partner, other_partner):
+    iris = make_person(user=UserFactory(email="iris@exemple.fr"), first_name="Iris", last_name="Vidal")
+    message = relay(
+        person=iris, sender_user=partner, sender_name="Sacha", sender_email="", body="Bonjour Iris."
+    )
+
+    # Iris forwarded the link to a colleague, who answered while signed in with their own account.
+    contact_message_reply(message=message, body="Iris vous répondra.", by=other_partner)
+
+    message.refresh_from_db()
+    assert (message.replied_from, message.replied_by_id) == ("iris@exemple.fr", None)
+    assert rows(personal_data_export(user=other_partner), "directory.ContactMessage") == []
+    counts = account_delete(user=other_partner)
+    assert counts["contact_replies_anonymised"] == 0
+    message.refresh_from_db()
+    assert message.replied_from == "iris@exemple.fr"
+
+
 def test_personal_data_download_is_an_uncached_json_attachment(world, partner_client, client):
     response = partner_client.get(reverse("actors:personal_data"))
 
@@ -483,7 +653,10 @@ def test_account_deletion_removes_the_profile_and_keeps_anonymised_statistics(
         "outgoing_emails_deleted": counts["outgoing_emails_deleted"],
         "reports_deleted": 0,
         "login_records_deleted": 1,
+        "contact_messages_deleted": 0,  # contact relay: see test_account_deletion_erases_the_relayed_messages
+        "contact_replies_anonymised": 0,
         "profiles_deleted": 1,
+        "resources_detached": 0,
         "accounts_deleted": 1,
     }
     assert counts["outgoing_emails_deleted"] >= 1

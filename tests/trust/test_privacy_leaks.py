@@ -8,7 +8,9 @@ them public: an unpublished profile shows nothing to anyone but its owner and th
 Account addresses (never shown in the directory) are « zqxstaffaccount<nn>@… ».
 
 The persons are members of structures, charter signatories, CoPil binômes, meeting
-invitees, accompaniment participants, self-assessment participants and barometer invitees.
+invitees, accompaniment participants, self-assessment participants and barometer invitees; a
+partner writes to some of them through the contact relay, whose emails carry no address of the
+other side until an answer (Reply-To).
 Then every page, API response, GeoJSON, search, sitemap, export, PDF and email that an
 anonymous visitor, a signed-in account without a published profile, a published partner or a
 structure's référent may receive is read: no marker above the reader's level may appear
@@ -54,7 +56,9 @@ from barometer.services.reports import report_publish_request
 from cops.models import OutgoingEmail, ReportJob
 from cops.reports import report_request
 from directory.indexing import index_persons
+from directory.models import ContactPurpose
 from directory.services.bulk import ProfileRow, persons_bulk_create
+from directory.services.contact import contact_message_reply, contact_message_send
 from directory.services.memberships import membership_request
 from selfassess.enums import Side as SelfassessSide
 from selfassess.models import AssessmentSession, Framework
@@ -128,6 +132,9 @@ class Population:
     dossier_job: ReportJob | None = None
     annual_job: ReportJob | None = None
     emails: list[dict] = field(default_factory=list)
+    # contact relay: the emails of each step, as handed to the mail backend (headers included).
+    contact_emails: dict[str, list] = field(default_factory=dict)
+    contact_messages: list = field(default_factory=list)
 
     def tag(self, number: int, name: str) -> str:
         return TAGS[self.levels[number][name]]
@@ -402,6 +409,10 @@ def build_population(staff_user, django_capture_on_commit_callbacks) -> Populati
         report_publish_request(campaign=campaign, by=staff_user)
         annual_job = report_request(kind="actors.annual_report", params={"year": today.year}, by=staff_user)
 
+    contact_emails, contact_messages = _contact_relay(
+        persons, referent, other_referent, structure, django_capture_on_commit_callbacks
+    )
+
     world = Population(
         persons=persons,
         unpublished=unpublished,
@@ -420,9 +431,60 @@ def build_population(staff_user, django_capture_on_commit_callbacks) -> Populati
         previous_version=previous_version,
         dossier_job=ReportJob.objects.get(pk=dossier_job.pk),
         annual_job=ReportJob.objects.get(pk=annual_job.pk),
+        contact_emails=contact_emails,
+        contact_messages=contact_messages,
     )
     world.emails = _emails_sent()
     return world
+
+
+def _sent_by(call, django_capture_on_commit_callbacks) -> tuple[object, list]:
+    """contact relay: a service call's result and the emails it sent (delivered after commit)."""
+    start = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = call()
+    return result, mail.outbox[start:]
+
+
+def _contact_relay(persons, referent, other_referent, structure, django_capture_on_commit_callbacks):
+    """contact relay: a partner (the other structure's référent) writes to three restricted persons
+    and to the référent; a visitor writes to the structure; the référent answers the partner."""
+    emails: dict[str, list] = {"relayed": [], "confirmations": [], "replies": []}
+    messages = []
+    writes = [
+        {"person": person, "sender_user": other_referent.user, "sender_name": "Olivier Responsable"}
+        for person in (*persons[:3], referent)
+    ]
+    writes.append(
+        {
+            "structure": structure,
+            "sender_user": None,
+            "sender_name": "Visiteuse Externe",
+            "sender_email": "visiteuse.externe@exemple.fr",
+        }
+    )
+    for write in writes:
+        message, sent = _sent_by(
+            lambda write=write: contact_message_send(
+                **{"sender_email": "", **write},
+                purpose=ContactPurpose.PROJECT,
+                body="Bonjour, nous montons un projet des usagers : seriez-vous disponible ?",
+                enforce_limits=False,
+            ),
+            django_capture_on_commit_callbacks,
+        )
+        # The relayed email(s) first, then the sender's confirmation (directory.services.contact).
+        emails["relayed"] += sent[:-1]
+        emails["confirmations"] += sent[-1:]
+        messages.append(message)
+    _answer, sent = _sent_by(
+        lambda: contact_message_reply(
+            message=messages[3], body="Avec plaisir, appelons-nous.", by=referent.user
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    emails["replies"] += sent
+    return emails, messages
 
 
 # --- Reading what a viewer receives ---------------------------------------------------------------------
@@ -492,6 +554,8 @@ def viewer_outputs(client: Client, world: Population) -> dict[str, str]:
         "charter version": reverse("charter:version", args=[world.previous_version.year]),
         "committees": reverse("charter:committees"),
         "copil": reverse("charter:copil"),
+        "copart": reverse("charter:committee_detail", args=["copart"]),
+        "decisions": reverse("charter:decisions"),
         "barometer": reverse("barometer:landing"),
         "barometer results": reverse("barometer:public_results", args=[world.campaign.year]),
         "barometer report": reverse("barometer:public_report", args=[world.campaign.year]),
@@ -556,6 +620,19 @@ def viewer_outputs(client: Client, world: Population) -> dict[str, str]:
         get_text(client, reverse("directory:person_detail", args=[person.pk]), outputs, f"person {person.pk}")
         get_text(
             client, reverse("directory:api_person", args=[person.pk]), outputs, f"api person {person.pk}"
+        )
+    # contact relay: the writing forms name their recipient (an anonymous visitor is sent to sign
+    # in where only partners may write).
+    for person in world.persons + world.unpublished:
+        get_text(
+            client, reverse("directory:contact_person", args=[person.pk]), outputs, f"contact {person.pk}"
+        )
+    for structure in (world.structure, world.other_structure):
+        get_text(
+            client,
+            reverse("directory:contact_structure", args=[structure.pk]),
+            outputs,
+            f"contact structure {structure.pk}",
         )
     # What a signed-in account reaches.
     for name, url in {
@@ -648,6 +725,22 @@ def test_structure_referent_receives_no_staff_value(population):
     assert "Rédiger le projet des usagers" in outputs["dossier"]
     assert "CoPil de novembre" in outputs["meeting"]
     assert "Séance de la maison de santé" in outputs["participation"]
+
+
+def test_who_comes_to_a_meeting_is_named_as_the_directory_allows(population):
+    from actors.charter_enums import MeetingResponse
+    from actors.models import MeetingParticipant
+
+    MeetingParticipant.objects.filter(meeting=population.meeting).update(response=MeetingResponse.COMING)
+    client = client_for(population.referent.user)
+
+    text = client.get(reverse("charter:meeting_detail", args=[population.meeting.pk])).content.decode()
+
+    assert leaks({"meeting": text}, Visibility.PARTNERS) == []
+    assert f"Visible1 {marker('PART', 'last_name', 1)}" in text  # partners-level names do show
+    assert "@" not in re.sub(
+        r"<(script|link|meta)[^>]*>", "", text.split('id="contenu"')[1].split("<footer")[0]
+    )
 
 
 def test_other_referent_sees_membership_requests_without_staff_values(population):
@@ -769,3 +862,127 @@ def test_staff_see_the_staff_values(population):
     assert marker("STAFF", "last_name", 2) in outputs["copil manage"]
     assert marker("STAFF", "function", 2) in outputs[f"structure {population.structure.pk}"]
     assert marker("UNPUB", "last_name", 6) in outputs[f"person {population.unpublished[0].pk}"]
+
+
+# --- contact relay: addresses are exchanged only by an answer ----------------------------------------------
+
+
+def _headers_and_text(message) -> tuple[dict[str, str], str]:
+    """An email as its recipient gets it: every header (as sent), and its text and HTML."""
+    headers = {name: str(value) for name, value in message.message().items()}
+    text = "\n".join([message.subject, message.body, *(content for content, _type in message.alternatives)])
+    return headers, text
+
+
+def _contact_addresses(population: Population) -> tuple[set[str], set[str]]:
+    """The senders' addresses, and every address of the recipients (accounts, profiles, structure)."""
+    senders = {message.sender_email.lower() for message in population.contact_messages}
+    recipients = {population.referent.user.email.lower(), population.structure.email.lower()}
+    for person in population.persons[:3]:
+        recipients |= {person.user.email.lower(), person.email.lower()}
+    return senders, recipients - {""}
+
+
+def test_relayed_emails_carry_no_sender_address(population):
+    senders, _recipients = _contact_addresses(population)
+    relayed = population.contact_emails["relayed"]
+
+    found = []
+    for message in relayed:
+        headers, text = _headers_and_text(message)
+        found += [
+            (message.to, where, address)
+            for address in senders
+            for where, content in (*headers.items(), ("text", text))
+            if address in content.lower()
+        ]
+
+    assert found == []
+    assert senders == {population.other_referent.user.email.lower(), "visiteuse.externe@exemple.fr"}
+    # One email per recipient, each with its answer link and no Reply-To.
+    assert sorted(message.to[0] for message in relayed) == sorted(
+        [person.user.email for person in population.persons[:3]] + [population.referent.user.email] * 2
+    )
+    assert all(message.reply_to == [] and "Reply-To" not in message.message() for message in relayed)
+    assert all("http://testserver/annuaire/messages/" in message.body for message in relayed)
+    assert "Olivier Responsable vous écrit par l'annuaire du COPS." in relayed[0].body
+
+
+def test_sender_confirmations_carry_no_recipient_address(population):
+    _senders, recipients = _contact_addresses(population)
+    confirmations = population.contact_emails["confirmations"]
+
+    found = []
+    for message in confirmations:
+        headers, text = _headers_and_text(message)
+        found += [
+            (message.to, where, address)
+            for address in recipients
+            for where, content in (*headers.items(), ("text", text))
+            if address in content.lower()
+        ]
+
+    assert found == []
+    assert len(recipients) == 8  # three accounts and three profile addresses, the référent, the structure
+    assert [message.to for message in confirmations] == [[population.other_referent.user.email]] * 4 + [
+        ["visiteuse.externe@exemple.fr"]
+    ]
+    assert all(message.reply_to == [] and "Reply-To" not in message.message() for message in confirmations)
+    # Nor the secret link of the relayed message: only its recipient may answer.
+    assert all("/annuaire/messages/" not in message.body for message in confirmations)
+
+
+def test_reply_to_appears_only_on_the_answer_and_its_copy(population):
+    olivier, regine = population.other_referent.user.email, population.referent.user.email
+    every_contact_email = [message for sent in population.contact_emails.values() for message in sent]
+
+    with_reply_to = [(message.to, message.reply_to) for message in every_contact_email if message.reply_to]
+
+    assert with_reply_to == [([olivier], [regine]), ([regine], [olivier])]
+    assert [message.message()["Reply-To"] for message in population.contact_emails["replies"]] == [
+        regine,
+        olivier,
+    ]
+    assert f"votre réponse ira directement à {regine}" in population.contact_emails["replies"][0].body
+
+
+def test_an_answer_names_a_restricted_recipient_at_the_sender_level_only(
+    population, django_capture_on_commit_callbacks
+):
+    """Person 2 keeps every field for the staff: their answer gives the partner their address (that
+    is what answering means), and their first name only."""
+    message = population.contact_messages[2]
+    own_address = population.persons[2].user.email
+    sender = population.other_referent.user
+
+    _answer, sent = _sent_by(
+        lambda: contact_message_reply(message=message, body="Je vous écris directement.", by=None),
+        django_capture_on_commit_callbacks,
+    )
+
+    [to_sender] = [email for email in sent if email.to == [sender.email]]
+    headers, text = _headers_and_text(to_sender)
+    assert headers["Reply-To"] == own_address
+    assert "Visible2 a répondu au message" in text
+    assert leaks({"answer": text.replace(own_address, "")}, directory_viewer_level(sender)) == []
+    assert marker("STAFF", "last_name", 2) not in text
+
+
+def test_contact_forms_name_the_recipient_at_the_viewer_level(population):
+    partner = client_for(make_person(first_name="Paula", last_name="Partenaire").user)
+    outputs = {}
+    for number in (0, 1, 2):
+        person = population.persons[number]
+        get_text(partner, reverse("directory:contact_person", args=[person.pk]), outputs, str(number))
+    get_text(
+        client_for(None),
+        reverse("directory:contact_person", args=[population.persons[0].pk]),
+        outputs,
+        "anon",
+    )
+
+    assert leaks(outputs, Visibility.PARTNERS) == []
+    assert f"Écrire à Visible0 {marker('PUB', 'last_name', 0)}" in outputs["0"]
+    assert f"Écrire à Visible1 {marker('PART', 'last_name', 1)}" in outputs["1"]
+    assert "Écrire à Visible2</h1>" in outputs["2"]
+    assert outputs["anon"] == ""  # « partenaires »: an anonymous visitor is sent to sign in

@@ -12,11 +12,12 @@ from axes.models import AccessAttempt
 from celery.schedules import crontab
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
+from django.urls import reverse
 from django.utils import timezone
 
 from accompaniment.models import SupportRequest
 from actors.charter_enums import Attendance
-from actors.enums import ModerationStatus, RevisionStatus
+from actors.enums import ContactPolicy, ModerationStatus, RevisionStatus
 from actors.models import MeetingParticipant, Person, Structure, User
 from barometer.enums import Public, ResponseStatus
 from barometer.models import Contact, Delivery, Invitation, Response
@@ -25,12 +26,21 @@ from cops.mail import MAX_ATTEMPTS
 from cops.models import OutgoingEmail, ReportJob
 from cops.retention import expired_data_purge
 from cops.tasks import purge_expired_data
+from cops.tokens import new_token
+from directory.models import ContactMessage
+from directory.services.contact import (
+    contact_message_reply,
+    contact_message_report_abuse,
+    contact_message_send,
+    contact_preferences_save,
+)
 from selfassess.models import Participant, Rating
 from tests.factories.accompaniment import SupportRequestFactory
 from tests.factories.actors import UnverifiedUserFactory, UserFactory
 from tests.factories.barometer import CampaignFactory, make_invitation, make_link, make_questionnaire
 from tests.factories.charter import CharterVersionFactory, PersonFactory, committee, make_meeting, sign
 from tests.factories.cops import DoneReportJobFactory, OutgoingEmailFactory, ReportJobFactory
+from tests.factories.directory import make_person
 from tests.factories.selfassess import AssessmentSessionFactory, ParticipantFactory
 
 NOW = timezone.now().replace(microsecond=0)
@@ -294,6 +304,67 @@ def test_meeting_guests_without_an_account_are_anonymised_once_the_meeting_is_pa
     ]
 
 
+# --- contact relay -------------------------------------------------------------------------------------
+
+
+def make_recipient() -> Person:
+    person = make_person(first_name="Iris", last_name="Destinataire")
+    contact_preferences_save(user=person.user, person_policy=ContactPolicy.EVERYONE)
+    return person
+
+
+def relay_message(person: Person, body: str) -> tuple[ContactMessage, str]:
+    """A message relayed through the service, and its secret link (known only at creation: set here)."""
+    message = contact_message_send(
+        person=person,
+        sender_user=None,
+        sender_name="Expéditeur",
+        sender_email="expediteur@exemple.fr",
+        purpose="autre",
+        body=body,
+        enforce_limits=False,
+    )
+    raw, token_hash = new_token()
+    ContactMessage.objects.filter(pk=message.pk).update(token_hash=token_hash)
+    return message, raw
+
+
+def test_relayed_messages_go_after_their_period_answered_and_reported_ones_too(db, client):
+    recipient = make_recipient()
+    old, old_token = relay_message(recipient, "Ancien message")
+    contact_message_reply(message=old, body="Ancienne réponse")
+    contact_message_report_abuse(message=old, reason="Ancien signalement")
+    _kept, kept_token = relay_message(recipient, "Message récent")
+    ContactMessage.objects.filter(body="Ancien message").update(created_at=days_ago(90) - SECOND)
+    ContactMessage.objects.filter(body="Message récent").update(created_at=days_ago(90) + SECOND)
+
+    counts = expired_data_purge(now=NOW)
+
+    assert django_settings.RETENTION_CONTACT_MESSAGE_DAYS == 90
+    assert counts["contact_messages"] == 1
+    assert list(ContactMessage.objects.values_list("body", "reply", "abuse_reason")) == [
+        ("Message récent", "", "")
+    ]
+    # The links of the purged message die with it; the kept one still opens.
+    assert client.get(reverse("directory:contact_reply", args=[old_token])).status_code == 404
+    assert client.get(reverse("directory:contact_abuse", args=[old_token])).status_code == 404
+    assert client.get(reverse("directory:contact_reply", args=[kept_token])).status_code == 200
+
+
+def test_relayed_messages_retention_is_read_from_the_settings(db, settings):
+    settings.RETENTION_CONTACT_MESSAGE_DAYS = 7
+    recipient = make_recipient()
+    relay_message(recipient, "Huit jours")
+    relay_message(recipient, "Six jours")
+    ContactMessage.objects.filter(body="Huit jours").update(created_at=days_ago(8))
+    ContactMessage.objects.filter(body="Six jours").update(created_at=days_ago(6))
+
+    counts = expired_data_purge(now=NOW)
+
+    assert counts["contact_messages"] == 1
+    assert list(ContactMessage.objects.values_list("body", flat=True)) == ["Six jours"]
+
+
 def test_outbox_keeps_sent_emails_for_their_period_and_never_drops_a_pending_one(db):
     OutgoingEmailFactory(subject="Envoyé il y a longtemps", sent_at=days_ago(90) - SECOND, body_text="")
     OutgoingEmailFactory(subject="Envoyé récemment", sent_at=days_ago(90) + SECOND, body_text="")
@@ -390,6 +461,7 @@ def test_a_second_run_deletes_nothing_more(db):
         "meeting_guests": 0,
         "draft_profiles": 0,
         "draft_revisions": 0,
+        "contact_messages": 0,  # contact relay
         "barometer_drafts": 0,
         "barometer_invitations": 0,
         "barometer_contacts": 0,
@@ -422,7 +494,7 @@ def test_purge_task_returns_and_logs_the_counts(db, caplog):
     assert (counts["unverified_accounts"], counts["outgoing_emails"]) == (1, 1)
     assert [record.getMessage() for record in caplog.records if record.name == "cops.retention"] == [
         "Retention purge: unverified_accounts 1, meeting_guests 0, draft_profiles 0, draft_revisions 0, "
-        "barometer_drafts 0, barometer_invitations 0, barometer_contacts 0, selfassess_participants 0, "
+        "contact_messages 0, barometer_drafts 0, barometer_invitations 0, barometer_contacts 0, selfassess_participants 0, "
         "outgoing_emails 1, login_records 0, reports 0, sessions 0"
     ]
 

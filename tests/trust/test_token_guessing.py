@@ -2,7 +2,7 @@
 
 Every URL that carries a secret (barometer personal, "resume later" and unsubscribe links,
 self-assessment invitations, accompaniment evaluation links, directory accuracy confirmations,
-email verification, password reset) is tried with 10,000 random tokens of the right format:
+the contact relay's answer and report links, email verification, password reset) is tried with 10,000 random tokens of the right format:
 none opens anything, and one address is refused with a French 429 page after thirty failed
 tries, while a genuine link still works, from that address too.
 
@@ -42,7 +42,9 @@ from accompaniment.enums import EvaluationKind
 from accompaniment.models import Evaluation, EvaluationLink
 from accompaniment.questionnaires import default_questions
 from accompaniment.services.evaluations import evaluation_launch
-from actors.models import Person, User
+from actors.enums import ContactPolicy
+from actors.models import Committee, MeetingParticipant, Person, User
+from actors.services import committees as committee_services
 from actors.services.accounts import user_send_verification
 from actors.tokens import email_verification_token
 from barometer.enums import DeliveryStatus
@@ -53,6 +55,8 @@ from cops.mail import deliver
 from cops.models import OutgoingEmail
 from cops.ratelimit import SECRET_LINK_RATE, Rate
 from cops.security import redact_secret_links
+from directory.models import ContactMessage
+from directory.services.contact import contact_message_send, contact_preferences_save
 from directory.services.profiles import ACCURACY_SALT, accuracy_token
 from selfassess.models import Participant
 from selfassess.services import participant_invite
@@ -60,6 +64,7 @@ from tests.factories.accompaniment import ParticipantFactory as AccompanimentPar
 from tests.factories.accompaniment import make_accompaniment
 from tests.factories.actors import UnverifiedUserFactory, UserFactory
 from tests.factories.barometer import CampaignFactory, make_invitation, make_questionnaire
+from tests.factories.charter import make_meeting
 from tests.factories.directory import make_person
 from tests.factories.selfassess import AssessmentSessionFactory
 from tests.workers import database_url_for_tests, free_port
@@ -271,6 +276,74 @@ def password_reset(client) -> SecretLink:
     )
 
 
+def contact_relay_link() -> SecretLink:
+    """contact relay: the link of a relayed message (answer, report), as its recipient receives it."""
+    person = make_person(user=UserFactory(email="destinataire@exemple.fr"))
+    contact_preferences_save(user=person.user, person_policy=ContactPolicy.EVERYONE)
+    contact_message_send(
+        person=person,
+        sender_user=None,
+        sender_name="Expéditeur",
+        sender_email="expediteur@exemple.fr",
+        purpose="autre",
+        body="Bonjour, une question sur votre expérience.",
+        enforce_limits=False,
+    )
+    # The relayed email itself (the recipient also got their profile's publication email).
+    relayed = OutgoingEmail.objects.get(template="directory/emails/contact_relayed")
+    assert deliver(relayed.pk)
+    path = link_in(mail.outbox[-1].body, "/annuaire/messages/")
+    return SecretLink(
+        path=path,
+        token=path.split("/")[-2],
+        guess_path=lambda t: reverse("directory:contact_reply", args=[t]),
+        guess=lambda: secrets.token_urlsafe(32),
+        hits=_hash_hits(ContactMessage),
+        refusal=404,
+        opened=lambda r: r.status_code == 200
+        and "Bonjour, une question sur votre expérience." in r.content.decode(),
+        stored_hash=lambda: ContactMessage.objects.get().token_hash,
+    )
+
+
+def contact_abuse_link() -> SecretLink:
+    """contact relay: the « signaler un abus » link of the same email."""
+    link = contact_relay_link()
+    return SecretLink(
+        path=reverse("directory:contact_abuse", args=[link.token]),
+        token=link.token,
+        guess_path=lambda t: reverse("directory:contact_abuse", args=[t]),
+        guess=link.guess,
+        hits=link.hits,
+        refusal=404,
+        opened=lambda r: r.status_code == 200 and "Envoyer le signalement" in r.content.decode(),
+        stored_hash=link.stored_hash,
+    )
+
+
+def meeting_answer_link() -> SecretLink:
+    """The « je viens / je suis excusé·e / je ne viens pas » links of a meeting invitation."""
+    group = Committee.objects.get(slug="cotec")
+    meeting = make_meeting(group, title="CoTec de printemps")
+    committee_services.meeting_participant_add(
+        meeting=meeting, name="Inès Roux", email="ines.cotec@exemple.fr", by=UserFactory()
+    )
+    committee_services.meeting_invitation_send_next(meeting_id=meeting.pk)  # what the task does
+    path = re.search(
+        r"http://testserver(/comites/invitation/[\w-]+/)\?", emailed_text("ines.cotec@exemple.fr")
+    )[1]
+    return SecretLink(
+        path=path,
+        token=path.split("/")[-2],
+        guess_path=lambda t: reverse("charter:meeting_answer", args=[t]),
+        guess=lambda: secrets.token_urlsafe(32),
+        hits=_hash_hits(MeetingParticipant, "response_token_hash"),
+        refusal=404,
+        opened=lambda r: r.status_code == 200 and "CoTec de printemps" in r.content.decode(),
+        stored_hash=lambda: MeetingParticipant.objects.get(meeting=meeting).response_token_hash,
+    )
+
+
 LINKS = {
     "barometer_personal_link": barometer_personal_link,
     "barometer_unsubscribe": barometer_unsubscribe_link,
@@ -280,6 +353,10 @@ LINKS = {
     "directory_accuracy_confirmation": accuracy_confirmation,
     "email_verification": email_verification,
     "password_reset": password_reset,
+    "meeting_answer": meeting_answer_link,
+    # contact relay
+    "directory_contact_reply": contact_relay_link,
+    "directory_contact_abuse": contact_abuse_link,
 }
 
 
@@ -323,6 +400,10 @@ def test_every_url_with_a_token_is_guarded_against_guessing():
         "annuaire/confirmer/<str:token>/",
         "compte/verifier/<uidb64>/<token>/",
         "compte/mot-de-passe/nouveau/<uidb64>/<token>/",
+        "comites/invitation/<str:token>/",
+        # contact relay
+        "annuaire/messages/<str:token>/",
+        "annuaire/messages/<str:token>/signaler/",
     }
 
 
@@ -450,6 +531,7 @@ def test_a_valid_link_still_opens_from_an_address_over_its_guessing_budget(clien
         ("barometer_resume_link", 32),
         ("selfassess_invitation", 43),  # token_urlsafe(32): 256 bits
         ("accompaniment_evaluation", 43),
+        ("directory_contact_reply", 43),  # contact relay: cops.tokens.new_token(), 256 bits
     ],
     indirect=["secret_link"],
 )
@@ -495,6 +577,7 @@ def test_lookups_compare_hashes_or_digests_in_constant_time():
     import barometer.services.invitations as barometer_invitations
     import barometer.views.answering as barometer_views
     import cops.tokens as secret_tokens
+    import directory.selectors.contact as contact_lookup
     import selfassess.selectors as selfassess_lookup
 
     assert "hmac.compare_digest" in getsource(secret_tokens.matches)
@@ -504,6 +587,9 @@ def test_lookups_compare_hashes_or_digests_in_constant_time():
     assert "unsubscribe_hash=token_hash" in getsource(barometer_invitations.invitation_for_unsubscribe_token)
     assert "token_hash=hash_token(token)" in getsource(selfassess_lookup.participant_by_token)
     assert "token_hash=tokens.hash_token(raw_token)" in getsource(accompaniment_lookup.evaluation_link_lookup)
+    # contact relay: looked up by the hash, then compared in constant time.
+    assert "token_hash=tokens.hash_token(raw)" in getsource(contact_lookup.contact_message_from_token)
+    assert "tokens.matches(raw, message.token_hash)" in getsource(contact_lookup.contact_message_from_token)
     assert "constant_time_compare" in getsource(PasswordResetTokenGenerator.check_token)
     assert "constant_time_compare" in getsource(Signer.unsign)
 

@@ -41,7 +41,7 @@ from accompaniment.models import Meeting as AccompanimentMeeting
 from accompaniment.services import accompaniments as acc_services
 from accompaniment.services import content as content_services
 from actors.charter_enums import CommitteeKind
-from actors.enums import ActorKind, MembershipStatus
+from actors.enums import ActorKind, ContactPolicy, MembershipStatus
 from actors.models import (
     Activity,
     ActorProfile,
@@ -64,7 +64,11 @@ from barometer.models import Answer, Choice, Response
 from barometer.reports import build_pdf as barometer_pdf
 from cops.models import ReportJob
 from cops.pdf import LocalOnlyFetcher, render_pdf
+from cops.tokens import new_token
 from directory.indexing import index_persons, index_structures
+from directory.models import ContactMessage
+from directory.services import contact as contact_services
+from directory.services import resources as resource_services
 from selfassess.charts import target_context
 from selfassess.enums import Side as SelfassessSide
 from selfassess.models import AssessmentSession, JointRating, Rating
@@ -279,7 +283,10 @@ def build_world(admin_user, referent_user) -> dict:
         meeting=meeting, name="Régine", email=referent_user.email, by=admin_user
     )
     decision = Decision.objects.create(meeting=copart_meeting, text="Décision")
-    Meeting.objects.filter(pk=copart_meeting.pk).update(minutes="Compte rendu")
+    Meeting.objects.filter(pk=copart_meeting.pk).update(
+        minutes="Compte rendu", public_minutes="Partie publique", minutes_approved_at=now
+    )
+    Decision.objects.filter(pk=decision.pk).update(follow_up_note="Suivi")
     keep(copil, copart, copart_meeting, meeting, validation, participant, decision, *mandates)
 
     # Barometer: a published campaign with answers, one of them quoted on the public page.
@@ -390,10 +397,42 @@ def build_world(admin_user, referent_user) -> dict:
         *Action.objects.filter(accompaniment=accompaniment),
     )
     keep(*Measurement.objects.filter(indicator=indicator))
+    keep(
+        content_services.event_note_add(
+            accompaniment=accompaniment, title="Note", detail="Détail", visibility="partage", by=admin_user
+        )
+    )
+
+    # contact relay: a message to the person, answered and reported through the services. Its secret
+    # link is only ever in the relayed email: a known one is set here, as cops.tokens makes them.
+    contact_services.contact_preferences_save(user=person.user, person_policy=ContactPolicy.EVERYONE)
+    contact_message = contact_services.contact_message_send(
+        person=person, sender_user=None, sender_name="Expéditeur", sender_email="expediteur@exemple.fr",
+        purpose="autre", body="Message", enforce_limits=False,
+    )  # fmt: skip
+    contact_services.contact_message_reply(message=contact_message, body="Réponse")
+    contact_services.contact_message_report_abuse(message=contact_message, reason="Motif")
+    contact_token, contact_token_hash = new_token()
+    ContactMessage.objects.filter(pk=contact_message.pk).update(token_hash=contact_token_hash)
+    keep(contact_message)
 
     # A report job whose title the staff read in the report list.
     job = ReportJob.objects.create(kind="accompaniment.dossier", title="Dossier", requested_by=admin_user)
     keep(job)
+
+    # Resources: a published one (its title, summary, file format) and a refused one (the reason).
+    resource_changes = {"kind": "guide", "summary": "Résumé", "audience": "tous", "licence": "autre"}
+    resource = resource_services.resource_propose(
+        by=admin_user,
+        changes={**resource_changes, "title": "Ressource", "link": "https://exemple.fr/"},
+        publish=True,
+    )
+    refused = resource_services.resource_propose(
+        by=admin_user,
+        changes={**resource_changes, "title": "Ressource refusée", "link": "https://exemple.fr/r"},
+    )
+    refused = resource_services.resource_refuse(resource=refused, by=admin_user, reason="Motif")
+    keep(resource, refused)
 
     # The payloads, field by field.
     stored: dict[tuple[str, str], list[int]] = {}
@@ -430,6 +469,9 @@ def build_world(admin_user, referent_user) -> dict:
         "support_request": support_request,
         "accompaniment": accompaniment,
         "job": job,
+        "contact_token": contact_token,
+        "resource": resource,
+        "refused_resource": refused,
     }
 
 
@@ -524,6 +566,12 @@ def public_pages(world) -> dict[str, str]:
         "statistics": reverse("charter:statistics") + f"?annee={world['version'].year}",
         "committees": reverse("charter:committees"),
         "copil": reverse("charter:copil"),
+        "copart": reverse("charter:committee_detail", args=["copart"]),
+        "decisions": reverse("charter:decisions"),
+        "resources": reverse("directory:resources"),
+        "resource": reverse("directory:resource_detail", args=[world["resource"].slug]),
+        "resources search": reverse("directory:resources") + "?q=script",
+        "glossary": reverse("directory:glossary"),
         "barometer": reverse("barometer:landing"),
         "barometer results": reverse("barometer:public_results", args=[world["campaign"].year]),
         "accompaniment landing": reverse("accompaniment:landing"),
@@ -535,6 +583,11 @@ def staff_pages(world) -> dict[str, str]:
     campaign, accompaniment, session = world["campaign"], world["accompaniment"], world["session"]
     return {
         "staff home": reverse("platform:staff_home"),
+        "staff space": reverse("actors:account"),
+        "resource moderation": reverse("directory:resource_moderation"),
+        "refused resource": reverse("directory:resource_detail", args=[world["refused_resource"].slug]),
+        "resource review": reverse("directory:resource_review", args=[world["refused_resource"].pk]),
+        "decisions": reverse("charter:decisions"),
         "moderation": reverse("directory:moderation_queue"),
         "moderation person": reverse("directory:moderation_review", args=["personne", world["person"].pk]),
         "moderation structure": reverse(
@@ -632,6 +685,7 @@ def test_referent_and_participant_pages_render_payloads_inert(world, partner_cli
         "landing": reverse("accompaniment:landing"),
         "meeting": reverse("charter:meeting_detail", args=[world["meeting"].pk]),
         "my meetings": reverse("charter:my_meetings"),
+        "my space": reverse("actors:account"),
         "finding form": reverse("accompaniment:finding_add", args=[accompaniment.pk]),
     }
     contents = read_pages(partner_client, pages)
@@ -667,6 +721,48 @@ def test_admin_pages_render_payloads_inert(world, admin_client):
 
     assert seen == set(range(len(PAYLOADS)))
     assert len(pages) >= 40
+
+
+def test_contact_relay_pages_render_payloads_inert(world, client, partner_client, admin_client):
+    """contact relay: the recipient's pages (reached through the emailed link), the team's list of
+    reports and the writing forms, which name the recipient."""
+    token = world["contact_token"]
+    contents = read_pages(
+        client,
+        {
+            "reply": reverse("directory:contact_reply", args=[token]),
+            "abuse": reverse("directory:contact_abuse", args=[token]),
+            "structure form": reverse("directory:contact_structure", args=[world["structure"].pk]),
+        },
+    )
+    contents.update(
+        read_pages(
+            partner_client, {"person form": reverse("directory:contact_person", args=[world["person"].pk])}
+        )
+    )
+    contents.update(read_pages(admin_client, {"abuse reports": reverse("directory:abuse_reports")}))
+    stored = world["stored"]
+    message_payloads = {
+        n
+        for name in ("sender_name", "body", "reply", "abuse_reason")
+        for n in stored[("ContactMessage", name)]
+    }
+
+    seen = assert_inert(contents)
+
+    assert message_payloads <= seen
+    assert set(stored[("ContactMessage", "reply")]) <= {
+        int(n) for n in MARK.findall(page_text(contents["reply"]))
+    }
+    assert set(stored[("ContactMessage", "abuse_reason")]) <= {
+        int(n) for n in MARK.findall(page_text(contents["abuse reports"]))
+    }
+    assert set(stored[("Person", "last_name")]) <= {
+        int(n) for n in MARK.findall(page_text(contents["person form"]))
+    }
+    assert set(stored[("Structure", "name")]) <= {
+        int(n) for n in MARK.findall(page_text(contents["structure form"]))
+    }
 
 
 def pdf_text(content: bytes) -> str:

@@ -1,0 +1,248 @@
+"""The directory's part of Mon espace: the person's profile, their structures, the requests to
+join those, the yearly « still accurate? » check and who may write to them (cops/space.py)."""
+
+from django.db.models import Count, IntegerField, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from actors.enums import ContactPolicy, MembershipStatus, ModerationStatus, RevisionStatus
+from actors.models import Membership, Person, Structure
+from cops.space import Badge, SpaceItem, SpaceLink, SpaceSection, Waiting, format_day, optional_url
+from directory.selectors.profiles import pending_memberships_for_referent, structures_editable_by
+
+STATUS_TONES = {
+    ModerationStatus.DRAFT: "neutral",
+    ModerationStatus.PENDING: "pending",
+    ModerationStatus.PUBLISHED: "ok",
+    ModerationStatus.REJECTED: "error",
+    ModerationStatus.ARCHIVED: "neutral",
+}
+
+
+def _person(user) -> Person | None:
+    return Person.objects.filter(user=user).first()
+
+
+def _structures(user) -> list[Structure]:
+    members = (
+        Membership.objects.filter(structure=OuterRef("pk"), status=MembershipStatus.ACCEPTED)
+        .order_by()
+        .values("structure")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    requests = (
+        Membership.objects.filter(structure=OuterRef("pk"), status=MembershipStatus.REQUESTED)
+        .order_by()
+        .values("structure")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        structures_editable_by(user).annotate(
+            member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0),
+            request_count=Coalesce(Subquery(requests, output_field=IntegerField()), 0),
+        )
+    )
+
+
+def _asked_to_confirm(profile) -> bool:
+    """The COPS sent the yearly reminder and the profile was not confirmed since."""
+    sent = profile.accuracy_reminder_sent_at
+    confirmed = profile.accuracy_confirmed_at
+    return sent is not None and (confirmed is None or confirmed < sent)
+
+
+def _status_badges(profile) -> list[Badge]:
+    badges = [Badge(profile.get_status_display(), STATUS_TONES.get(profile.status, "neutral"))]
+    if profile.revision_status == RevisionStatus.PENDING:
+        badges.append(Badge(_("Modification en attente de modération"), "pending"))
+    elif profile.revision_status == RevisionStatus.DRAFT:
+        badges.append(Badge(_("Modification en cours"), "neutral"))
+    return badges
+
+
+def _confirmation_detail(profile) -> str:
+    confirmed = profile.accuracy_confirmed_at or profile.published_at
+    if confirmed is None:
+        return ""
+    return _("Dernière confirmation : %(day)s") % {"day": format_day(confirmed)}
+
+
+# --- What waits ----------------------------------------------------------------------------------
+
+
+def space_waiting(user) -> list[Waiting]:
+    waiting = []
+    pending = pending_memberships_for_referent(user).aggregate(count=Count("pk"), oldest=Min("requested_at"))
+    if pending["count"]:
+        waiting.append(
+            Waiting(
+                title=_("Demandes pour rejoindre vos structures : %(count)s") % {"count": pending["count"]},
+                detail=_("En tant que référent, acceptez ou refusez chaque demande."),
+                url=reverse("directory:membership_requests"),
+                action=_("Décider"),
+                due=pending["oldest"],
+            )
+        )
+    profiles = [profile for profile in [_person(user), *_structures(user)] if profile is not None]
+    for profile in profiles:
+        if _asked_to_confirm(profile) and profile.status != ModerationStatus.ARCHIVED:
+            waiting.append(
+                Waiting(
+                    title=_("Confirmer que la fiche « %(name)s » est toujours exacte") % {"name": profile},
+                    detail=_("Le COPS vous l'a demandé le %(day)s.")
+                    % {"day": format_day(profile.accuracy_reminder_sent_at)},
+                    url=reverse("directory:my_profiles"),
+                    action=_("Vérifier mes fiches"),
+                    due=profile.accuracy_reminder_sent_at,
+                )
+            )
+    return waiting
+
+
+# --- Sections ------------------------------------------------------------------------------------
+
+
+def space_sections(user) -> list[SpaceSection]:
+    person, structures = _person(user), _structures(user)
+    return [
+        _profiles_section(person),
+        _structures_section(structures, person),
+        _preferences_section(structures, person),
+    ]
+
+
+def _profiles_section(person: Person | None) -> SpaceSection:
+    items = []
+    if person is not None:
+        links = []
+        if person.status != ModerationStatus.ARCHIVED:
+            links.append(
+                SpaceLink(_("Modifier ma fiche"), reverse("directory:register_person", args=["identite"]))
+            )
+            links.append(SpaceLink(_("Voir ma fiche"), reverse("directory:person_detail", args=[person.pk])))
+        links.append(SpaceLink(_("Gérer mes fiches"), reverse("directory:my_profiles")))
+        items.append(
+            SpaceItem(
+                title=str(person),
+                detail=_confirmation_detail(person),
+                badges=_status_badges(person),
+                links=links,
+            )
+        )
+    return SpaceSection(
+        key="fiches",
+        title=_("Mes fiches"),
+        position=10,
+        items=items,
+        empty_text=_("Vous n'avez pas encore de fiche dans l'annuaire."),
+        empty_action=SpaceLink(_("Rejoindre l'annuaire"), reverse("directory:register")),
+    )
+
+
+def _structures_section(structures: list[Structure], person: Person | None) -> SpaceSection:
+    items = []
+    for structure in structures:
+        detail = _("%(count)s membre(s)") % {"count": structure.member_count}
+        badges = _status_badges(structure)
+        if structure.request_count:
+            badges.append(
+                Badge(_("%(count)s demande(s) en attente") % {"count": structure.request_count}, "warning")
+            )
+        items.append(
+            SpaceItem(
+                title=structure.name,
+                detail=detail,
+                badges=badges,
+                links=[
+                    SpaceLink(
+                        _("Modifier la fiche"),
+                        reverse("directory:register_structure", args=[structure.pk, "identite"]),
+                    ),
+                    SpaceLink(_("Voir"), reverse("directory:structure_detail", args=[structure.pk])),
+                ],
+            )
+        )
+    edited = {structure.pk for structure in structures}
+    memberships = []
+    if person is not None:
+        memberships = list(
+            Membership.objects.filter(person=person)
+            .exclude(structure_id__in=edited)
+            .select_related("structure")
+            .order_by("structure__name")
+        )
+    for membership in memberships:
+        tone = {MembershipStatus.ACCEPTED: "ok", MembershipStatus.REFUSED: "error"}.get(
+            membership.status, "pending"
+        )
+        published = membership.structure.status == ModerationStatus.PUBLISHED
+        items.append(
+            SpaceItem(
+                title=membership.structure.name,
+                url=reverse("directory:structure_detail", args=[membership.structure_id])
+                if published
+                else "",
+                detail=membership.function,
+                badges=[Badge(membership.get_status_display(), tone)],
+            )
+        )
+    links = []
+    if any(structure.request_count for structure in structures):
+        links.append(SpaceLink(_("Demandes d'adhésion à décider"), reverse("directory:membership_requests")))
+    links.append(SpaceLink(_("Inscrire une structure"), reverse("directory:register_structure_new")))
+    return SpaceSection(
+        key="structures",
+        title=_("Mes structures"),
+        position=20,
+        items=items,
+        applies=bool(items),
+        links=links,
+    )
+
+
+STRUCTURE_POLICY_LABELS = {
+    ContactPolicy.EVERYONE: gettext_lazy("tout le monde peut écrire à ses référents par la plateforme"),
+    ContactPolicy.PARTNERS: gettext_lazy("seuls les partenaires connectés peuvent écrire à ses référents"),
+    ContactPolicy.NOBODY: gettext_lazy("personne ne peut écrire à ses référents par la plateforme"),
+}
+POLICY_LABELS = {
+    ContactPolicy.EVERYONE: gettext_lazy("tout le monde peut vous écrire par la plateforme"),
+    ContactPolicy.PARTNERS: gettext_lazy(
+        "seuls les partenaires connectés peuvent vous écrire par la plateforme"
+    ),
+    ContactPolicy.NOBODY: gettext_lazy("personne ne peut vous écrire par la plateforme"),
+}
+
+
+def _preferences_section(structures: list[Structure], person: Person | None) -> SpaceSection:
+    items = []
+    if person is not None:
+        items.append(
+            SpaceItem(
+                title=_("Ma fiche : %(policy)s") % {"policy": POLICY_LABELS[person.contact_policy()]},
+                detail=_("Votre adresse reste cachée : les messages vous sont relayés par la plateforme."),
+            )
+        )
+    for structure in structures:
+        items.append(
+            SpaceItem(
+                title=_("%(name)s : %(policy)s")
+                % {"name": structure.name, "policy": STRUCTURE_POLICY_LABELS[structure.accepts_messages]},
+            )
+        )
+    preferences_url = optional_url("directory:contact_preferences")
+    return SpaceSection(
+        key="preferences",
+        title=_("Mes préférences de courriel et de contact"),
+        position=90,
+        items=items,
+        intro=_("Les courriels de service (sécurité, invitations, rappels) vous sont toujours envoyés."),
+        empty_text=_(
+            "Quand vous aurez une fiche, vous choisirez ici qui peut vous écrire par la plateforme."
+        ),
+        links=[SpaceLink(_("Choisir qui peut m'écrire"), preferences_url)] if preferences_url else [],
+    )
