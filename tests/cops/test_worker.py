@@ -55,6 +55,10 @@ def test_real_worker_builds_the_activity_report_and_emails_its_link(
     )
     plain = next(part for part in message.walk() if part.get_content_type() == "text/plain")
     assert f"https://cops.test/rapports/{job.pk}/telecharger/" in plain.get_payload(decode=True).decode()
-    sent = OutgoingEmail.objects.get(template="reports/emails/report_ready")
-    assert sent.sent_at is not None
+    # The server has the message before the worker commits its « sent » mark: wait for the mark.
+    sent = celery_worker.wait_until(
+        lambda: OutgoingEmail.objects.filter(
+            template="reports/emails/report_ready", sent_at__isnull=False
+        ).first()
+    )
     assert sent.body_text == ""  # cleared once delivered

@@ -133,8 +133,10 @@ def test_redis_outage_keeps_pages_signups_and_surveys_working_and_the_email_goes
     assert str(make_header(decode_header(message["Subject"]))) == (
         "Confirmez votre adresse pour la plateforme COPS"
     )
-    pending.refresh_from_db()
-    assert pending.sent_at is not None
+    # The server has the message before the worker commits its « sent » mark: wait for the mark.
+    pending = worker.wait_until(
+        lambda: OutgoingEmail.objects.filter(pk=pending.pk, sent_at__isnull=False).first()
+    )
     assert pending.attempts == 1
 
 
