@@ -34,6 +34,6 @@ def dossier_context(
             (indicator, indicator_chart(indicator))
             for indicator in selectors.accompaniment_indicators(accompaniment)
         ],
-        "evaluations": [(e, selectors.evaluation_summary(e)) for e in evaluations],
+        "evaluations": [(e, selectors.evaluation_summary(e, staff=staff)) for e in evaluations],
         "assessment_charts": assessment_comparison(accompaniment),
     }

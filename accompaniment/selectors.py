@@ -37,6 +37,7 @@ from accompaniment.models import (
 from accompaniment.permissions import referent_structure_ids
 from actors.enums import Visibility
 from actors.permissions import is_copil_member, is_cops_staff
+from cops.suppression import MIN_CELL, is_small
 
 OPEN_ACTION_STATUSES = [ActionStatus.TODO, ActionStatus.IN_PROGRESS]
 
@@ -578,32 +579,74 @@ def accompaniment_timeline(
     )
 
 
-def evaluation_summary(evaluation: Evaluation) -> list[dict]:
-    """Per question: the mean by side and overall (scales), or the comments (texts)."""
+@dataclass
+class EvaluationSummary:
+    """What an evaluation's results show: one item per question, plus what the small-number rule
+    did to them (`cops.suppression`), so the page and the dossier can say it.
+
+    Iterating gives the items, so templates read `{% for item in summary %}`.
+    """
+
+    items: list[dict]
+    merged: bool = False  # a side under MIN_CELL was folded into « Ensemble » (non-staff readers)
+    hidden: bool = False  # a question had fewer than MIN_CELL answers: no figure at all
+    internal: bool = False  # staff reader, and the split shows a side under MIN_CELL
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def evaluation_summary(evaluation: Evaluation, *, staff: bool = False) -> EvaluationSummary:
+    """Per question: the mean by side and overall (scales), or the comments (texts).
+
+    The form promises answers that cannot be traced to a person, so for every reader but the COPS
+    team (`staff`) the platform's small-number rule applies: a side (usagers / professionnels)
+    with fewer than MIN_CELL answers is shown only within « Ensemble », and a question with fewer
+    than MIN_CELL answers in all shows no figure. The staff see the split, marked as internal.
+    """
     from accompaniment.enums import Side
     from accompaniment.questionnaires import SCALE
 
     responses = list(evaluation.responses.all())
-    summary = []
+    summary = EvaluationSummary(items=[])
     for question in evaluation.questions:
         code = question["code"]
         if question["type"] == SCALE:
 
-            def mean(rows, code=code):
-                values = [row.answers[code] for row in rows if isinstance(row.answers.get(code), int)]
-                return round(sum(values) / len(values), 1) if values else None
+            def values(rows, code=code):
+                return [row.answers[code] for row in rows if isinstance(row.answers.get(code), int)]
 
-            summary.append(
-                {
-                    "question": question,
-                    "mean": mean(responses),
-                    "mean_user": mean([r for r in responses if r.side == Side.USER]),
-                    "mean_professional": mean([r for r in responses if r.side == Side.PROFESSIONAL]),
-                    "count": sum(1 for r in responses if isinstance(r.answers.get(code), int)),
-                }
-            )
+            def mean(found):
+                return round(sum(found) / len(found), 1) if found else None
+
+            every = values(responses)
+            users = values([r for r in responses if r.side == Side.USER])
+            professionals = values([r for r in responses if r.side == Side.PROFESSIONAL])
+            item = {
+                "question": question,
+                "mean": mean(every),
+                "mean_user": mean(users),
+                "mean_professional": mean(professionals),
+                "count": len(every),
+                "merged": False,
+                "hidden": False,
+                "small_side": is_small(len(users)) or is_small(len(professionals)),
+            }
+            if staff:
+                summary.internal = summary.internal or item["small_side"] or is_small(len(every))
+            elif len(every) < MIN_CELL:
+                item.update(mean=None, mean_user=None, mean_professional=None, hidden=bool(every))
+                summary.hidden = summary.hidden or bool(every)
+            elif item["small_side"]:
+                # Both sides go: with « Ensemble » shown, the other side would give the small one back.
+                item.update(mean_user=None, mean_professional=None, merged=True)
+                summary.merged = True
+            summary.items.append(item)
         else:
-            summary.append(
+            summary.items.append(
                 {
                     "question": question,
                     "comments": [r.answers[code] for r in responses if r.answers.get(code)],

@@ -7,5 +7,6 @@ class ActorsConfig(AppConfig):
     verbose_name = _("Acteurs")
 
     def ready(self):
-        # Connects the login receiver that fills Mon espace's menu (actors/space_menu.py).
-        from actors import space_menu  # noqa: F401
+        # Connects the login receiver that fills Mon espace's menu (actors/space_menu.py), and the
+        # hooks through which the charter's cache version follows the writes (actors/signals.py).
+        from actors import signals, space_menu  # noqa: F401

@@ -6,8 +6,9 @@ from django.utils.translation import gettext as _
 from actors.charter_enums import MeetingStatus
 from actors.charter_permissions import can_manage_charter, can_manage_committees
 from actors.models import Meeting, User
-from actors.selectors.charter import charter_current_version, signatory_count
+from actors.selectors.charter import charter_versions_published_cached, signatory_counts
 from actors.selectors.committees import meeting_year_counts, upcoming_meetings_count
+from actors.signals import charter_data_version
 from cops.figures import Figure, StaffLink, StaffSection, WorkItem
 
 
@@ -48,11 +49,15 @@ def staff_work(user) -> list[WorkItem]:
 
 def charter_figures() -> list[Figure]:
     figures = []
-    version = charter_current_version()
+    # The current version and its standing signatures, kept per version of the charter's data
+    # (actors.selectors.charter.remembered): one query for both.
+    token = charter_data_version()
+    versions = charter_versions_published_cached(token=token)
+    version = versions[0] if versions else None
     if version is not None:
         figures.append(
             Figure(
-                value=signatory_count(version),
+                value=signatory_counts(version, token=token).total,
                 label=_("signataires de la charte %(year)s") % {"year": version.year},
                 url=reverse("charter:signatories"),
             )

@@ -1,9 +1,13 @@
 """Results of a campaign, computed in SQL: distributions, rates, cross-tabs, comparisons.
 
-`public=True` applies the small-numbers rule used in anything public (pages, PDF report):
-a count under MIN_CELL is never shown, nor a percentage computed from it, nor a question
-answered by fewer than MIN_CELL people; for single-choice questions, when only one cell is
-hidden the next smallest is hidden too, so that it cannot be worked out from the total.
+`public=True` applies the platform's small-numbers rule (`cops.suppression`) used in anything
+meant for people other than the staff (public pages, published PDF): a count under MIN_CELL is
+never shown, nor a percentage computed from it, nor a question answered by fewer than MIN_CELL
+people; where the counts add up to a published total (single-choice questions), partners are
+hidden too so that no hidden count can be worked out by subtraction. The per-questionnaire
+results, the publics side by side and the previous edition's column all hide the same cells,
+because they all ask `_hidden_values()` on the same counts. Staff pages (`public=False`) are
+exact and say so.
 """
 
 from collections import defaultdict
@@ -20,8 +24,9 @@ from barometer.logic import OTHER
 from barometer.models import Campaign, Invitation, Question, Questionnaire, Response
 from barometer.selectors import questions_for
 from cops import charts
+from cops.suppression import MIN_CELL, suppress_distribution
 
-MIN_CELL = 5
+__all__ = ["MIN_CELL"]  # re-exported: the threshold itself lives in cops.suppression
 SUBMITTED = ResponseStatus.SUBMITTED.value
 
 
@@ -32,6 +37,8 @@ class Row:
     count: int | None
     percent: float | None
     previous_percent: float | None = None
+    hidden: bool = False  # a small number, or its partner: reads « < 5 »
+    previous_hidden: bool = False
 
 
 @dataclass
@@ -41,6 +48,7 @@ class QuestionResult:
     rows: list[Row] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
     masked: bool = False
+    masked_by_condition: bool = False  # masked because the question it follows hides a cell
     chart: object = None
     previous_answered: int | None = None
 
@@ -113,15 +121,56 @@ def _number_stats(questionnaire_ids: list[int]) -> dict[int, dict]:
         }
 
 
-def _mask_rows(rows: list[Row], *, single: bool) -> None:
-    hidden = [row for row in rows if row.count is not None and row.count < MIN_CELL]
-    for row in hidden:
-        row.count = row.percent = None
-    if single and len(hidden) == 1:
-        shown = [row for row in rows if row.count is not None]
-        if shown:
-            smallest = min(shown, key=lambda row: row.count)
-            smallest.count = smallest.percent = None
+def _options(question: Question) -> list[tuple[str, str]]:
+    options = [(c.value, c.label) for c in question.choices.all()]
+    if question.allow_other:
+        options.append((OTHER, _("Autre")))
+    return options
+
+
+def _hidden_values(question: Question, per_value: dict[str, int], total: int) -> set[str]:
+    """The answers of `question` whose count (and percentage) a public figure must hide.
+
+    The one place the barometer asks the rule, so that a question's distribution, its column
+    among the publics side by side and its column as « édition précédente » hide the same cells.
+    """
+    options = _options(question)
+    if total < MIN_CELL:
+        return {value for value, _label in options}
+    mask = suppress_distribution(
+        [per_value.get(value, 0) for value, _label in options],
+        # Only single answers add up to the published number of respondents.
+        total_published=question.type != QuestionType.MULTIPLE,
+    )
+    return {value for (value, _label), hidden in zip(options, mask, strict=True) if hidden}
+
+
+def _follows_hidden(questions: list[Question], counts: dict, answered: dict[int, int]) -> set[int]:
+    """Conditional questions asked after an answer that public figures hide (at any depth).
+
+    Such a question has as many respondents as those answers had, so its total (or its
+    percentages' base) would give the controlling question's hidden cells back: it is masked
+    whole. Questions that have fewer than MIN_CELL answers are masked anyway and not listed.
+    """
+    by_id = {q.pk: q for q in questions}
+    memo: dict[int, bool] = {}
+
+    def conceals(question: Question) -> bool:
+        if question.pk not in memo:
+            memo[question.pk] = True  # a condition loop hides rather than recurses
+            total = answered.get(question.pk, 0)
+            memo[question.pk] = follows(question) or (
+                bool(_hidden_values(question, counts.get(question.pk, {}), total))
+                if question.has_choices
+                else total < MIN_CELL
+            )
+        return memo[question.pk]
+
+    def follows(question: Question) -> bool:
+        controller = by_id.get(question.show_if_question_id) if question.is_conditional else None
+        return controller is not None and conceals(controller)
+
+    return {q.pk for q in questions if answered.get(q.pk, 0) >= MIN_CELL and follows(q)}
 
 
 def previous_questionnaire(questionnaire: Questionnaire) -> Questionnaire | None:
@@ -145,15 +194,24 @@ def questionnaire_results(
     ids = [questionnaire.pk]
     counts, answered, numbers = _choice_counts(ids), _answered_counts(ids), _number_stats(ids)
     previous = previous_questionnaire(questionnaire) if compare else None
-    prev_by_code: dict[str, tuple[dict[str, int], int]] = {}
+    prev_by_code: dict[str, tuple[Question, dict[str, int], int]] = {}
     if previous is not None:
         prev_counts, prev_answered = _choice_counts([previous.pk]), _answered_counts([previous.pk])
-        for q in previous.questions.all():
-            prev_by_code[q.code] = (prev_counts.get(q.pk, {}), prev_answered.get(q.pk, 0))
+        prev_questions = list(previous.questions.prefetch_related("choices"))
+        prev_follows = _follows_hidden(prev_questions, prev_counts, prev_answered) if public else set()
+        for q in prev_questions:
+            prev_by_code[q.code] = (q, prev_counts.get(q.pk, {}), prev_answered.get(q.pk, 0))
+    follows_hidden = _follows_hidden(questions, counts, answered) if public else set()
     results = []
     for question in questions:
         total = answered.get(question.pk, 0)
         result = QuestionResult(question=question, answered=total)
+        if question.pk in follows_hidden:
+            result.masked = result.masked_by_condition = True
+            result.answered = None
+            result.rows = [Row(value, label, None, None, hidden=True) for value, label in _options(question)]
+            results.append(result)
+            continue
         if question.type == QuestionType.NUMBER:
             stats = numbers.get(question.pk)
             if stats and not (public and stats["n"] < MIN_CELL):
@@ -164,60 +222,66 @@ def questionnaire_results(
                 result.answered = None
             results.append(result)
             continue
-        options = [(c.value, c.label) for c in question.choices.all()]
-        if question.allow_other:
-            options.append((OTHER, _("Autre")))
         per_value = counts.get(question.pk, {})
         result.rows = [
             Row(value, label, per_value.get(value, 0), _percent(per_value.get(value, 0), total))
-            for value, label in options
+            for value, label in _options(question)
         ]
         if question.code in prev_by_code:
-            prev_values, prev_total = prev_by_code[question.code]
+            prev_question, prev_values, prev_total = prev_by_code[question.code]
             if prev_total and not (public and prev_total < MIN_CELL):
                 result.previous_answered = prev_total
+                # The earlier edition is suppressed on its own, with its own total, exactly as
+                # its own published page did: neither edition's margin reveals the other's cells.
+                if not public:
+                    prev_hidden = set()
+                elif prev_question.pk in prev_follows:
+                    prev_hidden = {value for value, _label in _options(prev_question)}
+                else:
+                    prev_hidden = _hidden_values(prev_question, prev_values, prev_total)
                 for row in result.rows:
-                    prev_count = prev_values.get(row.value, 0)
-                    if not (public and prev_count < MIN_CELL):
-                        row.previous_percent = _percent(prev_count, prev_total)
+                    if row.value in prev_hidden:
+                        row.previous_hidden = True
+                    else:
+                        row.previous_percent = _percent(prev_values.get(row.value, 0), prev_total)
         if public:
+            hidden = _hidden_values(question, per_value, total)
             if total < MIN_CELL:
                 result.masked = True
                 result.answered = None
-                for row in result.rows:
+            for row in result.rows:
+                if row.value in hidden:
                     row.count = row.percent = None
-            else:
-                _mask_rows(result.rows, single=question.type != QuestionType.MULTIPLE)
-        result.chart = _chart(questionnaire, result, public)
+                    row.hidden = True
+        result.chart = _chart(questionnaire, result)
         results.append(result)
     return results
 
 
-def _say_hidden(chart, series: list, public: bool):
-    """In public figures a missing value is a hidden small number: say so in the chart's table."""
-    if not public:
-        return chart
-    for row_index, row in enumerate(chart.rows):
-        for series_index, one in enumerate(series):
-            if row_index < len(one.values) and one.values[row_index] is None and series_index + 1 < len(row):
-                row[series_index + 1] = _("non affiché (moins de %(n)s)") % {"n": MIN_CELL}
-    return chart
-
-
-def _chart(questionnaire: Questionnaire, result: QuestionResult, public: bool = False):
+def _chart(questionnaire: Questionnaire, result: QuestionResult):
     if result.masked:
         return None
     year = questionnaire.campaign.year
-    series = [charts.Series(str(year), [row.percent for row in result.rows], charts.PALETTE[4])]
+    series = [
+        charts.Series(
+            str(year),
+            [row.percent for row in result.rows],
+            charts.PALETTE[4],
+            hidden=[row.hidden for row in result.rows],
+        )
+    ]
     if result.has_previous:
         previous_year = previous_questionnaire(questionnaire).campaign.year
         series.insert(
             0,
             charts.Series(
-                str(previous_year), [row.previous_percent for row in result.rows], charts.PALETTE[6]
+                str(previous_year),
+                [row.previous_percent for row in result.rows],
+                charts.PALETTE[6],
+                hidden=[row.previous_hidden for row in result.rows],
             ),
         )
-    chart = charts.bar_chart(
+    return charts.bar_chart(
         title=result.question.label,
         categories=[row.label for row in result.rows],
         series=series,
@@ -225,7 +289,6 @@ def _chart(questionnaire: Questionnaire, result: QuestionResult, public: bool = 
         horizontal=True,
         category_label=_("Réponse"),
     )
-    return _say_hidden(chart, series, public)
 
 
 # --- Campaign level: participation and cross-tabs -----------------------------------------------
@@ -330,6 +393,7 @@ class CrossTab:
     rows: list[tuple[str, list[float | None]]]
     answered: list[int | None]
     chart: object
+    hidden: list[list[bool]] = field(default_factory=list)  # per row, per public: reads « < 5 »
 
     @property
     def counts(self) -> list[tuple[str, int | None]]:
@@ -349,14 +413,23 @@ def cross_tabs(campaign: Campaign, *, public: bool = False) -> list[CrossTab]:
         .prefetch_related("choices")
         .order_by("section__position", "position")
     )
-    for question in questions:
+    by_id = {question.pk: question for question in questions}
+    for question in by_id.values():
         by_code[question.code].append(question)
     labels = Public.short_labels()
+    follows_hidden = _follows_hidden(list(by_id.values()), counts, answered) if public else set()
+
+    def hidden_values(question: Question, total: int) -> set[str]:
+        if question.pk in follows_hidden:
+            return {value for value, _label in _options(question)}
+        return _hidden_values(question, counts.get(question.pk, {}), total)
+
     tabs = []
     for code, group in by_code.items():
         if len(group) < 2:
             continue
-        group.sort(key=lambda q: q.questionnaire.position)
+        # The publics in their usual order; two questionnaires at one position keep their creation order.
+        group.sort(key=lambda q: (q.questionnaire.position, q.questionnaire_id))
         reference = group[0]
         # Only questions offering the same answers compare (a shared code may hold public-specific lists).
         reference_values = [c.value for c in reference.choices.all()]
@@ -366,38 +439,43 @@ def cross_tabs(campaign: Campaign, *, public: bool = False) -> list[CrossTab]:
         options = [(c.value, c.label) for c in reference.choices.all()]
         publics = [str(labels[q.questionnaire.public]) for q in group]
         totals = [answered.get(q.pk, 0) for q in group]
-        rows = []
+        # Each public's column hides exactly what that public's own results hide (same counts,
+        # same rule, « Autre » included), so setting the two side by side reveals nothing more.
+        hidden_by_public = [
+            hidden_values(question, total) if public else set()
+            for question, total in zip(group, totals, strict=True)
+        ]
+        rows, hidden_rows = [], []
         for value, label in options:
-            cells = []
-            for question, total in zip(group, totals, strict=True):
+            cells, hidden_cells = [], []
+            for question, total, hidden in zip(group, totals, hidden_by_public, strict=True):
                 count = counts.get(question.pk, {}).get(value, 0)
-                if public and (total < MIN_CELL or count < MIN_CELL):
-                    cells.append(None)
-                else:
-                    cells.append(_percent(count, total))
+                hidden_cells.append(value in hidden)
+                cells.append(None if value in hidden else _percent(count, total))
             rows.append((label, cells))
-        shown_totals = [None if public and t < MIN_CELL else t for t in totals]
+            hidden_rows.append(hidden_cells)
+        shown_totals = [
+            None if public and (total < MIN_CELL or question.pk in follows_hidden) else total
+            for question, total in zip(group, totals, strict=True)
+        ]
         series = [
             charts.Series(
                 publics[i],
                 [cells[i] for _label, cells in rows],
                 charts.PALETTE[(i + 3) % len(charts.PALETTE)],
+                hidden=[hidden_cells[i] for hidden_cells in hidden_rows],
             )
             for i in range(len(group))
         ]
-        chart = _say_hidden(
-            charts.bar_chart(
-                title=reference.label,
-                categories=[label for label, _cells in rows],
-                series=series,
-                unit="%",
-                horizontal=True,
-                category_label=_("Réponse"),
-            ),
-            series,
-            public,
+        chart = charts.bar_chart(
+            title=reference.label,
+            categories=[label for label, _cells in rows],
+            series=series,
+            unit="%",
+            horizontal=True,
+            category_label=_("Réponse"),
         )
-        tabs.append(CrossTab(code, reference.label, publics, rows, shown_totals, chart))
+        tabs.append(CrossTab(code, reference.label, publics, rows, shown_totals, chart, hidden_rows))
     return tabs
 
 

@@ -22,6 +22,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from cops.suppression import hidden_text
+
 # Series colours: dark enough for 4.5:1 against white (tested), distinct hues that do not
 # suggest a ranking (no red/green, no light/dark of one hue) so both sides weigh the same.
 PRO_COLOR = "#2a5d9f"  # professionnels — blue
@@ -61,6 +63,17 @@ class Series:
     label: str
     values: list[float | None]
     color: str = ""
+    # True where a value is missing because it is a hidden small number (cops.suppression):
+    # it then reads « < 5 » in the drawing and the table, never an empty bar or "non renseigné".
+    hidden: Sequence[bool] = ()
+
+    def is_hidden(self, index: int) -> bool:
+        return index < len(self.hidden) and bool(self.hidden[index]) and self.values[index] is None
+
+    def text(self, index: int, unit: str = "") -> str:
+        if self.is_hidden(index):
+            return hidden_text()
+        return format_number(self.values[index], unit)
 
 
 @dataclass(frozen=True)
@@ -256,9 +269,7 @@ def _open_svg(
 def _describe(kind_label: str, labels: Sequence[str], series: Sequence[Series], unit: str) -> str:
     summaries = []
     for s in series:
-        values = ", ".join(
-            f"{label} {format_number(v, unit)}" for label, v in zip(labels, s.values, strict=False)
-        )
+        values = ", ".join(f"{label} {s.text(i, unit)}" for i, label in enumerate(labels[: len(s.values)]))
         summaries.append(f"{s.label} : {values}" if s.label else values)
     return (
         f"{kind_label}. " + " ; ".join(summaries) + ". " + _("Les chiffres figurent aussi dans le tableau.")
@@ -277,9 +288,7 @@ def _table(
     first_header: str, labels: Sequence[str], series: Sequence[Series], unit: str
 ) -> tuple[list[str], list[list[str]]]:
     headers = [first_header] + [s.label or _("Valeur") for s in series]
-    rows = [
-        [str(label)] + [format_number(s.values[i], unit) for s in series] for i, label in enumerate(labels)
-    ]
+    rows = [[str(label)] + [s.text(i, unit) for s in series] for i, label in enumerate(labels)]
     return headers, rows
 
 
@@ -344,6 +353,25 @@ def bar_chart(
     return Chart("bar", title, mark_safe("".join(parts)), headers, rows, legend, unit, description)
 
 
+def _hidden_mark_vertical(x: float, width: float, baseline: float, color: str, text: str) -> list[str]:
+    """A hidden small number: a short outlined stub in the series' colour, labelled « < 5 »."""
+    return [
+        f'<rect class="bar bar-hidden" x="{svg_number(x + 1)}" y="{svg_number(baseline - 6)}" '
+        f'width="{svg_number(max(width - 2, 1))}" height="6" fill="#fff" stroke="{color}" '
+        f'stroke-width="1" stroke-dasharray="3 2"/>',
+        _text(x + width / 2, baseline - 10, text, css="value value-hidden", font_size="11", fill=MUTED),
+    ]
+
+
+def _hidden_mark_horizontal(left: float, y: float, height: float, color: str, text: str) -> list[str]:
+    return [
+        f'<rect class="bar bar-hidden" x="{svg_number(left)}" y="{svg_number(y + 1)}" width="8" '
+        f'height="{svg_number(height - 2)}" fill="#fff" stroke="{color}" stroke-width="1" '
+        f'stroke-dasharray="3 2"/>',
+        _text(left + 14, y + height / 2 + 4, text, anchor="start", css="value value-hidden", fill=MUTED),
+    ]
+
+
 def _category_labels(categories: Sequence[str], band: float, baseline: float) -> tuple[list[str], int]:
     max_chars = max(4, int(band / CHAR_WIDTH))
     parts, max_lines = [], 1
@@ -364,10 +392,13 @@ def _vertical_bars(categories, series, colors, top, ticks, unit) -> tuple[float,
     for i in range(len(categories)):
         for j, s in enumerate(series):
             value = s.values[i]
+            x = plot_left + band * i + (band - group) / 2 + bar_width * j
+            if s.is_hidden(i):
+                parts += _hidden_mark_vertical(x, bar_width, baseline, colors[j], s.text(i))
+                continue
             if value is None:
                 continue
             bar_height = value / top * PLOT_HEIGHT
-            x = plot_left + band * i + (band - group) / 2 + bar_width * j
             inset = 1 if len(series) > 1 else 0  # a white gap between neighbouring bars
             parts.append(
                 f'<rect class="bar" x="{svg_number(x + inset)}" y="{svg_number(baseline - bar_height)}" '
@@ -412,10 +443,13 @@ def _horizontal_bars(categories, series, colors, top, ticks, unit) -> tuple[floa
         parts.append(_multiline(plot_left - 8, label_y, lines, anchor="end"))
         for j, s in enumerate(series):
             value = s.values[i]
+            y = y0 + bar_height * j
+            if s.is_hidden(i):
+                parts += _hidden_mark_horizontal(plot_left, y, bar_height, colors[j], s.text(i))
+                continue
             if value is None:
                 continue
             length = value / top * (plot_right - plot_left)
-            y = y0 + bar_height * j
             parts.append(
                 f'<rect class="bar" x="{svg_number(plot_left)}" y="{svg_number(y + 1)}" '
                 f'width="{svg_number(length)}" height="{bar_height - 2}" fill="{colors[j]}"/>'

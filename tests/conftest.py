@@ -43,13 +43,16 @@ def _eager_tasks(request):
 
 @pytest.fixture(autouse=True)
 def _fresh_directory_results():
-    """The directory's per-process results (facet bitsets, rendered lists) outlive a test's
-    transaction: every test starts without them."""
+    """The directory's and the charter's per-process results (facet bitsets, rendered lists,
+    signatory data) outlive a test's transaction: every test starts without them."""
+    from actors.selectors.charter import forget_remembered
     from directory import facets
 
     facets.reset()
+    forget_remembered()
     yield
     facets.reset()
+    forget_remembered()
 
 
 @pytest.fixture(scope="session")

@@ -152,7 +152,7 @@ def accompaniment_detail(request, pk: int):
         "findings_by_kind": _group_findings(findings),
         "actions": actions,
         "indicators": [(indicator, indicator_chart(indicator)) for indicator in indicators],
-        "evaluations": [(e, selectors.evaluation_summary(e)) for e in evaluations],
+        "evaluations": [(e, selectors.evaluation_summary(e, staff=staff)) for e in evaluations],
         "hot_evaluation": hot,
         "impact_evaluation": impact,
         "timeline": selectors.accompaniment_timeline(

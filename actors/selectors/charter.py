@@ -8,18 +8,26 @@ public too. Anything else is counted as « non communiqué », never guessed.
 
 from __future__ import annotations
 
-from collections import Counter
+import hashlib
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
+from django.core.cache import caches
 from django.db.models import Count, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from actors.charter_enums import SignatureSide
 from actors.enums import ActorKind, MembershipStatus, ModerationStatus, Side, Visibility, Zone
 from actors.models import CharterVersion, Domain, Person, Signature, Structure
+from actors.signals import charter_data_version
 
 ZONE_SHORT = {Zone.EST: _("Est"), Zone.OUEST: _("Ouest"), Zone.REGION: _("Région")}
 
@@ -305,7 +313,9 @@ def signature_facts(version: CharterVersion, *, standing_only: bool = True) -> l
     structure_ids = signatures.filter(structure__isnull=False).values("structure_id")
     persons = {
         row[0]: PersonFacts(*row[:6], commune_name=row[6] or "", commune_zone=row[7] or "")
-        for row in Person.objects.filter(pk__in=person_ids).values_list(
+        for row in Person.objects.filter(pk__in=person_ids)
+        .order_by()
+        .values_list(
             "pk",
             "first_name",
             "last_name",
@@ -344,7 +354,9 @@ def signature_facts(version: CharterVersion, *, standing_only: bool = True) -> l
             row[7] or "",
             row[8] or "",
         )
-        for row in Structure.objects.filter(pk__in=structure_ids).values_list(
+        for row in Structure.objects.filter(pk__in=structure_ids)
+        .order_by()
+        .values_list(
             "pk",
             "name",
             "status",
@@ -465,9 +477,11 @@ def signatory_row(fact: SignatureFacts, level: int = Visibility.PUBLIC) -> Signa
     return person_row(fact, level) if fact.kind == ActorKind.PERSON else structure_row(fact, level)
 
 
-def signatory_list(version: CharterVersion, level: int = Visibility.PUBLIC) -> SignatoryList:
+def signatory_list(
+    version: CharterVersion, level: int = Visibility.PUBLIC, *, facts: list[SignatureFacts] | None = None
+) -> SignatoryList:
     result = SignatoryList(version=version, rows=[])
-    for fact in signature_facts(version):
+    for fact in signature_facts(version) if facts is None else facts:
         row = signatory_row(fact, level)
         if row is not None:
             result.rows.append(row)
@@ -475,7 +489,8 @@ def signatory_list(version: CharterVersion, level: int = Visibility.PUBLIC) -> S
             result.unlisted_persons += 1
         else:
             result.unlisted_structures += 1
-    result.rows.sort(key=lambda row: (row.kind != ActorKind.STRUCTURE, row.name.lower()))
+    structure = str(ActorKind.STRUCTURE)  # a plain str: comparing enum members costs more (25,000 rows)
+    result.rows.sort(key=lambda row: (row.kind != structure, row.name.lower()))
     return result
 
 
@@ -531,7 +546,9 @@ class SignatoryStatistics:
         return self.structures + self.persons
 
 
-def signatory_statistics(version: CharterVersion, level: int = Visibility.PUBLIC) -> SignatoryStatistics:
+def signatory_statistics(
+    version: CharterVersion, level: int = Visibility.PUBLIC, *, facts: list[SignatureFacts] | None = None
+) -> SignatoryStatistics:
     """Counts of a version's standing signatories, each breakdown from what `level` may see."""
     sides: Counter = Counter()
     zones: dict[str, Counter] = {
@@ -543,7 +560,7 @@ def signatory_statistics(version: CharterVersion, level: int = Visibility.PUBLIC
     domain_counts: dict[int, Counter] = {}
     domains_unknown: Counter = Counter()
     structures = persons = 0
-    for fact in signature_facts(version):
+    for fact in signature_facts(version) if facts is None else facts:
         if fact.kind == ActorKind.PERSON:
             persons += 1
             person = fact.person
@@ -613,6 +630,137 @@ def signatory_count(version: CharterVersion | None = None) -> int:
     if version is None:
         return 0
     return Signature.objects.filter(version=version, withdrawn_at__isnull=True).count()
+
+
+# --- Public aggregates, computed once per version of their data -------------------------------------------
+# Reading every standing signature with its signatory takes about half a second at 25,000
+# signatures; the lists and statistics change only when a signature, a version or a signatory
+# changes. Each web process keeps what it computed, keyed by the data's version token
+# (actors.signals.charter_data_version, bumped in the transaction of every such change) and by what
+# the result depends on (version, viewer level, filters, language): a result is never served once
+# its data changed. MEMO_MAX_AGE also bounds what a write that bypasses every path could leave.
+
+MEMO_MAX_AGE = 300.0
+# Kept per process, least recently used first out. Separate stores, so that many small results
+# (one per filter combination or rendered page) never push out the one costly full list.
+MEMO_SIZES = {"lists": 8, "small": 64, "filtered": 64, "rendered": 256}
+_memo_lock = threading.Lock()
+_memo: dict[str, OrderedDict[tuple, tuple[float, object]]] = {name: OrderedDict() for name in MEMO_SIZES}
+T = TypeVar("T")
+
+
+def remembered(
+    key: tuple,
+    compute: Callable[[], T],
+    *,
+    token: str | None = None,
+    store: str = "lists",
+    shared: bool = False,
+) -> T:
+    """`compute()` for this version of the charter's data, computed once per process.
+
+    `key` must hold everything the result depends on besides the data, the viewer's level first
+    of all when the result shows what only some may see. `shared`: a small result (a rendered
+    page, the statistics) is also written to the shared cache, so that after a change only the
+    first web process computes it and the others read it (the full lists stay per process)."""
+    token = charter_data_version() if token is None else token
+    full_key = (token, get_language(), *key)
+    memo = _memo[store]
+    with _memo_lock:
+        found = memo.get(full_key)
+        if found is not None and time.monotonic() - found[0] < MEMO_MAX_AGE:
+            memo.move_to_end(full_key)
+            return found[1]
+    shared_key = "actors:charter:" + hashlib.blake2b(repr(full_key).encode(), digest_size=16).hexdigest()
+    value = caches["shared"].get(shared_key) if shared else None
+    if value is None:
+        value = compute()
+        if shared:
+            caches["shared"].set(shared_key, value, timeout=MEMO_MAX_AGE)
+    with _memo_lock:
+        memo[full_key] = (time.monotonic(), value)
+        memo.move_to_end(full_key)
+        while len(memo) > MEMO_SIZES[store]:
+            memo.popitem(last=False)
+    return value
+
+
+def forget_remembered() -> None:
+    with _memo_lock:
+        for memo in _memo.values():
+            memo.clear()
+
+
+@dataclass(frozen=True)
+class SignatoryCounts:
+    """A version's standing signatures by kind (listed publicly or not)."""
+
+    structures: int
+    persons: int
+
+    @property
+    def total(self) -> int:
+        return self.structures + self.persons
+
+
+def signatory_counts(version: CharterVersion, *, token: str | None = None) -> SignatoryCounts:
+    def compute() -> SignatoryCounts:
+        counts = dict(
+            Signature.objects.filter(version=version, withdrawn_at__isnull=True)
+            .order_by()
+            .values_list("kind")
+            .annotate(count=Count("pk"))
+        )
+        return SignatoryCounts(
+            structures=counts.get(ActorKind.STRUCTURE, 0), persons=counts.get(ActorKind.PERSON, 0)
+        )
+
+    return remembered(("counts", version.pk), compute, token=token, store="small")
+
+
+def charter_versions_published_cached(*, token: str | None = None) -> list[CharterVersion]:
+    """The published versions, newest first (a version's save moves the token). Shared: read only."""
+    return remembered(("versions",), lambda: list(charter_versions_published()), token=token, store="small")
+
+
+def signature_facts_cached(version: CharterVersion, *, token: str | None = None) -> list[SignatureFacts]:
+    """A version's standing signatures with their signatories, read once per data version: the
+    list (at each level) and the statistics are derived from the same read. Shared: never change."""
+    return remembered(("facts", version.pk), lambda: signature_facts(version), token=token)
+
+
+def signatory_list_cached(
+    version: CharterVersion, level: int = Visibility.PUBLIC, *, token: str | None = None
+) -> SignatoryList:
+    """signatory_list(), once per data version, viewer level and process (the rows are shared:
+    read them, never change them)."""
+    token = charter_data_version() if token is None else token
+    return remembered(
+        ("list", version.pk, int(level)),
+        lambda: signatory_list(version, level, facts=signature_facts_cached(version, token=token)),
+        token=token,
+    )
+
+
+def filtered_signatories_cached(
+    version: CharterVersion,
+    filters: SignatoryFilters,
+    level: int = Visibility.PUBLIC,
+    *,
+    token: str | None = None,
+) -> tuple[SignatoryList, list[SignatoryRow]]:
+    """The list and its rows kept by these filters (a fresh filter costs a pass over the rows)."""
+    token = charter_data_version() if token is None else token
+    listing = signatory_list_cached(version, level, token=token)
+    if not filters.active:
+        return listing, listing.rows
+    rows = remembered(
+        ("filtered", version.pk, int(level), filters),
+        lambda: filter_signatories(listing.rows, filters),
+        token=token,
+        store="filtered",
+    )
+    return listing, rows
 
 
 # --- Standing signatories --------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from actors.enums import ActorKind, MembershipStatus, ModerationStatus
 from actors.models import CharterVersion, Membership, Person, RenewalInvitation, Signature, Structure, User
 from actors.models.charter import ANONYMISED_SIGNER_NAME
 from actors.selectors.charter import charter_previous_version, charter_version_is_open
-from actors.signals import charter_signatures_changed
+from actors.signals import charter_data_changed, charter_signatures_changed
 from cops.mail import send_templated_email
 
 logger = logging.getLogger(__name__)
@@ -221,6 +221,9 @@ def signatures_anonymise(*, person_ids: list[int] = (), user: User | None = None
     if user is not None:
         Signature.objects.filter(pk__in=ids, signed_by=user).update(signed_by=None)
     Signature.objects.filter(pk__in=ids).update(signer_name=ANONYMISED_SIGNER_NAME)
+    if ids:
+        # Queryset updates send no post_save: the cached signatory lists must drop the names now.
+        charter_data_changed()
     return len(ids)
 
 
@@ -442,4 +445,5 @@ def signatures_bulk_create(*, version: CharterVersion, rows: list[dict]) -> int:
     ]
     with transaction.atomic():
         Signature.objects.bulk_create(signatures, batch_size=2000)
+        charter_data_changed()  # bulk_create sends no post_save (actors.signals)
     return len(signatures)

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from actors.permissions import staff_required
 from actors.selectors import charter as selectors
 from actors.selectors.committees import meetings_of_user
 from actors.services import charter as services
+from actors.signals import charter_data_version
 from cops import charts
 from cops.reports import ReportError, report_request
 from cops.views_helpers import apply_service
@@ -63,12 +65,15 @@ def directory_registration_url() -> str:
 
 @require_GET
 def charter(request):
-    version = selectors.charter_current_version()
+    # The data part (versions, counts) is kept per version of the charter's data: one query.
+    token = charter_data_version()
+    versions = selectors.charter_versions_published_cached(token=token)
+    version = versions[0] if versions else None  # the current one (charter_current_version)
     context = {
         "version": version,
-        "versions": list(selectors.charter_versions_published()),
+        "versions": versions,
         "is_open": bool(version and selectors.charter_version_is_open(version)),
-        "signatories": selectors.signatory_list(version) if version else None,
+        "signatories": selectors.signatory_counts(version, token=token) if version else None,
         "my_signatures": selectors.signatures_concerning(request.user),
         "my_meetings_count": (meetings_of_user(request.user).count() if request.user.is_authenticated else 0),
         "can_manage": can_manage_charter(request.user),
@@ -98,21 +103,24 @@ def _filters_from(form: SignatoryFilterForm) -> selectors.SignatoryFilters:
     )
 
 
-def _version_from(request) -> CharterVersion | None:
-    raw = request.GET.get("annee", "")
-    version = selectors.charter_version_for_year(int(raw)) if raw.isdigit() else None
-    return version or selectors.charter_current_version()
+def _version_from(request, versions: list[CharterVersion] | None = None) -> CharterVersion | None:
+    """The version asked for (?annee=), else the current one; picked from `versions` (the published
+    ones, newest first) when the page has read them already."""
+    if versions is None:
+        raw = request.GET.get("annee", "")
+        version = selectors.charter_version_for_year(int(raw)) if raw.isdigit() else None
+        return version or selectors.charter_current_version()
+    by_year = {str(version.year): version for version in versions}
+    return by_year.get(request.GET.get("annee", "")) or (versions[0] if versions else None)
 
 
 @require_GET
 def signatories(request):
-    versions = list(selectors.charter_versions_published())
-    version = _version_from(request)
+    token = charter_data_version()
+    versions = selectors.charter_versions_published_cached(token=token)
+    version = _version_from(request, versions)
     form = SignatoryFilterForm(request.GET or None, versions=versions)
     filters = _filters_from(form)
-    listing = selectors.signatory_list(version) if version else None
-    rows = selectors.filter_signatories(listing.rows, filters) if listing else []
-    page = Paginator(rows, SIGNATORIES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -120,14 +128,40 @@ def signatories(request):
         "versions": versions,
         "form": form,
         "filters": filters,
-        "listing": listing,
-        "page": page,
-        "count": len(rows),
-        "query": query.urlencode(),
         "can_export": can_export_signatories(request.user),
+        "results": _signatory_results(
+            version, filters, query.urlencode(), request.GET.get("page"), token=token
+        )
+        if version
+        else "",
     }
-    template = "charter/partials/_signatories.html" if request.htmx else "charter/signatories.html"
-    return render(request, template, context)
+    if request.htmx:
+        return HttpResponse(context["results"])
+    return render(request, "charter/signatories.html", context)
+
+
+def _signatory_results(version: CharterVersion, filters, query: str, page_number, *, token: str) -> str:
+    """The rendered results (count, cards, pagination), kept per data version, filters and page.
+
+    The list is the public's (no viewer sees more on this page), hence the fixed level in the
+    keys; the form, the export links and the page around are rendered for each request."""
+    level = Visibility.PUBLIC
+
+    def render_results() -> str:
+        listing, rows = selectors.filtered_signatories_cached(version, filters, level, token=token)
+        page = Paginator(rows, SIGNATORIES_PER_PAGE).get_page(page_number)
+        context = {"listing": listing, "page": page, "count": len(rows), "filters": filters, "query": query}
+        return render_to_string("charter/partials/_signatories.html", context)
+
+    # Keyed by the page asked for as sent (get_page() turns a wrong one into the first or the last).
+    # Per process only: the query string is the visitor's, and the shared cache's table must not
+    # fill up with their variants (culling it would also drop the live rate-limit counters).
+    return selectors.remembered(
+        ("signatories", version.pk, level, filters, str(page_number or ""), query),
+        render_results,
+        token=token,
+        store="rendered",
+    )
 
 
 def statistics_charts(stats: selectors.SignatoryStatistics) -> list[charts.Chart]:
@@ -230,17 +264,34 @@ def evolution_chart(evolution: list[selectors.VersionCount]) -> charts.Chart | N
 
 @require_GET
 def statistics(request):
-    versions = list(selectors.charter_versions_published())
-    version = _version_from(request)
-    stats = selectors.signatory_statistics(version, Visibility.PUBLIC) if version else None
+    token = charter_data_version()
+    versions = selectors.charter_versions_published_cached(token=token)
+    version = _version_from(request, versions)
+    # Figures and charts are computed once per version of the charter's data (see remembered()):
+    # the public's view of them, the same for every visitor.
     context = {
         "version": version,
         "versions": versions,
+        **selectors.remembered(
+            ("statistics-page", version.pk if version else None, Visibility.PUBLIC),
+            lambda: statistics_data(version, Visibility.PUBLIC, token=token),
+            token=token,
+            store="rendered",
+            shared=True,  # one entry per published version: the other processes read it
+        ),
+    }
+    return render(request, "charter/statistics.html", context)
+
+
+def statistics_data(version: CharterVersion | None, level: int, *, token: str) -> dict:
+    """The figures and charts of the statistics page, from the signatures read once per data version."""
+    facts = selectors.signature_facts_cached(version, token=token) if version else None
+    stats = selectors.signatory_statistics(version, level, facts=facts) if version else None
+    return {
         "stats": stats,
         "charts": statistics_charts(stats) if stats else [],
         "evolution": evolution_chart(selectors.signature_evolution()),
     }
-    return render(request, "charter/statistics.html", context)
 
 
 # --- Signing and withdrawing -------------------------------------------------------------------------------

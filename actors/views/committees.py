@@ -63,7 +63,7 @@ def committees(request):
         {
             "committees": list(selectors.committees_active()),
             "version": version,
-            "signatory_count": charter_selectors.signatory_count(version) if version else 0,
+            "signatory_count": charter_selectors.signatory_counts(version).total if version else 0,
             "binomes_count": len(binomes),
             "can_manage": can_manage_committees(request.user),
         },

@@ -149,7 +149,8 @@ def test_cross_tabs_put_publics_side_by_side(db):
     assert tab.rows == [("Oui", [100.0, 20.0]), ("Non", [0.0, 80.0])]
     assert public_tab.rows == [("Oui", [None, None]), ("Non", [None, None])]
     assert public_tab.answered == [None, 5]
-    assert public_tab.chart.rows[0][1:] == ["non affiché (moins de 5)", "non affiché (moins de 5)"]
+    assert public_tab.chart.rows[0][1:] == ["< 5", "< 5"]
+    assert public_tab.hidden == [[True, True], [True, True]]
 
 
 def test_staff_dashboards_show_rates_and_charts(staff_client, answered, django_assert_max_num_queries):
