@@ -79,6 +79,7 @@ def space_waiting(user) -> list[Waiting]:
                     due=queue["oldest"],
                 )
             )
+    waiting += _actions_owned(user)
     to_complete = SupportRequest.objects.filter(
         structure_id__in=referent_structure_ids(user), status=RequestStatus.MORE_INFO
     ).order_by("updated_at")
@@ -90,6 +91,34 @@ def space_waiting(user) -> list[Waiting]:
                 url=reverse("accompaniment:request_detail", args=[support_request.pk]),
                 action=_("Compléter"),
                 due=support_request.updated_at,
+            )
+        )
+    return waiting
+
+
+def _actions_owned(user) -> list[Waiting]:
+    """The open actions of a plan the person is responsible for (what their « action assigned »
+    and « due date » emails told them); the staff-only ones are the team's, not theirs to see."""
+    owner = Q(owner__person__user=user)
+    if user.is_verified:
+        owner |= Q(owner__email__iexact=user.email)
+    actions = (
+        Action.objects.filter(owner, status__in=OPEN_ACTION_STATUSES, visibility=ContentVisibility.SHARED)
+        .select_related("accompaniment__structure")
+        .order_by("due_on", "pk")
+    )
+    waiting = []
+    for action in actions:
+        accompaniment = action.accompaniment
+        viewable = can_view_accompaniment(user, accompaniment)
+        waiting.append(
+            Waiting(
+                title=_("Action à mener : %(title)s") % {"title": action.title},
+                detail=_("Plan d'actions de « %(accompaniment)s » ; échéance le %(day)s.")
+                % {"accompaniment": accompaniment.title, "day": format_day(action.due_on)},
+                url=accompaniment.get_absolute_url() + "#plan" if viewable else "",
+                action=_("Voir le plan d'actions") if viewable else "",
+                due=action.due_on,
             )
         )
     return waiting

@@ -19,7 +19,7 @@ from actors.enums import MembershipStatus, ModerationStatus, Role
 from actors.models import Mandate, MeetingParticipant, Membership
 from cops.context_processors import platform
 from cops.enums import ReportStatus
-from cops.space import MENU_SESSION_KEY, space_waiting
+from cops.space import MENU_SESSION_KEY, format_day, space_waiting
 from selfassess.models import Rating
 from tests.factories.accompaniment import make_accompaniment
 from tests.factories.charter import (
@@ -419,6 +419,26 @@ def test_referent_space_leaves_out_staff_only_meetings_and_actions(partner_clien
     assert "prochaine rencontre" not in text
     assert "en retard" not in text
     assert "prochaine échéance d'action" not in text
+
+
+def test_action_owner_finds_their_shared_actions_to_do(partner, partner_client, member, staff_user):
+    from accompaniment.enums import ContentVisibility
+    from accompaniment.models import Action
+
+    accompaniment = member["accompaniments"][0]
+    owner = accompaniment.participants.get()
+    common = {"accompaniment": accompaniment, "phase": accompaniment.current_phase, "created_by": staff_user}
+    due = timezone.localdate() + timedelta(days=20)
+    Action.objects.create(**common, title="Associer les représentants des usagers", owner=owner, due_on=due)
+    Action.objects.create(
+        **common, title="Relance interne", owner=owner, due_on=due, visibility=ContentVisibility.STAFF
+    )
+
+    text = section_text(partner_client.get(ACCOUNT), "a-faire")
+
+    assert "Action à mener : Associer les représentants des usagers" in text
+    assert f"échéance le {format_day(due)}" in text
+    assert "Relance interne" not in text
 
 
 def test_staff_space_counts_staff_only_actions(staff_user, staff_client, member):
