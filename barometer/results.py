@@ -215,7 +215,10 @@ def questionnaire_results(
         if question.type == QuestionType.NUMBER:
             stats = numbers.get(question.pk)
             if stats and not (public and stats["n"] < MIN_CELL):
-                result.stats = stats
+                # The extremes are one person's answer each: never published.
+                result.stats = (
+                    {k: v for k, v in stats.items() if k not in ("min", "max")} if public else stats
+                )
             elif stats:
                 result.masked = True
             if public and total < MIN_CELL:

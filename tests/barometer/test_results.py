@@ -112,6 +112,21 @@ def test_public_results_page_needs_publication_and_never_shows_small_cells(clien
     assert ">13,3" not in body and ">2<" not in body
 
 
+def test_public_results_never_show_a_number_questions_extremes(client, answered):
+    campaign = answered.campaign
+    campaign.status = CampaignStatus.PUBLISHED
+    campaign.save()
+
+    found = {r.question.code: r for r in results.questionnaire_results(answered, public=True)}
+    public = client.get(f"/barometre/resultats/{campaign.year}/").content.decode()
+
+    # 1..15: the minimum and the maximum are one respondent's answer each.
+    assert found["nombre"].stats == {"n": 15, "mean": 8, "median": 8}
+    assert "Minimum – maximum" not in public
+    staff = {r.question.code: r for r in results.questionnaire_results(answered)}
+    assert (staff["nombre"].stats["min"], staff["nombre"].stats["max"]) == (1, 15)
+
+
 def test_comparison_with_previous_edition_uses_question_codes(db):
     first = CampaignFactory(year=2040, status=CampaignStatus.CLOSED)
     q2040 = make_questionnaire(first)
