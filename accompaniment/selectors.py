@@ -591,6 +591,7 @@ class EvaluationSummary:
     merged: bool = False  # a side under MIN_CELL was folded into « Ensemble » (non-staff readers)
     hidden: bool = False  # a question had fewer than MIN_CELL answers: no figure at all
     internal: bool = False  # staff reader, and the split shows a side under MIN_CELL
+    comments_hidden: bool = False  # fewer than MIN_CELL answers: the comments stay with the team
 
     def __iter__(self):
         return iter(self.items)
@@ -601,6 +602,8 @@ class EvaluationSummary:
 
 def evaluation_summary(evaluation: Evaluation, *, staff: bool = False) -> EvaluationSummary:
     """Per question: the mean by side and overall (scales), or the comments (texts).
+
+    Comments reach the other readers only from MIN_CELL answers on, in alphabetical order.
 
     The form promises answers that cannot be traced to a person, so for every reader but the COPS
     team (`staff`) the platform's small-number rule applies: a side (usagers / professionnels)
@@ -646,12 +649,15 @@ def evaluation_summary(evaluation: Evaluation, *, staff: bool = False) -> Evalua
                 summary.merged = True
             summary.items.append(item)
         else:
-            summary.items.append(
-                {
-                    "question": question,
-                    "comments": [r.answers[code] for r in responses if r.answers.get(code)],
-                }
-            )
+            comments = [r.answers[code] for r in responses if r.answers.get(code)]
+            hidden = False
+            if not staff:
+                # Under MIN_CELL answers a comment is as good as signed; above, their order is not
+                # the order people answered in (alphabetical), so none is matched to an invitation.
+                hidden = bool(comments) and len(responses) < MIN_CELL
+                comments = [] if hidden else sorted(comments, key=str.casefold)
+                summary.comments_hidden = summary.comments_hidden or hidden
+            summary.items.append({"question": question, "comments": comments, "comments_hidden": hidden})
     return summary
 
 

@@ -40,12 +40,16 @@ def answered(accompaniment, staff_user, participants):
             side=Side.PROFESSIONAL,
         )
     evaluation = evaluation_services.evaluation_send_hot(accompaniment=accompaniment, by=staff_user)
-    for invitation in evaluation.invitations.select_related("participant"):
+    # Comments in reverse alphabetical order of answering: « Z… » first.
+    for letter, invitation in zip(
+        "ZYXWVUT", evaluation.invitations.select_related("participant").order_by("pk"), strict=True
+    ):
         score = 1 if invitation.participant.side == Side.USER else 5
         evaluation_services.evaluation_answer(
             invitation=invitation,
             answers={
-                q["code"]: (score if q["type"] == "echelle" else "Très utile") for q in evaluation.questions
+                q["code"]: (score if q["type"] == "echelle" else f"{letter} : très utile")
+                for q in evaluation.questions
             },
         )
     return evaluation
@@ -142,3 +146,35 @@ def _render_dossier(accompaniment, *, staff: bool) -> bytes:
     from cops.pdf import render_pdf
 
     return render_pdf("accompaniment/pdf/dossier.html", dossier_context(accompaniment, staff=staff))
+
+
+def test_comments_reach_the_referent_only_from_five_answers(
+    partner_client, staff_client, referent, accompaniment, staff_user, participants
+):
+    advance(accompaniment, staff_user, participants, phases=3)
+    evaluation = evaluation_services.evaluation_send_hot(accompaniment=accompaniment, by=staff_user)
+    for invitation in evaluation.invitations.all():
+        evaluation_services.evaluation_answer(
+            invitation=invitation,
+            answers={
+                q["code"]: (3 if q["type"] == "echelle" else f"Commentaire de {invitation.email}")
+                for q in evaluation.questions
+            },
+        )
+
+    referent_page = html.unescape(partner_client.get(accompaniment.get_absolute_url()).content.decode())
+    staff_page = html.unescape(staff_client.get(accompaniment.get_absolute_url()).content.decode())
+
+    assert evaluation.responses.count() < 5
+    assert "Commentaire de" not in referent_page
+    assert "les commentaires restent à l'équipe du COPS" in referent_page
+    assert "Commentaire de" in staff_page
+
+
+def test_comments_from_five_answers_come_in_alphabetical_order(answered):
+    texts = [item for item in evaluation_summary(answered) if "comments" in item]
+
+    assert [item["comments"] for item in texts] == [[f"{letter} : très utile" for letter in "TUVWXYZ"]] * len(
+        texts
+    )
+    assert texts and all(item["comments_hidden"] is False for item in texts)
