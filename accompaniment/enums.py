@@ -73,6 +73,10 @@ class ActionStatus(models.TextChoices):
     DROPPED = "abandonnee", _("Abandonnée")
 
 
+# The statuses of an action still to carry out (plan, reminders, late actions).
+OPEN_ACTION_STATUSES = [ActionStatus.TODO, ActionStatus.IN_PROGRESS]
+
+
 class EvaluationKind(models.TextChoices):
     HOT = "chaud", _("Évaluation à chaud")
     IMPACT = "distance", _("Évaluation d'impact à distance")

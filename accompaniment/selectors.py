@@ -8,8 +8,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accompaniment.enums import (
+    OPEN_ACTION_STATUSES,
     AccompanimentStatus,
-    ActionStatus,
     ContentVisibility,
     RequestStatus,
     TransitionKind,
@@ -38,9 +38,6 @@ from accompaniment.permissions import referent_structure_ids
 from actors.enums import Visibility
 from actors.permissions import is_copil_member, is_cops_staff
 from cops.suppression import MIN_CELL, is_small
-
-OPEN_ACTION_STATUSES = [ActionStatus.TODO, ActionStatus.IN_PROGRESS]
-
 
 # --- Periodic task ----------------------------------------------------------------------------------
 

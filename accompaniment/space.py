@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accompaniment.enums import AccompanimentStatus, ContentVisibility, RequestStatus
+from accompaniment.enums import OPEN_ACTION_STATUSES, AccompanimentStatus, ContentVisibility, RequestStatus
 from accompaniment.models import Accompaniment, Action, EvaluationInvitation, SupportRequest
 from accompaniment.models import Meeting as AccompanimentMeeting
 from accompaniment.permissions import can_view_accompaniment, can_view_board, referent_structure_ids
-from accompaniment.selectors import OPEN_ACTION_STATUSES, with_alerts
+from accompaniment.selectors import with_alerts
 from actors.permissions import is_copil_member, is_cops_staff
 from cops.space import Badge, SpaceItem, SpaceLink, SpaceSection, Waiting, format_day
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accompaniment.enums import ActionStatus, ContentVisibility, EventKind, FindingKind
+from accompaniment.enums import OPEN_ACTION_STATUSES, ActionStatus, ContentVisibility, EventKind, FindingKind
 from accompaniment.models.accompaniments import Accompaniment, Participant, Phase
 
 
@@ -128,7 +128,7 @@ class Action(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (ActionStatus.TODO, ActionStatus.IN_PROGRESS)
+        return self.status in OPEN_ACTION_STATUSES
 
 
 class Indicator(models.Model):

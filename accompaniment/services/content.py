@@ -17,7 +17,14 @@ from django.utils.translation import gettext as _
 
 from accompaniment import dates
 from accompaniment.dates import day as _day
-from accompaniment.enums import ActionStatus, ContentVisibility, EventKind, FindingKind, PhaseStatus
+from accompaniment.enums import (
+    OPEN_ACTION_STATUSES,
+    ActionStatus,
+    ContentVisibility,
+    EventKind,
+    FindingKind,
+    PhaseStatus,
+)
 from accompaniment.models import (
     Accompaniment,
     AccompanimentEvent,
@@ -440,7 +447,7 @@ def action_remind(*, action_id: int, now: datetime | None = None) -> bool:
             .filter(
                 pk=action_id,
                 due_reminder_sent_at__isnull=True,
-                status__in=[ActionStatus.TODO, ActionStatus.IN_PROGRESS],
+                status__in=OPEN_ACTION_STATUSES,
                 visibility=ContentVisibility.SHARED,
                 due_on__gte=today,
                 due_on__lte=today + timedelta(days=ACTION_REMINDER_DAYS),
