@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.enums import ActorKind, Visibility
 from actors.models import Commune, Person, Structure
+from directory.models.projects import Project
 
 AUDIENCES = ("public", "partners", "staff")
 
@@ -27,13 +28,24 @@ def audience_for_level(level: int) -> str:
     return AUDIENCES[int(level)]
 
 
+class EntryKind(models.TextChoices):
+    """The three kinds of the cartography: the two kinds of actor, and projects."""
+
+    PERSON = ActorKind.PERSON.value, ActorKind.PERSON.label
+    STRUCTURE = ActorKind.STRUCTURE.value, ActorKind.STRUCTURE.label
+    PROJECT = "projet", _("Projet")
+
+
 class Entry(models.Model):
-    kind = models.CharField(_("type d'acteur"), max_length=20, choices=ActorKind.choices)
+    kind = models.CharField(_("type de fiche"), max_length=20, choices=EntryKind.choices)
     person = models.OneToOneField(
         Person, on_delete=models.CASCADE, null=True, blank=True, related_name="directory_entry"
     )
     structure = models.OneToOneField(
         Structure, on_delete=models.CASCADE, null=True, blank=True, related_name="directory_entry"
+    )
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="directory_entry"
     )
 
     title_public = models.CharField(max_length=250)
@@ -73,10 +85,26 @@ class Entry(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(kind=ActorKind.PERSON, person__isnull=False, structure__isnull=True)
-                    | models.Q(kind=ActorKind.STRUCTURE, person__isnull=True, structure__isnull=False)
+                    models.Q(
+                        kind=EntryKind.PERSON,
+                        person__isnull=False,
+                        structure__isnull=True,
+                        project__isnull=True,
+                    )
+                    | models.Q(
+                        kind=EntryKind.STRUCTURE,
+                        person__isnull=True,
+                        structure__isnull=False,
+                        project__isnull=True,
+                    )
+                    | models.Q(
+                        kind=EntryKind.PROJECT,
+                        person__isnull=True,
+                        structure__isnull=True,
+                        project__isnull=False,
+                    )
                 ),
-                name="entry_exactly_one_actor",
+                name="entry_exactly_one_subject",
             )
         ]
         indexes = [
@@ -98,4 +126,7 @@ class Entry(models.Model):
 
     @property
     def actor(self):
-        return self.person if self.kind == ActorKind.PERSON else self.structure
+        """The person, structure or project this entry describes."""
+        if self.kind == EntryKind.PROJECT:
+            return self.project
+        return self.person if self.kind == EntryKind.PERSON else self.structure

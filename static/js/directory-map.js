@@ -89,7 +89,7 @@
         markersTotal = markers.length;
         performance.mark("map-markers-created");
         if (markers.length) {
-          map.fitBounds(bounds, { maxZoom: 11, padding: [20, 20] });
+          map.fitBounds(bounds, { maxZoom: 11, padding: [20, 20], animate: false });
           cluster.addLayers(markers);
         } else {
           ready();
