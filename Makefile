@@ -62,6 +62,7 @@ db: services
 	@$(MANAGE) migrate --no-input -v0
 	@$(MANAGE) createcachetable
 	@$(MANAGE) load_reference_data
+	@$(MANAGE) reindex_directory --if-outdated
 	@$(MANAGE) collectstatic --no-input -v0
 
 demo:

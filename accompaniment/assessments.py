@@ -36,7 +36,10 @@ def assessment_comparison(accompaniment) -> list[Chart]:
         return radar_chart(
             title=title,
             axes=axes,
-            series=[Series(start_label, before, PALETTE[3]), Series(end_label, after, PALETTE[4])],
+            series=[
+                Series(start_label, before, PALETTE[3], missing_label=_("pas de réponse au départ")),
+                Series(end_label, after, PALETTE[4], missing_label=_("pas de réponse à la fin")),
+            ],
             max_value=4.0,
             category_label=_("Critère"),
         )

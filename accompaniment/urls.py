@@ -1,6 +1,15 @@
 from django.urls import path
 
-from accompaniment.views import accompaniments, board, content, corrections, evaluations, followup, requests
+from accompaniment.views import (
+    accompaniments,
+    board,
+    content,
+    corrections,
+    evaluations,
+    followup,
+    project,
+    requests,
+)
 
 app_name = "accompaniment"
 
@@ -69,6 +78,8 @@ urlpatterns = [
         name="measurement_delete",
     ),
     path("<int:pk>/chronologie/ajouter/", followup.event_note_add, name="event_note_add"),
+    # A closed accompaniment becomes a project sheet of the directory (directory/services/project_prefill.py).
+    path("<int:pk>/fiche-projet/", project.project_publish, name="project_publish"),
     # Following an evaluation's answers and reminders (staff).
     path(
         "<int:pk>/evaluations/<int:evaluation_pk>/suivi/",

@@ -51,3 +51,42 @@ class DecisionFollowUp(models.TextChoices):
     IN_PROGRESS = "en_cours", _("En cours")
     DONE = "realisee", _("Réalisée")
     DROPPED = "abandonnee", _("Abandonnée")
+
+
+class EventKind(models.TextChoices):
+    """What a gathering is. A committee meeting is one kind of event (actors.models.Meeting)."""
+
+    COMMITTEE = "reunion_instance", _("Réunion d'instance")
+    REGIONAL_DAY = "journee_regionale", _("Journée régionale")
+    WORKSHOP = "atelier", _("Atelier d'échanges de pratiques")
+    PRACTICE_ANALYSIS = "analyse_pratiques", _("Groupe d'analyse de pratiques")
+    WEBINAR = "webinaire", _("Webinaire")
+    TRAINING = "formation", _("Formation")
+
+
+class EventAudience(models.TextChoices):
+    ALL = "tous", _("Tous publics")
+    PATIENTS = "patients", _("Patients, proches-aidants et usagers")
+    PROFESSIONALS = "professionnels", _("Professionnels")
+    STRUCTURES = "structures", _("Structures et établissements")
+    MEMBERS = "membres", _("Membres des instances")
+
+
+class RegistrationStatus(models.TextChoices):
+    """Where a registration to an event stands (committee members are invited, not registered)."""
+
+    INVITED = "invite", _("Invité·e")  # a committee meeting's participant
+    UNVERIFIED = "a_confirmer", _("Adresse à confirmer")
+    CONFIRMED = "inscrit", _("Inscrit·e")
+    WAITING = "attente", _("Sur liste d'attente")
+    CANCELLED = "annule", _("Inscription annulée")
+
+
+class EventDocumentMoment(models.TextChoices):
+    BEFORE = "avant", _("Avant l'événement")
+    AFTER = "apres", _("Après l'événement")
+
+
+class ContributorRole(models.TextChoices):
+    ORGANISER = "organisateur", _("Organisateur")
+    SPEAKER = "intervenant", _("Intervenant·e")

@@ -3,6 +3,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from actors.charter_enums import EventKind
 from actors.enums import ActorKind
 from actors.models import Meeting, Signature
 from actors.permissions import is_cops_staff, is_partner, is_structure_referent
@@ -65,7 +66,9 @@ def can_follow_up_decisions(user) -> bool:
 
 def get_meeting_or_404(request, pk: int, *, write: bool = False) -> Meeting:
     """A meeting the user may see (or manage, with write=True); 404 otherwise, so ids are not probed."""
-    meeting = get_object_or_404(Meeting.objects.select_related("committee"), pk=pk)
+    meeting = get_object_or_404(
+        Meeting.objects.filter(kind=EventKind.COMMITTEE).select_related("committee"), pk=pk
+    )
     allowed = can_manage_committees(request.user) if write else can_view_meeting(request.user, meeting)
     if not allowed:
         raise Http404

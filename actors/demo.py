@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from actors.demo_charter import seed_charter
 from actors.enums import Role
+from actors.events.demo import seed_events
 from actors.models import User
 from actors.services.accounts import user_add_role
 
@@ -43,3 +44,4 @@ def seed_accounts(ctx) -> None:
 def seed(ctx) -> None:
     # The directory's persons, structures and memberships are there (directory/demo.py runs first).
     seed_charter(ctx)
+    seed_events(ctx)

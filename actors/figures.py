@@ -1,20 +1,24 @@
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actors.charter_enums import MeetingStatus
+from actors.charter_enums import EventKind, MeetingStatus
 from actors.charter_permissions import can_manage_charter, can_manage_committees
 from actors.models import Meeting, User
 from actors.selectors.charter import charter_versions_published_cached, signatory_counts
-from actors.selectors.committees import meeting_year_counts, upcoming_meetings_count
+from actors.selectors.committees import committee_meetings, meeting_year_counts, upcoming_meetings_count
 from actors.signals import charter_data_version
 from cops.figures import Figure, StaffLink, StaffSection, WorkItem
 
 
 def home_figures() -> list[Figure]:
     partners = User.objects.filter(is_active=True, email_verified_at__isnull=False).count()
-    return [Figure(value=partners, label=_("partenaires inscrits sur la plateforme"))] + charter_figures()
+    return (
+        [Figure(value=partners, label=_("partenaires inscrits sur la plateforme"))]
+        + charter_figures()
+        + event_figures()
+    )
 
 
 def staff_sections(user) -> list[StaffSection]:
@@ -26,7 +30,8 @@ def staff_work(user) -> list[WorkItem]:
         return []
     # Held meetings whose minutes are still to write or to approve (cancelled ones have none).
     without_minutes = (
-        Meeting.objects.filter(ends_at__lt=timezone.now())
+        committee_meetings()
+        .filter(ends_at__lt=timezone.now())
         .exclude(status=MeetingStatus.CANCELLED)
         .filter(Q(minutes="") | Q(minutes_approved_at__isnull=True))
     )
@@ -107,3 +112,32 @@ def charter_staff_sections(user) -> list[StaffSection]:
             )
         )
     return sections
+
+
+# --- Events (E3 evattend) ------------------------------------------------------------------------
+
+
+def event_figures() -> list[Figure]:
+    """« N événements et N participants en <year> »: the year's events held (over or marked held,
+    not cancelled; committee meetings excluded) and the people checked in at them — only those whose
+    arrival was recorded, never the registered who may not have come. One query."""
+    year = timezone.localdate().year
+    counts = (
+        Meeting.objects.exclude(kind=EventKind.COMMITTEE)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .filter(Q(status=MeetingStatus.HELD) | Q(ends_at__lte=timezone.now()), starts_at__year=year)
+        .aggregate(
+            events=Count("pk", distinct=True),
+            participants=Count(
+                "participants", filter=Q(participants__checked_in_at__isnull=False), distinct=True
+            ),
+        )
+    )
+    return [
+        Figure(value=counts["events"], label=_("événements en %(year)s") % {"year": year}),
+        Figure(
+            value=counts["participants"],
+            label=_("participants aux événements en %(year)s") % {"year": year},
+            url=reverse("events:past"),
+        ),
+    ]

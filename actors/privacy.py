@@ -10,7 +10,8 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
-from actors.models import MeetingParticipant, RenewalInvitation, User
+from actors.charter_enums import EventKind, RegistrationStatus
+from actors.models import Meeting, MeetingParticipant, RenewalInvitation, User
 from actors.services.charter import signatures_anonymise
 from cops.personal_data import (
     ANONYMISED_EMAIL_DOMAIN,
@@ -131,7 +132,8 @@ def export_personal_data() -> list[Section]:
         Section(
             "actors.MeetingParticipant",
             gettext_lazy(
-                "Les réunions des instances auxquelles vous avez été invité, votre réponse et votre présence."
+                "Les réunions des instances auxquelles vous avez été invité, votre réponse et votre présence ; "
+                "vos inscriptions aux événements, vos réponses au formulaire et vos besoins d'accessibilité."
             ),
             (
                 "meeting",
@@ -143,10 +145,22 @@ def export_personal_data() -> list[Section]:
                 "added_at",
                 "invitation_sent_at",
                 "reminder_sent_at",
+                "status",
+                "registered_at",
+                "email_verified_at",
+                "cancelled_at",
+                "answers",
+                "accessibility_needs",
             ),
             user=("user",),
             person=("person",),
             email=("email",),
+        ),
+        Section(
+            "actors.EventContributor",
+            gettext_lazy("Les événements que vous organisez ou où vous intervenez."),
+            ("event", "role", "detail", "accepted_at", "invited_at"),
+            person=("person",),
         ),
     ]
 
@@ -163,6 +177,7 @@ def personal_data_not_exported() -> dict[tuple[str, str], str]:
         ("actors.CompositionValidation", "recorded_by"): "staff attribution",
         ("actors.Mandate", "created_by"): "staff attribution",
         ("actors.Meeting", "created_by"): "staff attribution",
+        ("actors.EventDocument", "added_by"): "staff attribution",
     }
 
 
@@ -181,6 +196,9 @@ def erase_personal_data(subject: Subject) -> dict[str, int]:
             name=ANONYMISED_PARTICIPANT_NAME,
             email=anonymised_email(),
             response_token_hash="",
+            # An event registration's answers and needs are the person's too.
+            answers={},
+            accessibility_needs="",
         ),
         "renewal_invitations_deleted": RenewalInvitation.objects.filter(
             Q(user=subject.user) | Q(email__iexact=subject.email)
@@ -214,6 +232,25 @@ def unverified_accounts_purge(*, now: datetime) -> int:
     )
 
 
+def _anonymise_guests(rows) -> int:
+    """Participants without an account lose who they were (as account deletion does,
+    erase_personal_data): the rows stay for the figures."""
+    return (
+        # A directory profile linked to an account is that account's holder.
+        rows.filter(user__isnull=True)
+        .exclude(person__user__isnull=False)
+        .exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}")
+        .update(
+            person=None,
+            name=ANONYMISED_PARTICIPANT_NAME,
+            email=anonymised_email(),
+            response_token_hash="",
+            answers={},
+            accessibility_needs="",
+        )
+    )
+
+
 @transaction.atomic
 def meeting_guests_purge(*, now: datetime) -> int:
     """Meeting guests without an account, once the meeting is past the retention period.
@@ -222,22 +259,73 @@ def meeting_guests_purge(*, now: datetime) -> int:
     committees' figures, who attended does not. Account holders keep their history until
     they delete their account.
     """
-    return (
+    return _anonymise_guests(
         MeetingParticipant.objects.filter(
+            meeting__kind=EventKind.COMMITTEE,
             meeting__ends_at__lt=cutoff(now, settings.RETENTION_MEETING_GUEST_DAYS),
-            user__isnull=True,
-        )
-        # A directory profile linked to an account is that account's holder.
-        .exclude(person__user__isnull=False)
-        .exclude(email__endswith=f"@{ANONYMISED_EMAIL_DOMAIN}")
-        .update(
-            person=None, name=ANONYMISED_PARTICIPANT_NAME, email=anonymised_email(), response_token_hash=""
         )
     )
+
+
+# --- Events of the community ---------------------------------------------------------------------------
+
+
+def _events():
+    return Meeting.objects.exclude(kind=EventKind.COMMITTEE)
+
+
+@transaction.atomic
+def event_needs_erase(*, now: datetime) -> int:
+    """Accessibility needs, and the answers to questions the staff marked sensitive (`"sensitive":
+    true` in registration_questions, e.g. dietary needs), RETENTION_EVENT_NEEDS_DAYS after the
+    event's end. Returns the number of registrations cleared."""
+    ended = _events().filter(ends_at__lt=cutoff(now, settings.RETENTION_EVENT_NEEDS_DAYS))
+    cleared = set(
+        MeetingParticipant.objects.filter(meeting__in=ended)
+        .exclude(accessibility_needs="")
+        .values_list("pk", flat=True)
+    )
+    MeetingParticipant.objects.filter(pk__in=cleared).update(accessibility_needs="")
+    for event in ended.filter(registration_questions__contains=[{"sensitive": True}]).only(
+        "registration_questions"
+    ):
+        codes = [q["code"] for q in event.registration_questions if q.get("sensitive") and q.get("code")]
+        rows = list(event.participants.filter(answers__has_any_keys=codes).only("answers"))
+        for row in rows:
+            row.answers = {code: value for code, value in row.answers.items() if code not in codes}
+        MeetingParticipant.objects.bulk_update(rows, ["answers"])
+        cleared.update(row.pk for row in rows)
+    return len(cleared)
+
+
+@transaction.atomic
+def event_guests_purge(*, now: datetime) -> int:
+    """Registrations of people without an account, RETENTION_EVENT_REGISTRATION_DAYS after the event:
+    anonymised (the counts of the event stay, who came goes)."""
+    return _anonymise_guests(
+        MeetingParticipant.objects.filter(
+            meeting__in=_events().filter(ends_at__lt=cutoff(now, settings.RETENTION_EVENT_REGISTRATION_DAYS))
+        )
+    )
+
+
+@transaction.atomic
+def event_unconfirmed_purge(*, now: datetime) -> int:
+    """Registrations whose address was never confirmed (they never held a seat), after
+    RETENTION_EVENT_UNCONFIRMED_DAYS: deleted, with their session choices."""
+    rows = MeetingParticipant.objects.filter(
+        meeting__in=_events(),
+        status=RegistrationStatus.UNVERIFIED,
+        registered_at__lt=cutoff(now, settings.RETENTION_EVENT_UNCONFIRMED_DAYS),
+    )
+    return rows.delete()[1].get("actors.MeetingParticipant", 0)
 
 
 def purge_expired_data(*, now: datetime) -> dict[str, int]:
     return {
         "unverified_accounts": unverified_accounts_purge(now=now),
         "meeting_guests": meeting_guests_purge(now=now),
+        "event_needs": event_needs_erase(now=now),
+        "event_guests": event_guests_purge(now=now),
+        "event_unconfirmed": event_unconfirmed_purge(now=now),
     }

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from actors.charter_enums import MeetingStatus
 from actors.charter_permissions import can_manage_committees
 from actors.enums import Visibility
-from actors.models import Decision, Meeting
+from actors.models import Decision
 from actors.selectors import charter as charter_selectors
 from actors.selectors import committees as committee_selectors
 from actors.views.charter import evolution_chart, statistics_charts
@@ -49,7 +49,8 @@ def annual_report_context(year: int) -> dict:
     evolution = charter_selectors.signature_evolution()
     day = min(date(year, 12, 31), timezone.localdate())
     meetings = list(
-        Meeting.objects.filter(starts_at__year=year)
+        committee_selectors.committee_meetings()
+        .filter(starts_at__year=year)
         .exclude(status=MeetingStatus.CANCELLED)
         .select_related("committee")
         .annotate(

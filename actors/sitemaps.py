@@ -44,9 +44,38 @@ class CharterVersionSitemap(Sitemap):
         return item.published_at
 
 
+# --- Events of the community (public agenda) ---------------------------------------------------------
+
+
+class AgendaPagesSitemap(PagesSitemap):
+    names = ("events:agenda", "events:past")
+
+
+class EventSitemap(Sitemap):
+    """Every public event of the community (committee meetings never: they are not public)."""
+
+    changefreq = "weekly"
+
+    def items(self):
+        from actors.events.selectors import public_events
+
+        return public_events().only("slug", "updated_at").order_by("-starts_at", "pk")
+
+    def location(self, item) -> str:
+        return reverse("events:detail", args=[item.slug])
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+# --- End of events ---------------------------------------------------------------------------------------
+
+
 def sitemaps() -> dict[str, type[Sitemap]]:
     return {
         "charte-pages": CharterPagesSitemap,
         "charte": CharterVersionSitemap,
         "instances": CommitteeSitemap,
+        "agenda-pages": AgendaPagesSitemap,
+        "agenda": EventSitemap,
     }

@@ -8,6 +8,7 @@ import logging
 
 from celery import shared_task
 
+from actors.events.services import event_reminders_send
 from actors.services.charter import (
     reindex_charter_signatories,
     renewal_invitations_send,
@@ -23,6 +24,7 @@ from actors.services.committees import (
 
 __all__ = [
     "reindex_charter_signatories",
+    "send_event_reminders",
     "send_charter_renewals",
     "send_meeting_invitations",
     "send_meeting_reminders",
@@ -51,3 +53,12 @@ def send_pending_committee_mail() -> int:
 def send_meeting_reminders() -> int:
     """Periodic: the reminder of a meeting starting soon, once, to those who come or did not answer."""
     return meeting_reminders_send()
+
+
+# --- Events of the community ----------------------------------------------------------------------------
+
+
+@shared_task(name="actors.send_event_reminders")
+def send_event_reminders() -> int:
+    """Periodic (hourly): the reminders 7 days and 1 day before an event, once each, to those registered."""
+    return event_reminders_send()

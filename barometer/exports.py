@@ -20,21 +20,32 @@ CHUNK = 500
 
 def columns(campaign: Campaign, public: str | None = None) -> list[tuple[str, str]]:
     """(code, label) of every question, in questionnaire order, each code once."""
+    return [(code, label) for code, label, _choices in _questions(campaign, public)]
+
+
+def _questions(campaign: Campaign, public: str | None) -> list[tuple[str, str, bool]]:
+    """(code, label, has choices) of every question, in questionnaire order, each code once."""
     questions = Question.objects.filter(questionnaire__campaign=campaign).order_by(
         "questionnaire__position", "section__position", "position"
     )
     if public:
         questions = questions.filter(questionnaire__public=public)
     seen, result = set(), []
-    for code, label in questions.values_list("code", "label"):
+    for code, label, qtype in questions.values_list("code", "label", "type"):
         if code not in seen:
             seen.add(code)
-            result.append((code, label))
+            result.append((code, label, qtype in QuestionType.with_choices()))
     return result
 
 
+def header_cells(code: str, label: str, has_choices: bool) -> list[str]:
+    """A choice question has two columns: its answers' codes (the same for every public,
+    whatever each questionnaire's wording) and their labels, headed by the question's wording."""
+    return [code, label] if has_choices else [code]
+
+
 def rows(campaign: Campaign, public: str | None = None) -> Iterator[list]:
-    codes = [code for code, _label in columns(campaign, public)]
+    questions = _questions(campaign, public)
     labels = {}
     for question in Question.objects.filter(questionnaire__campaign=campaign).prefetch_related("choices"):
         labels[question.pk] = (
@@ -45,7 +56,9 @@ def rows(campaign: Campaign, public: str | None = None) -> Iterator[list]:
     header = [_("réponse"), _("public"), _("envoyée le")]
     if not campaign.anonymous:
         header.append(_("adresse de l'invitation"))
-    yield header + codes
+    for code, label, has_choices in questions:
+        header += header_cells(code, label, has_choices)
+    yield header
     responses = Response.objects.filter(questionnaire__campaign=campaign, status=ResponseStatus.SUBMITTED)
     if public:
         responses = responses.filter(questionnaire__public=public)
@@ -69,7 +82,7 @@ def rows(campaign: Campaign, public: str | None = None) -> Iterator[list]:
                     (_("Autre : %(t)s") % {"t": text}) if c == OTHER else choice_labels.get(c, c)
                     for c in choices
                 ]
-                values[response_id][code] = " ; ".join(parts)
+                values[response_id][code] = [" ; ".join(choices), " ; ".join(parts)]
             elif qtype == QuestionType.NUMBER and number is not None:
                 values[response_id][code] = float(number) if number != number.to_integral() else int(number)
             else:
@@ -82,7 +95,12 @@ def rows(campaign: Campaign, public: str | None = None) -> Iterator[list]:
             ]
             if not campaign.anonymous:
                 line.append(response.invitation.email if response.invitation else "")
-            line += [values[response.pk].get(code, "") for code in codes]
+            answers = values[response.pk]
+            for code, _label, has_choices in questions:
+                value = answers.get(code, ["", ""] if has_choices else "")
+                if has_choices and not isinstance(value, list):
+                    value = ["", value]  # a choice question answered with text only (never expected)
+                line += value if has_choices else [value]
             yield [neutralise(cell) for cell in line]
 
 

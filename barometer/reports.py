@@ -30,7 +30,7 @@ def build_pdf(campaign: Campaign) -> bytes:
     questionnaires = []
     quotes = list(selectors.featured_quotes(campaign))
     participation = results.participation(campaign, public=True)
-    cross_tabs = results.cross_tabs(campaign, public=True)
+    cross_tabs = results.cross_tabs(campaign, public=True, compact=False)
     for row in participation:
         questionnaire = row.questionnaire
         questionnaires.append(
@@ -38,6 +38,7 @@ def build_pdf(campaign: Campaign) -> bytes:
                 "questionnaire": questionnaire,
                 "participation": row,
                 "results": results.questionnaire_results(questionnaire, public=True),
+                "previous": results.previous_questionnaire(questionnaire),
                 "quotes": [q for q in quotes if q.response.questionnaire_id == questionnaire.pk][
                     :QUOTES_PER_QUESTIONNAIRE
                 ],
@@ -48,13 +49,14 @@ def build_pdf(campaign: Campaign) -> bytes:
         {
             "campaign": campaign,
             "participation": participation,
-            "participation_chart": results.participation_chart(participation),
+            "participation_chart": results.participation_chart(participation, compact=False),
             "total": sum(p.submitted or 0 for p in participation),
             "headline_tabs": [tab for tab in cross_tabs if tab.code in HEADLINE_CODES],
             "other_tabs": [tab for tab in cross_tabs if tab.code not in HEADLINE_CODES],
             "questionnaires": questionnaires,
             "generated_at": timezone.now(),
             "min_cell": results.MIN_CELL,
+            "public": True,  # the shared templates then show no raw counts
         },
     )
 

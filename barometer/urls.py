@@ -8,6 +8,11 @@ urlpatterns = [
     path("", public.landing, name="landing"),
     path("resultats/<int:year>/", results.public_results, name="public_results"),
     path("resultats/<int:year>/rapport.pdf", results.public_report, name="public_report"),
+    path(
+        "resultats/<int:year>/public/<slug:public>/",
+        results.public_results_section,
+        name="public_results_section",
+    ),
     # Answering (no account)
     path("r/<str:token>/", answering.personal_link, name="personal_link"),
     path("reprendre/<str:key>/", answering.resume_link, name="resume_link"),

@@ -10,6 +10,9 @@ Prints, with the goals of issue 3:
 - the GeoJSON of every point: time and gzip size (goal: ≤ 500 ms and ≤ 1 MB compressed);
 - the map's first paint with every point in headless Chromium (goal: ≤ 2 s), through a
   `runserver` started for the occasion (BENCH_PORT, default 8102).
+With projects (issue 15: 25,000 actors and about 2,000 projects), beside each of today's figures:
+the list filtered on projects (type=projet), the GeoJSON with and without the projects' points
+(type=personne&type=structure: today's map), and the map's first paint with and without them.
 Requests go through Django's full stack (middleware, sessions, templates) in this process.
 """
 
@@ -39,7 +42,7 @@ from django.urls import include, path  # noqa: E402
 from actors.enums import ModerationStatus  # noqa: E402
 from actors.models import Person  # noqa: E402
 from directory import facets, listing_cache  # noqa: E402
-from directory.models import Entry  # noqa: E402
+from directory.models import Entry, Project  # noqa: E402
 
 
 def trivial(request):
@@ -69,6 +72,17 @@ LIST_QUERIES = [
     {"nom": "Dupond"},
     {"code_postal": "81000"},
 ]
+# The same kinds of combinations, on the projects (issue 15).
+PROJECT_QUERIES = [
+    {"type": "projet"},
+    {"type": "projet", "etat": "en_cours"},
+    {"type": "projet", "domaine": "soin-accompagnement", "territoire": "31"},
+    {"type": "projet", "activite": "education-therapeutique"},
+    {"type": "projet", "q": "patients partenaires"},
+    {"type": "projet", "annee": "2023", "page": "2"},
+]
+# Today's map: the actors only.
+ACTORS_ONLY = {"type": ["personne", "structure"]}
 REPEAT = 12
 
 
@@ -93,16 +107,16 @@ def forget_results() -> None:
         index.memo.clear()
 
 
-def bench_list(client: Client, *, cold: bool = False) -> dict:
+def bench_list(client: Client, *, cold: bool = False, queries: list[dict] = LIST_QUERIES) -> dict:
     """`cold`: every list request computed and rendered from scratch (as the first visitor of a
     filter combination sees it); otherwise as the site runs (repeated combinations reuse work)."""
-    for params in LIST_QUERIES:  # warm-up: connections, template and URL caches
+    for params in queries:  # warm-up: connections, template and URL caches
         timed(client, "/annuaire/", params)
     timed(client, "/__bench__/trivial/")
     list_times, trivial_times, bare_times = [], [], []
-    by_query: dict[int, list[float]] = {index: [] for index in range(len(LIST_QUERIES))}
+    by_query: dict[int, list[float]] = {index: [] for index in range(len(queries))}
     for _ in range(REPEAT):
-        for index, params in enumerate(LIST_QUERIES):
+        for index, params in enumerate(queries):
             if cold:
                 forget_results()
             elapsed = timed(client, "/annuaire/", params)[0]
@@ -121,21 +135,22 @@ def bench_list(client: Client, *, cold: bool = False) -> dict:
     }
 
 
-def bench_geojson(client: Client) -> dict:
-    timed(client, "/api/annuaire/carte.geojson", HTTP_ACCEPT_ENCODING="gzip")
-    times, size, raw, features = [], 0, 0, 0
+def bench_geojson(client: Client, params: dict | None = None) -> dict:
+    timed(client, "/api/annuaire/carte.geojson", params, HTTP_ACCEPT_ENCODING="gzip")
+    times, size, raw, features, projects = [], 0, 0, 0, 0
     for _ in range(7):
-        elapsed, response = timed(client, "/api/annuaire/carte.geojson", HTTP_ACCEPT_ENCODING="gzip")
+        elapsed, response = timed(client, "/api/annuaire/carte.geojson", params, HTTP_ACCEPT_ENCODING="gzip")
         times.append(elapsed)
         size = len(response.content)
         assert response["Content-Encoding"] == "gzip"
         body = gzip.decompress(response.content)
-        raw, features = len(body), body.count(b'"Feature"')
+        raw, features, projects = len(body), body.count(b'"Feature"'), body.count(b'"k":"j"')
     return {
         "geojson_ms": statistics.median(times),
         "geojson_gzip": size,
         "geojson_raw": raw,
         "features": features,
+        "projects": projects,
     }
 
 
@@ -154,7 +169,7 @@ def _wait_for(port: int) -> None:
     raise RuntimeError(f"the server on port {port} did not start")
 
 
-def bench_http(port: int, *, cold: bool = False) -> dict:
+def bench_http(port: int, *, cold: bool = False, queries: list[dict] = LIST_QUERIES) -> dict:
     """The same list requests through HTTP and gunicorn (the production server, two workers), with
     the site's simplest page (/donnees-personnelles/: layout and static text) as the trivial view.
     `cold`: the workers keep no rendered list and no keyword/distance result (bench/cold_wsgi.py)."""
@@ -186,7 +201,7 @@ def bench_http(port: int, *, cold: bool = False) -> dict:
                 response.read()
             return (time.perf_counter() - started) * 1000
 
-        urls = ["/annuaire/?" + urllib.parse.urlencode(params, doseq=True) for params in LIST_QUERIES]
+        urls = ["/annuaire/?" + urllib.parse.urlencode(params, doseq=True) for params in queries]
         for url in urls * 2:  # warm both workers
             get(url)
         get("/donnees-personnelles/")
@@ -206,7 +221,8 @@ def bench_http(port: int, *, cold: bool = False) -> dict:
     }
 
 
-def bench_map_paint(port: int) -> dict:
+def bench_map_paint(port: int, query: str = "") -> dict:
+    """`query`: the map's filters (e.g. "?type=personne&type=structure": today's map, no projects)."""
     from playwright.sync_api import sync_playwright
 
     env = {**os.environ, "DEBUG": "true"}  # runserver serves the static files only in debug mode
@@ -241,11 +257,11 @@ def bench_map_paint(port: int) -> dict:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             # Tiles come from the network in production; the benchmark measures our own work.
             page.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
-            page.goto(f"http://127.0.0.1:{port}/carte/")  # warm-up (static files, caches)
+            page.goto(f"http://127.0.0.1:{port}/carte/{query}")  # warm-up (static files, caches)
             page.wait_for_selector("body[data-map-ready]", timeout=60000)
             paints = []
             for _ in range(3):
-                page.goto(f"http://127.0.0.1:{port}/carte/")
+                page.goto(f"http://127.0.0.1:{port}/carte/{query}")
                 page.wait_for_selector("body[data-map-ready]", timeout=60000)
                 # Time from navigation start to the frame after the last cluster was added.
                 paints.append(float(page.get_attribute("body", "data-map-ready-at")))
@@ -263,9 +279,12 @@ def bench_map_paint(port: int) -> dict:
 def main() -> None:
     entries = Entry.objects.count()
     persons = Person.objects.filter(status=ModerationStatus.PUBLISHED).count()
-    print(f"Annuaire : {entries} fiches publiées dans l'index ({persons} personnes)")
+    projects = Project.objects.filter(status=ModerationStatus.PUBLISHED).count()
+    print(f"Annuaire : {entries} fiches publiées dans l'index ({persons} personnes, {projects} projets)")
     if entries < 20000:
         print("  attention : la base semble ne pas être chargée avec --scale 25000")
+    if projects < 1500:
+        print("  attention : peu de projets (seed_demo --scale 25000 en crée environ 2 000)")
     with override_settings(
         ROOT_URLCONF=__name__,
         ALLOWED_HOSTS=["testserver"],
@@ -275,7 +294,10 @@ def main() -> None:
         client = Client()
         listing = bench_list(client)
         cold = bench_list(client, cold=True)
+        project_listing = bench_list(client, queries=PROJECT_QUERIES)
+        project_cold = bench_list(client, cold=True, queries=PROJECT_QUERIES)
         geo = bench_geojson(client)
+        geo_actors = bench_geojson(client, ACTORS_ONLY)
     print(f"Liste filtrée ({listing['samples']} requêtes, {len(LIST_QUERIES)} combinaisons de filtres) :")
     print(
         f"  vue triviale (gabarit du site, sans données) p50 {listing['trivial_p50']:.1f} ms · "
@@ -284,6 +306,8 @@ def main() -> None:
     for label, figures in (
         ("en service (combinaisons déjà vues)", listing),
         ("à froid (tout recalculé)", cold),
+        (f"projets seuls (type=projet, {len(PROJECT_QUERIES)} combinaisons), en service", project_listing),
+        ("projets seuls, à froid", project_cold),
     ):
         ratio = figures["list_p95"] / figures["trivial_p95"] if figures["trivial_p95"] else float("inf")
         print(
@@ -293,15 +317,27 @@ def main() -> None:
     if "--detail" in sys.argv:
         for index, median in cold["by_query"].items():
             print(f"    à froid, médiane {median:6.1f} ms  {LIST_QUERIES[index] or '(sans filtre)'}")
-    print(f"GeoJSON de tous les points ({geo['features']} points) :")
+        for index, median in project_cold["by_query"].items():
+            print(f"    projets à froid, médiane {median:6.1f} ms  {PROJECT_QUERIES[index]}")
+    print(f"GeoJSON de tous les points ({geo['features']} points dont {geo['projects']} projets) :")
     print(f"  {geo['geojson_ms']:.0f} ms (objectif ≤ 500 ms)")
     print(
         f"  {geo['geojson_gzip'] / 1024:.0f} Kio compressé gzip, {geo['geojson_raw'] / 1024:.0f} Kio brut (objectif ≤ 1 Mo)"
     )
+    print(
+        f"  sans les projets (type=personne&type=structure, {geo_actors['features']} points) : "
+        f"{geo_actors['geojson_ms']:.0f} ms, {geo_actors['geojson_gzip'] / 1024:.0f} Kio compressé ; "
+        f"avec les projets : × {geo['geojson_ms'] / geo_actors['geojson_ms']:.2f} en temps, "
+        f"× {geo['geojson_gzip'] / geo_actors['geojson_gzip']:.2f} en taille"
+    )
     port = int(os.environ.get("BENCH_PORT", "8102"))
     print("Liste filtrée par HTTP (gunicorn, 2 workers), mêmes requêtes :")
-    for label, cold_run in (("en service", False), ("à froid", True)):
-        http = bench_http(port, cold=cold_run)
+    for label, cold_run, queries in (
+        ("en service", False, LIST_QUERIES),
+        ("à froid", True, LIST_QUERIES),
+        ("projets seuls, en service", False, PROJECT_QUERIES),
+    ):
+        http = bench_http(port, cold=cold_run, queries=queries)
         http_ratio = http["list_p95"] / http["trivial_p95"]
         print(
             f"  {label} : p50 {http['list_p50']:.1f} ms · p95 {http['list_p95']:.1f} ms (objectif ≤ 150 ms) ; "
@@ -312,8 +348,15 @@ def main() -> None:
         return
     paint = bench_map_paint(port)
     runs = ", ".join(f"{value:.0f}" for value in paint["paint_runs"])
-    print(f"Carte, premier affichage des {paint['markers']} points dans Chromium sans écran :")
+    print(
+        f"Carte, premier affichage des {paint['markers']} points (projets compris) dans Chromium sans écran :"
+    )
     print(f"  médiane {paint['paint_ms']:.0f} ms (essais : {runs} ms ; objectif ≤ 2 000 ms)")
+    actors_paint = bench_map_paint(port, "?type=personne&type=structure")
+    print(
+        f"  sans les projets ({actors_paint['markers']} points) : médiane {actors_paint['paint_ms']:.0f} ms ; "
+        f"avec les projets : × {paint['paint_ms'] / actors_paint['paint_ms']:.2f}"
+    )
     marks = paint["marks"]
     if marks:
         steps = ", ".join(

@@ -48,6 +48,10 @@ MARGIN_LEFT = 56
 MARGIN_RIGHT = 16
 MARGIN_TOP = 24
 PLOT_HEIGHT = 240
+# Compact horizontal bars (phones, see bar_chart): drawn 340 wide, shown 300 to 450 px wide.
+COMPACT_WIDTH = 340
+COMPACT_FONT_SIZE = 14
+COMPACT_CHAR_WIDTH = 7.2
 # Radar: narrower than the other charts so that it stays readable once scaled down on a phone.
 RADAR_WIDTH = 520
 RADAR_CX = 260
@@ -56,6 +60,12 @@ RADAR_RADIUS = 130
 RADAR_HEIGHT = 350
 RADAR_LABEL_CHARS = 14
 RADAR_LABEL_SIZE = 15
+RADAR_TICK_SIZE = 11
+# Compact radar (phones): axes carry their number only, the names go in an HTML list under the
+# drawing; text is large enough to stay at 11 px or more once the drawing fills a 390 px screen.
+RADAR_COMPACT_LABEL_SIZE = 22
+RADAR_COMPACT_TICK_SIZE = 15
+RADAR_VIEW_PADDING = 6
 
 
 @dataclass
@@ -66,6 +76,10 @@ class Series:
     # True where a value is missing because it is a hidden small number (cops.suppression):
     # it then reads « < 5 » in the drawing and the table, never an empty bar or "non renseigné".
     hidden: Sequence[bool] = ()
+    # Radar only: when set, a missing value is not drawn at the centre (it would read as 0): the
+    # line is interrupted there and a hollow marker sits at the axis' outer end; the legend gets
+    # an entry with this label (e.g. « pas de note commune »).
+    missing_label: str = ""
 
     def is_hidden(self, index: int) -> bool:
         return index < len(self.hidden) and bool(self.hidden[index]) and self.values[index] is None
@@ -82,10 +96,16 @@ class LegendItem:
     color: str
     dash: str = ""
     marker: str = ""
+    hollow: bool = False  # a missing value's mark: the series' marker, outlined only
 
     @property
     def swatch(self) -> SafeString:
         """A small SVG sample of the series' mark (CSP-safe: no style attribute)."""
+        if self.hollow:
+            return mark_safe(
+                '<svg class="chart-swatch" width="32" height="16" viewBox="0 0 32 16" aria-hidden="true" '
+                f'focusable="false">{_marker(self.marker or "circle", 16, 8, self.color, size=4.5, hollow=True)}</svg>'
+            )
         if not self.marker:
             shape = f'<rect x="1" y="1" width="14" height="14" rx="2" fill="{self.color}"/>'
             return mark_safe(
@@ -225,22 +245,24 @@ def _multiline(
     return f'<text x="{svg_number(x)}" y="{svg_number(y)}" text-anchor="{anchor}" fill="{INK}"{size}>{spans}</text>'
 
 
-def _marker(kind: str, x: float, y: float, color: str, size: float = 4.5) -> str:
+def _marker(kind: str, x: float, y: float, color: str, size: float = 4.5, *, hollow: bool = False) -> str:
+    paint = (
+        f'fill="#fff" stroke="{color}" stroke-width="2"'
+        if hollow
+        else f'fill="{color}" stroke="#fff" stroke-width="1"'
+    )
     if kind == "square":
         return (
             f'<rect x="{svg_number(x - size)}" y="{svg_number(y - size)}" width="{svg_number(2 * size)}" '
-            f'height="{svg_number(2 * size)}" fill="{color}" stroke="#fff" stroke-width="1"/>'
+            f'height="{svg_number(2 * size)}" {paint}/>'
         )
     if kind == "triangle":
         points = [(x, y - size * 1.25), (x + size * 1.2, y + size), (x - size * 1.2, y + size)]
-        return f'<polygon points="{_points(points)}" fill="{color}" stroke="#fff" stroke-width="1"/>'
+        return f'<polygon points="{_points(points)}" {paint}/>'
     if kind == "diamond":
         points = [(x, y - size * 1.3), (x + size * 1.3, y), (x, y + size * 1.3), (x - size * 1.3, y)]
-        return f'<polygon points="{_points(points)}" fill="{color}" stroke="#fff" stroke-width="1"/>'
-    return (
-        f'<circle cx="{svg_number(x)}" cy="{svg_number(y)}" r="{svg_number(size)}" fill="{color}" '
-        f'stroke="#fff" stroke-width="1"/>'
-    )
+        return f'<polygon points="{_points(points)}" {paint}/>'
+    return f'<circle cx="{svg_number(x)}" cy="{svg_number(y)}" r="{svg_number(size)}" {paint}/>'
 
 
 def _points(points: Sequence[tuple[float, float]]) -> str:
@@ -252,12 +274,20 @@ def _colors(series: Sequence[Series]) -> list[str]:
 
 
 def _open_svg(
-    kind: str, title: str, description: str, height: float, width: int = WIDTH
+    kind: str,
+    title: str,
+    description: str,
+    height: float,
+    width: float = WIDTH,
+    origin: tuple[float, float] = (0, 0),
+    css: str = "",
 ) -> tuple[str, list[str]]:
     uid = f"chart-{secrets.token_hex(4)}"
+    view = f"{svg_number(origin[0])} {svg_number(origin[1])} {svg_number(width)} {svg_number(height)}"
+    extra_class = f" {css}" if css else ""
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg chart-svg-{kind}" '
-        f'viewBox="0 0 {width} {svg_number(height)}" width="{width}" height="{svg_number(height)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg chart-svg-{kind}{extra_class}" '
+        f'viewBox="{view}" width="{svg_number(width)}" height="{svg_number(height)}" '
         f'role="img" aria-labelledby="{uid}-title {uid}-desc" font-family="{FONT_FAMILY}" '
         f'font-size="{FONT_SIZE}" fill="{INK}">',
         f'<title id="{uid}-title">{escape(title)}</title>',
@@ -334,18 +364,34 @@ def bar_chart(
     unit: str = "",
     horizontal: bool = False,
     category_label: str = "",
+    compact: bool = False,
 ) -> Chart:
-    """Bars per category, one bar per series side by side, each labelled with its value."""
+    """Bars per category, one bar per series side by side, each labelled with its value.
+
+    `compact` (horizontal bars only) draws a narrow chart for phones: each category's name,
+    wrapped over the full width, sits above its bars; the drawing is COMPACT_WIDTH wide so that
+    its text stays at 11 px or more once it fills a 390 px screen.
+    """
     _check(categories, series)
     colors = _colors(series)
     max_value = max([v for s in series for v in s.values if v is not None] or [0])
     top, ticks = nice_axis(max_value, integer=_all_integers(series))
     description = _describe(_("Diagramme en barres"), categories, series, unit)
-    if horizontal:
+    width = WIDTH
+    if horizontal and compact:
+        # The figures are in the table that goes with a compact chart: not repeated here.
+        description = _("Diagramme en barres horizontales. Les chiffres figurent dans le tableau.")
+        width = COMPACT_WIDTH
+        height, body = _compact_bars(categories, series, colors, top, unit)
+    elif horizontal:
         height, body = _horizontal_bars(categories, series, colors, top, ticks, unit)
     else:
         height, body = _vertical_bars(categories, series, colors, top, ticks, unit)
-    _uid, parts = _open_svg("bar", title, description, height)
+    _uid, parts = _open_svg(
+        "bar", title, description, height, width=width, css="chart-svg-compact" if compact else ""
+    )
+    if width == COMPACT_WIDTH:
+        parts[0] = parts[0].replace(f'font-size="{FONT_SIZE}"', f'font-size="{COMPACT_FONT_SIZE}"')
     parts += body
     parts.append("</svg>")
     headers, rows = _table(category_label or _("Catégorie"), categories, series, unit)
@@ -464,6 +510,46 @@ def _horizontal_bars(categories, series, colors, top, ticks, unit) -> tuple[floa
                 )
             )
     return MARGIN_TOP + row * len(categories) + 30, parts
+
+
+def _start_text(x: float, y: float, text: str) -> str:
+    """A value label of a compact chart (text-anchor start is SVG's default: not repeated)."""
+    return f'<text class="value" x="{svg_number(round(x, 1))}" y="{svg_number(y)}">{escape(text)}</text>'
+
+
+def _compact_bars(categories, series, colors, top, unit) -> tuple[float, list[str]]:
+    """Horizontal bars under their wrapped category name (see bar_chart's `compact`)."""
+    left, right = 2, COMPACT_WIDTH - 58  # room for the value after the longest bar
+    chars = int((COMPACT_WIDTH - 4) / COMPACT_CHAR_WIDTH)
+    line, bar_height = COMPACT_FONT_SIZE + 3, 18
+    parts, y = [], 4.0
+    for i, category in enumerate(categories):
+        lines = _wrap(category, chars, max_lines=4)
+        spans = "".join(
+            f'<tspan x="{left}" dy="{0 if k == 0 else line}">{escape(text)}</tspan>'
+            for k, text in enumerate(lines)
+        )
+        parts.append(f'<text class="cat" x="{left}" y="{svg_number(y + COMPACT_FONT_SIZE)}">{spans}</text>')
+        y += line * len(lines) + 4
+        for j, s in enumerate(series):
+            value = s.values[i]
+            if s.is_hidden(i):
+                parts.append(
+                    f'<rect class="bar bar-hidden" x="{left}" y="{svg_number(y + 1)}" width="8" '
+                    f'height="{bar_height - 2}" fill="#fff" stroke="{colors[j]}" stroke-dasharray="3 2"/>'
+                )
+                parts.append(_start_text(left + 14, y + bar_height - 4, s.text(i)))
+            elif value is not None:
+                length = max(value / top * (right - left), 0)
+                parts.append(
+                    f'<rect class="bar" x="{left}" y="{svg_number(y + 1)}" width="{svg_number(round(length, 1))}" '
+                    f'height="{bar_height - 2}" fill="{colors[j]}"/>'
+                )
+                parts.append(_start_text(left + length + 5, y + bar_height - 4, format_number(value, unit)))
+            y += bar_height
+        y += 10
+    parts.insert(0, f'<line x1="{left}" y1="0" x2="{left}" y2="{svg_number(y)}" stroke="{MUTED}"/>')
+    return y, parts
 
 
 def stacked_bar_chart(
@@ -608,12 +694,18 @@ def radar_chart(
     bands: Sequence[tuple[int, Sequence[float | None], Sequence[float | None]]] | None = None,
     unit: str = "",
     category_label: str = "",
+    bands_hidden: bool = False,
+    compact: bool = False,
 ) -> Chart:
     """A radar (spider) chart on a 0..max_value scale.
 
     `bands` are (series_index, low_values, high_values): the spread of that series (e.g. the
-    lowest and highest rating given) drawn as a translucent ring behind its line. A missing
-    value is drawn at the centre without a marker and reads "non renseigné" in the table.
+    lowest and highest rating given) drawn as a translucent ring behind its line; with
+    `bands_hidden` they are drawn hidden (`<g class="bands" visibility="hidden">`), for a page
+    script to show on demand. A missing value is drawn at the centre without a marker and reads
+    "non renseigné" in the table, unless its series has a `missing_label` (see Series).
+    `compact` numbers the axes instead of naming them (the page lists the names) and enlarges
+    the text, for phones. The viewBox always takes in the axis names, so none is clipped.
     """
     _check(axes, series)
     if len(axes) < 3:
@@ -626,6 +718,19 @@ def radar_chart(
         series,
         unit,
     )
+    tick_size = RADAR_COMPACT_TICK_SIZE if compact else RADAR_TICK_SIZE
+    label_size = RADAR_COMPACT_LABEL_SIZE if compact else RADAR_LABEL_SIZE
+    line_height = label_size + 2
+    # The drawing's extent: the plot, then every text added below (a legacy radar keeps at least
+    # its historical 520 × 350 frame so that existing pages do not change size).
+    box = [RADAR_CX - RADAR_RADIUS, RADAR_CY - RADAR_RADIUS, RADAR_CX + RADAR_RADIUS, RADAR_CY + RADAR_RADIUS]
+    if not compact:
+        box = [0, 0, RADAR_WIDTH, RADAR_HEIGHT]
+
+    def grow(x0: float, y0: float, x1: float, y1: float) -> None:
+        box[0], box[1] = min(box[0], x0), min(box[1], y0)
+        box[2], box[3] = max(box[2], x1), max(box[3], y1)
+
     body = []
     # Rings: one per unit step when the scale is small, otherwise four.
     levels = int(max_value) if float(max_value).is_integer() and max_value <= 10 else 4
@@ -634,7 +739,10 @@ def radar_chart(
         ring = [radar_point(i, count, value, max_value) for i in range(count)]
         body.append(f'<polygon points="{_points(ring)}" fill="none" stroke="{GRID}" stroke-width="1"/>')
         x, y = radar_point(0, count, value, max_value)
-        body.append(_text(x + 4, y + 4, format_number(value), anchor="start", fill=MUTED, font_size="11"))
+        tick = format_number(value)
+        body.append(_text(x + 4, y + 4, tick, anchor="start", fill=MUTED, font_size=str(tick_size)))
+        grow(*_text_box(x + 4, y + 4, [tick], "start", tick_size, tick_size))
+    labels = []
     for i, axis in enumerate(axes):
         x, y = radar_point(i, count, max_value, max_value)
         body.append(
@@ -644,17 +752,23 @@ def radar_chart(
         angle = -math.pi / 2 + 2 * math.pi * i / count
         cos, sin = math.cos(angle), math.sin(angle)
         anchor = "middle" if abs(cos) < 0.2 else ("start" if cos > 0 else "end")
-        lines = _wrap(axis, RADAR_LABEL_CHARS)
-        lx = RADAR_CX + (RADAR_RADIUS + 12) * cos
-        ly = RADAR_CY + (RADAR_RADIUS + 12) * sin + 4
+        lines = [str(i + 1)] if compact else _wrap(axis, RADAR_LABEL_CHARS, max_lines=4)
+        gap = 18 if compact else 12  # the big axis numbers keep clear of the ring values
+        lx = RADAR_CX + (RADAR_RADIUS + gap) * cos
+        ly = RADAR_CY + (RADAR_RADIUS + gap) * sin + 4
         if sin < -0.2:
-            ly -= 17 * (len(lines) - 1) + 4
+            ly -= line_height * (len(lines) - 1) + 4
         elif sin > 0.2:
-            ly += 11
+            ly += round(label_size * 0.73)
         else:
-            ly -= 8.5 * (len(lines) - 1)
+            ly -= line_height / 2 * (len(lines) - 1)
+        labels.append([lx, ly, lines, anchor, sin])
+    _separate_radar_labels(labels, label_size, line_height)
+    for lx, ly, lines, anchor, _sin in labels:
         # Axis names are a little larger: the radar is the chart people read on their phone.
-        body.append(_multiline(lx, ly, lines, anchor=anchor, line_height=17, font_size=RADAR_LABEL_SIZE))
+        body.append(_multiline(lx, ly, lines, anchor=anchor, line_height=line_height, font_size=label_size))
+        grow(*_text_box(lx, ly, lines, anchor, label_size, line_height))
+    band_parts = []
     for series_index, low, high in bands or []:
         color = colors[series_index]
         outer = [radar_point(i, count, v or 0, max_value) for i, v in enumerate(high)]
@@ -663,14 +777,36 @@ def radar_chart(
         def path(points):
             return "M" + " L".join(f"{svg_number(x)} {svg_number(y)}" for x, y in points) + " Z"
 
-        body.append(
+        present = [lo is not None and hi is not None for lo, hi in zip(low, high, strict=True)]
+        if series[series_index].missing_label and not all(present):
+            # Not down to the centre where the series has no value: only the wedges between
+            # two neighbouring axes that both have a range.
+            d = " ".join(
+                path([outer[i], outer[(i + 1) % count], inner[(i + 1) % count], inner[i]])
+                for i in range(count)
+                if present[i] and present[(i + 1) % count]
+            )
+            if d:
+                band_parts.append(
+                    f'<path class="band" d="{d}" fill="{color}" fill-opacity="0.18" stroke="none"/>'
+                )
+            continue
+        band_parts.append(
             f'<path class="band" d="{path(outer)} {path(inner)}" fill="{color}" fill-opacity="0.18" '
             f'fill-rule="evenodd" stroke="none"/>'
         )
+    if band_parts:
+        hidden = ' visibility="hidden"' if bands_hidden else ""
+        body.append(f'<g class="bands"{hidden}>' + "".join(band_parts) + "</g>")
+    missing_items = []
     for j, s in enumerate(series):
         dash, marker = DASHES[j % len(DASHES)], MARKERS[j % len(MARKERS)]
         points = [radar_point(i, count, v or 0, max_value) for i, v in enumerate(s.values)]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        if s.missing_label and any(v is None for v in s.values):
+            body += _radar_broken_series(j, s, points, colors[j], dash_attr, len(series), compact)
+            missing_items.append(LegendItem(s.missing_label, colors[j], marker=marker, hollow=True))
+            continue
         body.append(
             f'<polygon class="series" points="{_points(points)}" fill="{colors[j]}" fill-opacity="0.1" '
             f'stroke="{colors[j]}" stroke-width="2.5" stroke-linejoin="round"{dash_attr}/>'
@@ -678,7 +814,18 @@ def radar_chart(
         for (x, y), value in zip(points, s.values, strict=True):
             if value is not None:
                 body.append(_marker(marker, x, y, colors[j]))
-    _uid, parts = _open_svg("radar", title, description, RADAR_HEIGHT, RADAR_WIDTH)
+    pad = RADAR_VIEW_PADDING
+    origin = (math.floor(box[0] - pad), math.floor(box[1] - pad))
+    width = math.ceil(box[2] + pad) - origin[0]
+    height = math.ceil(box[3] + pad) - origin[1]
+    if (
+        not compact
+        and origin == (-pad, -pad)
+        and (width, height) == (RADAR_WIDTH + 2 * pad, RADAR_HEIGHT + 2 * pad)
+    ):
+        origin, width, height = (0, 0), RADAR_WIDTH, RADAR_HEIGHT  # nothing overflows the usual frame
+    css = "chart-svg-compact" if compact else ""
+    _uid, parts = _open_svg("radar", title, description, height, width, origin=origin, css=css)
     parts += body
     parts.append("</svg>")
     headers, rows = _table(category_label or _("Axe"), axes, series, unit)
@@ -690,5 +837,89 @@ def radar_chart(
                 if lo is None or hi is None
                 else f"{format_number(lo)} – {format_number(hi)}"
             )
-    legend = _legend(series, colors, lines=True)
+    legend = _legend(series, colors, lines=True) + missing_items
     return Chart("radar", title, mark_safe("".join(parts)), headers, rows, legend, unit, description)
+
+
+# Average glyph width as a share of the font size, generous for DejaVu Sans (the PDF's font).
+GLYPH_RATIO = 0.6
+
+
+def _text_box(
+    x: float, y: float, lines: list[str], anchor: str, size: float, line_height: float
+) -> tuple[float, float, float, float]:
+    """The approximate box of a (multi-line) text whose first baseline is at y."""
+    width = max(len(line) for line in lines) * size * GLYPH_RATIO
+    left = x - width / 2 if anchor == "middle" else (x if anchor == "start" else x - width)
+    return left, y - size, left + width, y + line_height * (len(lines) - 1) + size * 0.3
+
+
+def _separate_radar_labels(labels: list[list], size: float, line_height: float) -> None:
+    """Moves apart neighbouring axis names whose boxes overlap (many axes, long names).
+
+    In the lower half the name nearer the bottom moves down, in the upper half the one nearer
+    the top moves up: away from the plot, never onto it.
+    """
+    count = len(labels)
+    for _round in range(3):
+        moved = False
+        for i in range(count):
+            first, second = labels[i], labels[(i + 1) % count]
+            a = _text_box(first[0], first[1], first[2], first[3], size, line_height)
+            b = _text_box(second[0], second[1], second[2], second[3], size, line_height)
+            overlap_x = min(a[2], b[2]) - max(a[0], b[0])
+            overlap_y = min(a[3], b[3]) - max(a[1], b[1])
+            if overlap_x <= 0 or overlap_y <= 0 or (first[4] > 0) != (second[4] > 0):
+                continue
+            if first[4] > 0:  # lower half: push the lower one further down
+                lower = first if first[4] > second[4] else second
+                lower[1] += overlap_y + 2
+            else:  # upper half: push the higher one further up
+                higher = first if first[4] < second[4] else second
+                higher[1] -= overlap_y + 2
+            moved = True
+        if not moved:
+            return
+
+
+def _radar_broken_series(
+    j: int, s: Series, points: list, color: str, dash_attr: str, series_count: int, compact: bool
+) -> list[str]:
+    """A series with missing values: its line stops at each gap, never dips to the centre.
+
+    A missing value gets a hollow marker at the outer end of its axis (shifted sideways per
+    series so that two series missing on one axis stay apart).
+    """
+    count = len(s.values)
+    marker = MARKERS[j % len(MARKERS)]
+    present = [v is not None for v in s.values]
+    parts = []
+    if any(present):
+        start = present.index(False)
+        runs, run = [], []
+        for step in range(1, count + 1):
+            i = (start + step) % count
+            if present[i]:
+                run.append(points[i])
+            elif run:
+                runs.append(run)
+                run = []
+        for run in runs:
+            if len(run) > 1:
+                parts.append(
+                    f'<polyline class="series series-broken" points="{_points(run)}" fill="none" '
+                    f'stroke="{color}" stroke-width="2.5" stroke-linejoin="round"{dash_attr}/>'
+                )
+    size = 6 if compact else 5
+    shift = (j - (series_count - 1) / 2) * (2.6 * size)
+    for i, value in enumerate(s.values):
+        if value is not None:
+            parts.append(_marker(marker, *points[i], color))
+            continue
+        angle = -math.pi / 2 + 2 * math.pi * i / count
+        x = RADAR_CX + RADAR_RADIUS * math.cos(angle) - math.sin(angle) * shift
+        y = RADAR_CY + RADAR_RADIUS * math.sin(angle) + math.cos(angle) * shift
+        parts.append(
+            f'<g class="radar-missing" data-axis="{i}">{_marker(marker, x, y, color, size, hollow=True)}</g>'
+        )
+    return parts

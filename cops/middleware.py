@@ -1,3 +1,4 @@
+from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -37,15 +38,16 @@ def map_tiles_source(url: str) -> str:
     return f"{parsed.scheme}://{'.'.join(labels)}"
 
 
-def content_security_policy() -> str:
+def content_security_policy(*, frame_ancestors: str = "'none'") -> str:
     """The platform's policy: everything from our own origin, no inline script or style,
-    images also from data: URLs (Leaflet, charts) and the map tile server."""
+    images also from data: URLs (Leaflet, charts) and the map tile server. Only a page made to be
+    embedded (see csp_frame_ancestors) lets other sites frame it; its other directives stay."""
     directives = {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:", map_tiles_source(settings.MAP_TILES_URL)],
         "style-src": ["'self'"],
         "script-src": ["'self'"],
-        "frame-ancestors": ["'none'"],
+        "frame-ancestors": [frame_ancestors],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
@@ -71,8 +73,25 @@ class ContentSecurityPolicyMiddleware:
         )
         header = "Content-Security-Policy-Report-Only" if report_only else "Content-Security-Policy"
         if header not in response:
-            response[header] = content_security_policy()
+            frame_ancestors = getattr(response, "csp_frame_ancestors", "'none'")
+            response[header] = content_security_policy(frame_ancestors=frame_ancestors)
         return response
+
+
+def csp_frame_ancestors(source: str):
+    """Lets the decorated view's pages be framed by `source` (e.g. "*" for the embeddable map).
+    Pair it with django's xframe_options_exempt: X-Frame-Options has no "anyone" value."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            response.csp_frame_ancestors = source
+            return response
+
+        return wrapped
+
+    return decorator
 
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"

@@ -24,7 +24,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import connections, router
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import render
 
 from cops.models import RateCounter
@@ -184,7 +184,15 @@ def limit_secret_guesses(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            # A view that answers an unknown token by raising Http404 is counted all the same.
+            if not getattr(request, _FOUND, False):
+                over, retry_after = hit(group=SECRET_LINK_GROUP, who=client_key(request, "ip"), rate=rate)
+                if over:
+                    return too_many_requests(request, retry_after)
+            raise
         if getattr(request, _FOUND, False):
             return response
         over, retry_after = hit(group=SECRET_LINK_GROUP, who=client_key(request, "ip"), rate=rate)

@@ -186,6 +186,12 @@ RETENTION_SELFASSESS_PARTICIPANT_DAYS = env_int("RETENTION_SELFASSESS_PARTICIPAN
 RETENTION_MEETING_GUEST_DAYS = env_int("RETENTION_MEETING_GUEST_DAYS", 730)
 # A message relayed to a partner (and its answer, its abuse report), counted from when it was sent.
 RETENTION_CONTACT_MESSAGE_DAYS = env_int("RETENTION_CONTACT_MESSAGE_DAYS", 90)
+# Events: the accessibility needs and the answers marked sensitive, counted from the event's end;
+RETENTION_EVENT_NEEDS_DAYS = env_int("RETENTION_EVENT_NEEDS_DAYS", 30)
+# a registration of a person without an account, anonymised a year after the event;
+RETENTION_EVENT_REGISTRATION_DAYS = env_int("RETENTION_EVENT_REGISTRATION_DAYS", 365)
+# a registration whose address was never confirmed (it holds no seat), deleted after a week.
+RETENTION_EVENT_UNCONFIRMED_DAYS = env_int("RETENTION_EVENT_UNCONFIRMED_DAYS", 7)
 
 # --- Committee meetings ----------------------------------------------------------------------------
 # How long before a meeting its reminder goes to those who said they come or did not answer.
@@ -411,6 +417,8 @@ CELERY_BEAT_SCHEDULE = {
     # Charter renewals and meeting invitations left unsent (broker down, worker lost): each row claimed once.
     "actors.send_pending_committee_mail": {"task": "actors.send_pending_committee_mail", "schedule": 300.0},
     "actors.send_meeting_reminders": {"task": "actors.send_meeting_reminders", "schedule": 900.0},
+    # Events: reminders 7 days and 1 day before, to those registered (each claimed once).
+    "actors.send_event_reminders": {"task": "actors.send_event_reminders", "schedule": crontab(minute=5)},
     # Personal data past its retention period (RETENTION_* above), every night.
     "cops.purge_expired_data": {"task": "cops.purge_expired_data", "schedule": crontab(hour=3, minute=15)},
 }

@@ -79,6 +79,8 @@ ROBOTS_DISALLOW = [
     "/barometre/desinscription/",
     "/auto-evaluation/",
     "/accompagnements/",
+    "/agenda/gestion/",
+    "/agenda/inscription/",
 ]
 
 

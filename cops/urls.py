@@ -22,6 +22,7 @@ urlpatterns = [
     path("barometre/", include("barometer.urls")),
     path("auto-evaluation/", include("selfassess.urls")),
     path("accompagnements/", include("accompaniment.urls")),
+    path("agenda/", include("actors.events.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -59,6 +59,9 @@ def privacy(request):
         "barometer_contact": settings.RETENTION_BAROMETER_CONTACT_DAYS,
         "selfassess_participant": settings.RETENTION_SELFASSESS_PARTICIPANT_DAYS,
         "meeting_guest": settings.RETENTION_MEETING_GUEST_DAYS,
+        "event_needs": settings.RETENTION_EVENT_NEEDS_DAYS,
+        "event_registration": settings.RETENTION_EVENT_REGISTRATION_DAYS,
+        "event_unconfirmed": settings.RETENTION_EVENT_UNCONFIRMED_DAYS,
         "contact_message": settings.RETENTION_CONTACT_MESSAGE_DAYS,
     }
     return render(request, "pages/privacy.html", {"retention": retention})

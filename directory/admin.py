@@ -8,7 +8,7 @@ from django.contrib import admin
 
 from actors.admin import ActorProfileAdmin, TaxonomyAdmin
 from actors.models import Activity, ActorProfile, Availability, Domain, Qualification, StructureType
-from directory.models import ContactMessage, Resource
+from directory.models import ContactMessage, Project, ProjectDocument, ProjectPerson, Resource
 from directory.tasks import rebuild_index
 
 TAXONOMIES = [Domain, StructureType, Qualification, Activity, Availability]
@@ -87,3 +87,61 @@ class ResourceAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Projects -----------------------------------------------------------------------------------------------
+
+
+class ProjectPersonInline(admin.TabularInline):
+    model = ProjectPerson
+    extra = 0
+    fields = ("person", "role", "status", "invited_by", "invited_at", "responded_at")
+    readonly_fields = fields  # a person appears only through their own answer (consent)
+    can_delete = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ProjectDocumentInline(admin.TabularInline):
+    model = ProjectDocument
+    extra = 0
+    fields = ("kind", "title", "file_format", "file_size", "approved", "added_by", "added_at")
+    readonly_fields = ("file_format", "file_size", "added_by", "added_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False  # uploads go through the project page (content checked there)
+
+
+@admin.register(Project)
+class ProjectAdmin(ReindexOnChangeMixin, admin.ModelAdmin):
+    """A back-office view of project sheets. Submissions are moderated in the directory's queue
+    (directory:moderation_queue), which emails the author: use it for decisions."""
+
+    list_display = (
+        "title",
+        "main_structure",
+        "state",
+        "status",
+        "revision_status",
+        "created_by",
+        "updated_at",
+    )
+    list_filter = ("status", "state", "revision_status", "zone")
+    search_fields = ("title", "slug", "summary", "main_structure__name")
+    list_select_related = ("main_structure", "created_by")
+    autocomplete_fields = ("main_structure", "structures")
+    filter_horizontal = ("domains", "practices", "territories")
+    raw_id_fields = ("communes", "accompaniment", "created_by", "moderated_by")
+    readonly_fields = (
+        "revision",
+        "revision_status",
+        "consent_at",
+        "consent_version",
+        "created_at",
+        "updated_at",
+    )
+    inlines = [ProjectPersonInline, ProjectDocumentInline]
+
+    def has_add_permission(self, request):
+        return False  # created on the site, by a member of the carrying structure

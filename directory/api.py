@@ -7,6 +7,7 @@ the caller's audience for lists and map points, `person_view(person, level)` for
 import json
 
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.gzip import gzip_page
@@ -27,8 +28,16 @@ from actors.enums import ModerationStatus
 from actors.permissions import directory_viewer_level
 from cops.ratelimit import hit_request
 from directory.filters import EntryFilter, TagFilter
-from directory.indexing import BADGES
-from directory.models import Entry, audience_for_level
+from directory.indexing import (
+    BADGES,
+    project_location,
+    project_persons,
+    project_url,
+    project_years,
+    projects_for_index,
+    years_label,
+)
+from directory.models import Entry, EntryKind, ProjectState, audience_for_level
 from directory.selectors.listing import actor_badges, directory_search
 from directory.selectors.profiles import person_view, published_persons, published_structures, structure_view
 from directory.services.profiles import PERSON_SPEC
@@ -164,7 +173,7 @@ class CardSerializer(serializers.Serializer):
     """A result as its stored card for the caller's audience."""
 
     id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=["personne", "structure"])
+    kind = serializers.ChoiceField(choices=["personne", "structure", "projet"])
     title = serializers.CharField()
     subtitle = serializers.CharField()
     place = serializers.CharField()
@@ -172,6 +181,10 @@ class CardSerializer(serializers.Serializer):
     excerpt = serializers.CharField()
     url = serializers.CharField(help_text="Adresse de la fiche sur le site.")
     badges = serializers.ListField(child=serializers.CharField())
+    state = serializers.CharField(help_text="Projets : en_projet, en_cours ou termine (vide sinon).")
+    years = serializers.CharField(
+        help_text="Projets : années de réalisation, ex. « 2022–2024 » (vide sinon)."
+    )
 
     def to_representation(self, entry):
         audience = self.context["audience"]
@@ -185,7 +198,7 @@ class CardSerializer(serializers.Serializer):
 
 @extend_schema(
     tags=["annuaire"],
-    summary="Acteurs publiés (personnes et structures), filtrés",
+    summary="Fiches publiées (personnes, structures et projets), filtrées",
     responses={200: CardSerializer(many=True), 400: INVALID_FILTERS, 404: NOT_FOUND, 429: TOO_MANY},
     description=(
         "Mêmes filtres que la page /annuaire/ (codes des taxonomies). Un visiteur non connecté ne voit que "
@@ -366,14 +379,99 @@ class StructureDetail(APIView):
         return Response(StructureDetailSerializer(view, context={"request": request}).data)
 
 
+class ProjectDetailSerializer(serializers.Serializer):
+    """A published project; its persons are those who accepted, as the caller may see them."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    subtitle = serializers.CharField(help_text="La structure porteuse.")
+    place = serializers.CharField()
+    url = serializers.CharField()
+    badges = serializers.ListField(child=serializers.CharField(), help_text="État et années du projet.")
+    state = serializers.CharField()
+    years = serializers.CharField()
+    summary = serializers.CharField()
+    structures = serializers.ListField(child=serializers.DictField())
+    persons = serializers.ListField(child=serializers.DictField())
+    domains = serializers.ListField(child=serializers.CharField())
+    practices = serializers.ListField(child=serializers.CharField())
+
+    def to_representation(self, project):
+        request = self.context["request"]
+        level = self.context["level"]
+        commune, _latitude, _longitude = project_location(project)
+        years = years_label(project_years(project))
+        structures = [project.main_structure] + [
+            s for s in project.structures.all() if s.pk != project.main_structure_id
+        ]
+        return {
+            "id": project.pk,
+            "kind": EntryKind.PROJECT.value,
+            "title": project.title,
+            "subtitle": project.main_structure.name,
+            "place": commune.name if commune is not None else "",
+            "url": request.build_absolute_uri(project_url(project.slug)),
+            "badges": [str(ProjectState(project.state).label)] + ([years] if years else []),
+            "state": project.state,
+            "years": years,
+            "summary": project.summary,
+            "structures": [
+                {
+                    "id": structure.pk,
+                    "name": structure.name,
+                    "carrier": structure.pk == project.main_structure_id,
+                    "url": request.build_absolute_uri(
+                        reverse("directory:structure_detail", args=[structure.pk])
+                    ),
+                }
+                for structure in structures
+                if structure.status == ModerationStatus.PUBLISHED
+            ],
+            "persons": [
+                {
+                    "id": person_id,
+                    "title": title,
+                    "role": role,
+                    "url": request.build_absolute_uri(reverse("directory:person_detail", args=[person_id])),
+                }
+                for person_id, title, role in project_persons(project, level)
+            ],
+            "domains": _labels(project.domains.all()),
+            "practices": _labels(project.practices.all()),
+        }
+
+
+@extend_schema(
+    tags=["annuaire"],
+    summary="Fiche publiée d'un projet",
+    description=(
+        "Un projet publié. Les personnes impliquées n'apparaissent que si elles ont accepté, et seulement pour "
+        "les visiteurs autorisés à voir leurs engagements (visibilité choisie par chaque personne)."
+    ),
+    responses={200: ProjectDetailSerializer, 404: NOT_FOUND},
+)
+class ProjectDetail(APIView):
+    def get(self, request, pk: int):
+        project = next(iter(projects_for_index([pk])), None)  # published only
+        if project is None:
+            raise Http404
+        context = {"request": request, "level": directory_viewer_level(request.user)}
+        return Response(ProjectDetailSerializer(project, context=context).data)
+
+
 @extend_schema(
     tags=["annuaire"],
     summary="Points de la carte (GeoJSON compact)",
     description=(
-        "FeatureCollection des acteurs localisables, avec les mêmes filtres que la liste. Chaque point ne porte "
-        "que son identifiant et son type (`k` : `p` personne, `s` structure) ; coordonnées arrondies à 4 "
-        "décimales. Une personne est placée au centre de sa commune, jamais à son adresse. Les détails "
-        "s'obtiennent par /api/annuaire/personnes/{id}/ ou /api/annuaire/structures/{id}/."
+        "FeatureCollection des fiches localisables, avec les mêmes filtres que la liste. Chaque point ne porte "
+        "que son identifiant, son type (`k` : `p` personne, `s` structure, `j` projet) et sa famille d'icône "
+        "(`f` : personne `u` usager, `r` professionnel, `m` les deux ; structure `h` établissement de santé, "
+        "`m` médico-social, `a` association, `f` formation ou recherche, `i` institution ou fédération, `o` "
+        "autre ; projet `p` en projet, `c` en cours, `t` terminé) ; coordonnées arrondies à 4 décimales. Une "
+        "personne est placée au centre de sa commune, jamais à son adresse ; un projet au lieu de sa structure "
+        "porteuse ou de sa première commune. Les détails s'obtiennent par /api/annuaire/personnes/{id}/, "
+        "/api/annuaire/structures/{id}/ ou /api/annuaire/projets/{id}/."
     ),
     responses={
         200: OpenApiResponse(response=OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection"),

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
+from django.utils.text import slugify
 
 from actors.enums import ModerationStatus, Side, Visibility
 from actors.models import (
@@ -26,7 +27,7 @@ from actors.models import (
     User,
 )
 from actors.validators import luhn_is_valid
-from directory.indexing import fold, index_persons, index_structures, indexes_deferred
+from directory.indexing import fold, index_persons, index_projects, index_structures, indexes_deferred
 from directory.models import ContactPurpose
 from directory.services.bulk import (
     ProfileRow,
@@ -375,22 +376,34 @@ def seed(ctx) -> None:
             links.append((person.pk, structure.pk, rng.choice(FUNCTIONS), is_referent))
     memberships_bulk_create(links=links, at=now)
     phases["appartenances"] = time.monotonic() - started - sum(phases.values())
+    project_ids = _demo_generated_projects(
+        ctx,
+        now,
+        [s for s in structures if s.status == ModerationStatus.PUBLISHED],
+        {commune.insee_code: commune for commune in structure_communes},
+        links,
+        {p.pk for p in persons if p.status == ModerationStatus.PUBLISHED},
+    )
+    phases["projets"] = time.monotonic() - started - sum(phases.values())
 
     with indexes_deferred():
         index_structures([s.pk for s in structures if s.status == ModerationStatus.PUBLISHED])
         index_persons([p.pk for p in persons if p.status == ModerationStatus.PUBLISHED])
+        index_projects(project_ids)
 
     phases["index"] = time.monotonic() - started - sum(phases.values())
     _demo_accounts_profiles(ctx, now)
     _demo_contact(ctx, now)
     _demo_resources(ctx)
+    _demo_jrps_projects(ctx)
     published_persons = [p for p in persons if p.status == ModerationStatus.PUBLISHED]
     published_structures = [s for s in structures if s.status == ModerationStatus.PUBLISHED]
     ctx.shared["persons"] = published_persons
     ctx.shared["structures"] = published_structures
     ctx.log(
         f"Annuaire : {len(persons)} personnes ({len(published_persons)} publiées), "
-        f"{len(structures)} structures ({len(published_structures)} publiées), {len(links)} appartenances "
+        f"{len(structures)} structures ({len(published_structures)} publiées), {len(links)} appartenances, "
+        f"{len(project_ids)} projets publiés "
         f"en {time.monotonic() - started:.1f} s ("
         + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
         + ")"
@@ -780,3 +793,427 @@ def _demo_resources(ctx) -> None:
             },
         )
     ctx.log(f"Ressources : {Resource.objects.count()} (dont les propositions en attente)")
+
+
+# --- Projects: the ten pitches of the JRPS 2023 (seed 002) and generated ones at every scale -------
+
+# The ten « Pitchs Projets » of the 2nd Journée régionale du partenariat en santé (2023), with the
+# structures that carried them as the seed names them. Structures the demo lacks are created.
+JRPS_STRUCTURES = {
+    "Association AprèsJ20 Covid Long": ("association-usagers", "31555", "soin-accompagnement"),
+    "Occitan’Air": ("association-usagers", "34172", "soin-accompagnement"),
+    "Maladies rares Occitanie": ("soins-primaires", "34172", "management-parcours-gouvernance"),
+    "Maison de Retraite Protestante Montpellier": (
+        "medico-social",
+        "34172",
+        "management-parcours-gouvernance",
+    ),
+    "Human Santé": ("soins-primaires", "34172", "soin-accompagnement"),
+    "Association Tremplin Pierre Robin": ("association-usagers", "31555", "soin-accompagnement"),
+    "CHU de Toulouse": ("chu", "31555", "soin-accompagnement"),
+    "Institut du Cancer de Montpellier (ICM)": ("centre-lutte-cancer", "34172", "soin-accompagnement"),
+    "IFRASS": ("institut-formation", "31555", "formation-recherche-innovation"),
+    "UTEP CHU Nîmes": ("chu", "30189", "formation-recherche-innovation"),
+    "Centre Hémodialyse St Guilhem Sète": ("ch", "34301", "soin-accompagnement"),
+    "MDPH 11": ("institution", "11069", "management-parcours-gouvernance"),
+}
+# The demo's own generated CHU stands for the seed's when it exists.
+JRPS_ALIASES = {"CHU de Toulouse": ["Centre hospitalier universitaire de Toulouse"]}
+JRPS_PROJECTS = [
+    {
+        "title": "Programme d’Accompagnement Covid Long occitanie - PACLO",
+        "structure": "Association AprèsJ20 Covid Long",
+        "others": ["Occitan’Air"],
+        "summary": "Un programme d'accompagnement des personnes atteintes de Covid long en Occitanie, "
+        "construit par une association de patients avec les professionnels qui les soignent.",
+        "state": "en_cours",
+        "domains": ["soin-accompagnement"],
+        "practices": ["accompagnement-pairs", "education-therapeutique"],
+        "brakes": ["reconnaissance", "financement"],
+        "levers": ["confiance", "personnes_ressources"],
+        "person": ("demo_contact_person", "Patiente partenaire"),
+    },
+    {
+        "title": "Itinéraire maladies rares : une carte mentale pour trouver le chemin simple vers des solutions",
+        "structure": "Maladies rares Occitanie",
+        "summary": "Une carte mentale conçue avec des patients et des proches pour aider les personnes "
+        "concernées par une maladie rare à trouver simplement les bons interlocuteurs.",
+        "state": "termine",
+        "domains": ["management-parcours-gouvernance", "soin-accompagnement"],
+        "practices": ["co-construction-projets", "communication-temoignage"],
+        "brakes": ["valeur_ajoutee"],
+        "levers": ["confiance", "appui_methodo"],
+    },
+    {
+        "title": "La participation des résidants au processus de recrutement des professionnels : "
+        "la Maison (au service) des résidants",
+        "structure": "Maison de Retraite Protestante Montpellier",
+        "summary": "Les résidants participent au recrutement des professionnels de leur maison de "
+        "retraite : ils rencontrent les candidats et donnent leur avis.",
+        "state": "en_cours",
+        "domains": ["management-parcours-gouvernance"],
+        "practices": ["recrutement-integration", "instances-gouvernance"],
+        "brakes": ["representations"],
+        "levers": ["volonte_institutionnelle", "confiance"],
+    },
+    {
+        "title": "Centre de santé communautaire Human Santé",
+        "structure": "Human Santé",
+        "summary": "Un centre de santé communautaire et associatif où les patients participent à la "
+        "gouvernance et à la construction de l'offre de soins de leur quartier.",
+        "state": "en_cours",
+        "domains": ["soin-accompagnement", "management-parcours-gouvernance"],
+        "practices": ["instances-gouvernance", "co-construction-projets"],
+        "brakes": ["financement", "temps_pros"],
+        "levers": ["volonte_institutionnelle", "temps_dedie"],
+    },
+    {
+        "title": "Le parent ressource au sein des consultations multidisciplinaires : ateliers éducatifs "
+        "à destination des enfants porteurs de fente et de leurs parents",
+        "structure": "Association Tremplin Pierre Robin",
+        "others": ["CHU de Toulouse"],
+        "summary": "Un parent ressource anime, avec l'équipe des consultations multidisciplinaires du "
+        "CHU de Toulouse, des ateliers éducatifs pour les enfants porteurs de fente et leurs parents.",
+        "state": "en_cours",
+        "domains": ["soin-accompagnement"],
+        "practices": ["education-therapeutique", "accompagnement-pairs"],
+        "brakes": ["benevolat", "reconnaissance"],
+        "levers": ["formation_commune", "personnes_ressources"],
+    },
+    {
+        "title": "Accompagnement des patients sous thérapie orale (TO) par des patientes partenaires (PP)",
+        "structure": "Institut du Cancer de Montpellier (ICM)",
+        "summary": "Des patientes partenaires accompagnent les personnes qui commencent un traitement "
+        "anticancéreux par voie orale, aux côtés de l'équipe soignante.",
+        "state": "en_cours",
+        "domains": ["soin-accompagnement"],
+        "practices": ["accompagnement-pairs", "education-therapeutique"],
+        "brakes": ["recrutement", "reconnaissance"],
+        "levers": ["confiance", "volonte_institutionnelle"],
+        "person": ("marc", "Patient partenaire ressource"),
+    },
+    {
+        "title": "Pré-nat HUB",
+        "structure": "IFRASS",
+        "summary": "Un lieu ressource autour de la période prénatale, imaginé avec des parents et des "
+        "professionnels en formation à l'IFRASS.",
+        "state": "en_cours",
+        "domains": ["formation-recherche-innovation"],
+        "practices": ["enseignement-formation", "co-construction-projets"],
+        "brakes": ["temps_pros"],
+        "levers": ["formation_commune"],
+        "person": ("demo_person", "Patiente partenaire formatrice"),
+    },
+    {
+        "title": "Formation Education Thérapeutique du Patient 40h, Faculté U Nîmes",
+        "structure": "UTEP CHU Nîmes",
+        "summary": "La formation de 40 heures à l'éducation thérapeutique du patient, construite et "
+        "animée avec un groupe de sept patients partenaires consultants.",
+        "state": "termine",
+        "domains": ["formation-recherche-innovation"],
+        "practices": ["enseignement-formation", "education-therapeutique"],
+        "brakes": ["reconnaissance"],
+        "levers": ["formation_commune", "appui_methodo"],
+    },
+    {
+        "title": "Construire un projet des usagers dans une dynamique de partenariat en santé",
+        "structure": "Centre Hémodialyse St Guilhem Sète",
+        "summary": "Le centre d'hémodialyse écrit son projet des usagers avec les patients dialysés "
+        "et leurs représentants, accompagné par le COPS.",
+        "state": "termine",
+        "domains": ["management-parcours-gouvernance"],
+        "practices": ["co-construction-projets", "instances-gouvernance"],
+        "brakes": ["disponibilite", "temps_pros"],
+        "levers": ["appui_methodo", "volonte_institutionnelle"],
+    },
+    {
+        "title": "Expert profane à la MDPH de l’Aude : pair-aidance et prise en compte des besoins",
+        "structure": "MDPH 11",
+        "summary": "Un expert profane, lui-même concerné par le handicap, accompagne les personnes "
+        "dans leurs démarches à la MDPH de l'Aude et aide à mieux prendre en compte leurs besoins.",
+        "state": "termine",
+        "domains": ["management-parcours-gouvernance", "soin-accompagnement"],
+        "practices": ["accompagnement-pairs"],
+        "brakes": ["valeur_ajoutee", "reconnaissance"],
+        "levers": ["personnes_ressources", "confiance"],
+    },
+]
+JRPS_TITLES = [project["title"] for project in JRPS_PROJECTS]
+
+# Generated projects: about 8 projects for 100 actors (2,000 at --scale 25000).
+PROJECTS_PER_ACTOR = 0.08
+PROJECT_THEMES = [
+    (
+        "Comité des usagers en cancérologie à {commune}",
+        "Patients, proches et soignants se réunissent chaque trimestre pour améliorer ensemble le parcours en cancérologie.",
+        ["soin-accompagnement", "management-parcours-gouvernance"],
+        ["instances-gouvernance", "co-construction-projets"],
+    ),
+    (
+        "Ateliers d'éducation thérapeutique du diabète co-animés à {commune}",
+        "Des ateliers d'éducation thérapeutique animés en binôme par un soignant et un patient partenaire.",
+        ["soin-accompagnement"],
+        ["education-therapeutique", "accompagnement-pairs"],
+    ),
+    (
+        "Patients formateurs à l'institut de formation de {commune}",
+        "Des patients partenaires interviennent dans la formation initiale des futurs soignants.",
+        ["formation-recherche-innovation"],
+        ["enseignement-formation", "communication-temoignage"],
+    ),
+    (
+        "Pair-aidance en santé mentale à {commune}",
+        "Des pairs-aidants accueillent et accompagnent les personnes suivies, en lien avec l'équipe.",
+        ["soin-accompagnement"],
+        ["accompagnement-pairs"],
+    ),
+    (
+        "Projet des usagers de l'établissement ({commune})",
+        "L'établissement écrit son projet des usagers avec ses représentants des usagers et des patients.",
+        ["management-parcours-gouvernance"],
+        ["co-construction-projets", "instances-gouvernance"],
+    ),
+    (
+        "Recherche participative sur le parcours de soins à {commune}",
+        "Une recherche menée avec des patients co-chercheurs, de la question de départ aux résultats.",
+        ["formation-recherche-innovation"],
+        ["recherche", "evaluation"],
+    ),
+    (
+        "Patients partenaires dans les comités qualité à {commune}",
+        "Des patients partenaires participent aux revues de morbi-mortalité et aux comités qualité.",
+        ["management-parcours-gouvernance"],
+        ["qualite-securite", "instances-gouvernance"],
+    ),
+    (
+        "Recruter avec les patients : un jury mixte à {commune}",
+        "Les entretiens de recrutement des soignants associent un patient partenaire au jury.",
+        ["management-parcours-gouvernance"],
+        ["recrutement-integration"],
+    ),
+    (
+        "Livret d'accueil co-écrit avec les aidants ({commune})",
+        "Un livret d'accueil écrit avec des proches-aidants, relu par les usagers du service.",
+        ["soin-accompagnement"],
+        ["co-construction-projets", "communication-temoignage"],
+    ),
+    (
+        "Évaluer ensemble l'expérience patient à {commune}",
+        "Des questionnaires d'expérience construits, passés et analysés avec des patients partenaires.",
+        ["management-parcours-gouvernance", "soin-accompagnement"],
+        ["evaluation", "qualite-securite"],
+    ),
+]
+PROJECT_LESSONS = [
+    "",
+    "Prendre le temps de se connaître avant de commencer a tout changé.",
+    "Un binôme soignant – patient dès le départ évite de construire pour les patients plutôt qu'avec eux.",
+    "Indemniser les patients partenaires a rendu leur engagement durable.",
+]
+
+
+def _project_state_and_dates(rng, today):
+    """A state and coherent dates: finished projects started 1 to 7 years ago."""
+    roll = rng.random()
+    if roll < 0.45:
+        started = today - timedelta(days=rng.randint(400, 2500))
+        ended = min(today - timedelta(days=1), started + timedelta(days=rng.randint(120, 900)))
+        return "termine", started, ended
+    if roll < 0.85:
+        return "en_cours", today - timedelta(days=rng.randint(30, 1200)), None
+    return "en_projet", today + timedelta(days=rng.randint(15, 300)), None
+
+
+def _demo_generated_projects(
+    ctx, now, structures, communes_by_code, links, published_person_ids
+) -> list[int]:
+    """Bulk-created projects carried by published structures, deterministic from --seed; returns
+    the ids of the published ones (indexed by the caller with the rest of the directory)."""
+    import random
+
+    from directory.indexing import departement_zones, zone_summary
+    from directory.models import Project, ProjectPerson, ProjectPersonStatus
+    from directory.selectors.projects import lessons_choices
+    from directory.services.bulk import _bulk_m2m
+    from directory.services.profiles import CONSENT_VERSION
+
+    count = int(ctx.scale * PROJECTS_PER_ACTOR)
+    if count == 0 or not structures or Project.objects.exists():
+        return []
+    # Their own generator: the actors' stream (drawn by the charter after us) stays as it was.
+    rng = random.Random(f"{ctx.seed}:projets")
+    today = now.date()
+    zones = departement_zones()
+    domains = dict(Domain.objects.values_list("code", "pk"))
+    practices = dict(Activity.objects.values_list("code", "pk"))
+    choices = lessons_choices()
+    brakes = [code for code, _label in choices["freins"]]
+    levers = [code for code, _label in choices["leviers"]]
+    members: dict[int, list[int]] = {}
+    for person_id, structure_id, _function, _referent in links:
+        if person_id in published_person_ids:
+            members.setdefault(structure_id, []).append(person_id)
+
+    rows, used_slugs = [], set()
+    for _ in range(count):
+        structure = rng.choice(structures)
+        commune = communes_by_code[structure.commune_id]
+        title_pattern, summary, domain_codes, practice_codes = rng.choice(PROJECT_THEMES)
+        title = title_pattern.format(commune=commune.name)
+        base = slugify(title)[:200]
+        slug, number = base, 2
+        while slug in used_slugs:
+            slug, number = f"{base}-{number}", number + 1
+        used_slugs.add(slug)
+        state, started_on, ended_on = _project_state_and_dates(rng, today)
+        territories = [commune.departement_id]
+        roll = rng.random()
+        status = (
+            ModerationStatus.PUBLISHED
+            if roll < 0.92
+            else ModerationStatus.PENDING
+            if roll < 0.96
+            else ModerationStatus.DRAFT
+        )
+        at = now - timedelta(days=rng.randint(1, 700))
+        project = Project(
+            title=title,
+            slug=slug,
+            summary=summary,
+            description=f"{summary} {rng.choice(STRUCTURE_DESCRIPTIONS)}",
+            state=state,
+            started_on=started_on,
+            ended_on=ended_on,
+            main_structure_id=structure.pk,
+            brakes=sorted(rng.sample(brakes, k=rng.choice([0, 1, 2]))),
+            levers=sorted(rng.sample(levers, k=rng.choice([0, 1, 2, 3]))),
+            lessons=rng.choice(PROJECT_LESSONS),
+            status=status,
+            zone=zone_summary(territories, False, zones),
+            submitted_at=at if status != ModerationStatus.DRAFT else None,
+            consent_at=at if status != ModerationStatus.DRAFT else None,
+            consent_version=CONSENT_VERSION if status != ModerationStatus.DRAFT else "",
+        )
+        if status == ModerationStatus.PUBLISHED:
+            project.published_at = project.moderated_at = project.accuracy_confirmed_at = at
+        many = {
+            "domains": [domains[code] for code in domain_codes if code in domains],
+            "practices": [practices[code] for code in practice_codes if code in practices],
+            "territories": territories,
+            "communes": [commune.insee_code],
+        }
+        nearby = members.get(structure.pk)
+        person_id = rng.choice(nearby) if nearby and rng.random() < 0.3 else None
+        rows.append((project, many, person_id))
+
+    objects = Project.objects.bulk_create([project for project, _many, _person in rows], batch_size=2000)
+    from directory.services.bulk import ProfileRow
+
+    _bulk_m2m(
+        Project,
+        objects,
+        [ProfileRow(fields={}, many_to_many=many) for _project, many, _person in rows],
+        ("domains", "practices", "territories", "communes"),
+    )
+    ProjectPerson.objects.bulk_create(
+        [
+            ProjectPerson(
+                project_id=project.pk,
+                person_id=person_id,
+                role=rng.choice(["Patient partenaire", "Coordination", "Représentante des usagers"]),
+                status=ProjectPersonStatus.ACCEPTED,
+                responded_at=now,
+            )
+            for project, (_row, _many, person_id) in zip(objects, rows, strict=True)
+            if person_id is not None
+        ],
+        batch_size=5000,
+    )
+    return [project.pk for project in objects if project.status == ModerationStatus.PUBLISHED]
+
+
+def _jrps_structure(name: str, staff) -> Structure:
+    """The structure as the seed names it: the demo's own if it exists, else published for the occasion."""
+    names = [name, *JRPS_ALIASES.get(name, [])]
+    structure = (
+        Structure.objects.filter(name__in=names, status=ModerationStatus.PUBLISHED).order_by("pk").first()
+    )
+    if structure is not None:
+        return structure
+    type_code, insee_code, domain_code = JRPS_STRUCTURES[name]
+    commune = Commune.objects.get(insee_code=insee_code)
+    structure = structure_save(
+        structure=None,
+        by=staff,
+        changes={
+            "name": name,
+            "structure_type": StructureType.objects.get(code=type_code),
+            "commune": commune,
+            "postal_code": (commune.postal_codes or [""])[0],
+            "domains": list(Domain.objects.filter(code=domain_code)),
+            "territories": [commune.departement_id],
+            "description": "Présentée à la Journée régionale du partenariat en santé 2023.",
+        },
+    )
+    profile_submit(profile=structure, by=staff, consent=True)
+    profile_approve(profile=structure, by=staff)
+    return Structure.objects.get(pk=structure.pk)
+
+
+def _demo_jrps_projects(ctx) -> None:
+    """The ten pitches of the JRPS 2023, published through the projects' services by the COPS team;
+    a few demo persons accepted to appear on them."""
+    from datetime import date
+
+    from directory.models import Project, ProjectState
+    from directory.services.projects import project_invite_person, project_person_respond, project_save
+
+    accounts = ctx.shared.get("accounts", {})
+    staff = accounts.get("equipe@cops.demo")
+    if staff is None or Project.objects.filter(title=JRPS_TITLES[0]).exists():
+        return
+    started = time.monotonic()
+    persons = {
+        "demo_contact_person": ctx.shared.get("demo_contact_person"),
+        "demo_person": ctx.shared.get("demo_person"),
+        "marc": Person.objects.filter(user__email="marc.delmas@cops.demo").first(),
+    }
+    for pitch in JRPS_PROJECTS:
+        structure = _jrps_structure(pitch["structure"], staff)
+        commune = structure.commune
+        done = pitch["state"] == ProjectState.DONE
+        project = project_save(
+            project=None,
+            by=staff,
+            changes={
+                "title": pitch["title"],
+                "summary": pitch["summary"],
+                "description": pitch["summary"]
+                + " Projet présenté en 180 secondes lors des « Pitchs Projets » de la Journée régionale "
+                "du partenariat en santé 2023.",
+                "state": pitch["state"],
+                "started_on": date(2023, 1, 1),
+                "ended_on": date(2023, 12, 31) if done else None,
+                "main_structure": structure,
+                "structures": [_jrps_structure(name, staff) for name in pitch.get("others", [])],
+                "domains": list(Domain.objects.filter(code__in=pitch["domains"])),
+                "practices": list(Activity.objects.filter(code__in=pitch["practices"])),
+                "territories": [commune.departement_id] if commune else [],
+                "communes": [commune] if commune else [],
+                "brakes": pitch["brakes"],
+                "levers": pitch["levers"],
+                "website": "https://partenariat-en-sante.org/",
+            },
+        )
+        profile_submit(profile=project, by=staff, consent=True)
+        profile_approve(profile=project, by=staff)
+        key, role = pitch.get("person", (None, ""))
+        person = persons.get(key) if key else None
+        if person is not None and person.user_id:
+            invitation = project_invite_person(project=project, by=staff, person=person, role=role)
+            project_person_respond(invitation=invitation, by=person.user, accept=True)
+    ctx.log(
+        f"Projets : {Project.objects.count()} dont "
+        f"{Project.objects.filter(status=ModerationStatus.PUBLISHED).count()} publiés "
+        f"(les 10 pitchs de la JRPS 2023 en {time.monotonic() - started:.1f} s)"
+    )

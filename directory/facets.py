@@ -19,8 +19,10 @@ django-filter FilterSet; their matching ids become one more bitset.
 """
 
 import math
+import re
 import threading
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 
@@ -32,6 +34,8 @@ from directory.models import Entry
 VERSION_KEY = "directory:index-version"
 # Location tags (thousands of communes and postal codes, a few entries each): position lists.
 SPARSE_PREFIXES = ("c:", "cp:")
+# The map icon's family of an entry (see _feature): read when the index is loaded, never filtered on.
+ICON_PREFIX = "f:"
 EARTH_RADIUS_KM = 6371.0
 MAX_AGE = 300.0
 MEMO_SIZE = 256
@@ -139,16 +143,87 @@ class AudienceIndex:
                 found.append(position)
         return _bits_from_positions(found, len(self.entry_ids))
 
+    def in_box(self, west: float, south: float, east: float, north: float) -> int:
+        """Entries this audience may locate inside the box (degrees; west > east crosses 180°)."""
+        return self.remembered(
+            ("bbox", west, south, east, north), lambda: self._in_box(west, south, east, north)
+        )
+
+    def _in_box(self, west: float, south: float, east: float, north: float) -> int:
+        south_r, north_r = math.radians(south), math.radians(north)
+        west_r, east_r = math.radians(west), math.radians(east)
+        wraps = west > east
+        found = []
+        for position, point in enumerate(self.coordinates):
+            if point is None or not (south_r <= point[0] <= north_r):
+                continue
+            lng = point[1]
+            if (west_r <= lng or lng <= east_r) if wraps else (west_r <= lng <= east_r):
+                found.append(position)
+        return _bits_from_positions(found, len(self.entry_ids))
+
     def has(self, mask: int, entry_id: int) -> bool:
         position = self.positions.get(entry_id)
         return position is not None and bool(mask >> position & 1)
 
 
-def _feature(kind: str, actor_id: int, latitude: float, longitude: float) -> str:
-    # 4 decimals are about 10 m; id and kind only: details are fetched on click.
+# --- Map icons --------------------------------------------------------------------------------------
+# Each GeoJSON feature carries "k", its kind, and "f", its icon family (the map draws one icon per
+# kind and family; an unknown family falls back to the kind's icon). The family is stored per
+# audience in the entry's tags as "f:<letter>" (directory.indexing), so a person's family only uses
+# the profiles that audience may see.
+KIND_LETTERS = {"personne": "p", "structure": "s", "projet": "j"}
+# Persons: the sides of their visible profiles. "u": all on the usagers' side (patients, proches,
+# représentants des usagers…), "r": all professionals, "m": both sides, or no visible profile.
+PERSON_FAMILIES = {"u": "usager", "r": "professionnel", "m": "mixte"}
+# Structures: their type's family (actors/data/taxonomies.json structure_types), "o" otherwise.
+STRUCTURE_TYPE_FAMILIES = {
+    "chu": "h",  # établissement de santé
+    "ch": "h",
+    "clinique": "h",
+    "centre-lutte-cancer": "h",
+    "soins-primaires": "h",
+    "medico-social": "m",  # médico-social
+    "association-usagers": "a",  # associations
+    "institut-formation": "f",  # formation / recherche
+    "universite-recherche": "f",
+    "federation": "i",  # institutions / fédérations
+    "institution": "i",
+}
+STRUCTURE_FAMILIES = {
+    "h": "établissement de santé",
+    "m": "médico-social",
+    "a": "association",
+    "f": "formation, recherche",
+    "i": "institution, fédération",
+    "o": "autre",
+}
+# Projects: their state. "p": en projet, "c": en cours, "t": terminé.
+PROJECT_FAMILIES = {"en_projet": "p", "en_cours": "c", "termine": "t"}
+
+
+def person_family(sides) -> str:
+    sides = {side for side in sides if side}
+    if sides == {"usager"}:
+        return "u"
+    if sides == {"professionnel"}:
+        return "r"
+    return "m"
+
+
+def structure_family(type_code: str) -> str:
+    return STRUCTURE_TYPE_FAMILIES.get(type_code or "", "o")
+
+
+def project_family(state: str) -> str:
+    return PROJECT_FAMILIES.get(state, "c")
+
+
+def _feature(kind: str, actor_id: int, latitude: float, longitude: float, family: str = "") -> str:
+    # 4 decimals are about 10 m; id, kind and icon family only: details are fetched on click.
     return (
         f'{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{longitude:.4f},{latitude:.4f}]}},'
-        f'"properties":{{"id":{actor_id:d},"k":"{kind[0]}"}}}}'
+        f'"properties":{{"id":{actor_id:d},"k":"{KIND_LETTERS.get(kind, kind[0])}","f":"{family}"}}}}'
     )
 
 
@@ -168,6 +243,7 @@ def _load(audience: str, level: int, version: str, extra_prefixes: tuple[str, ..
             "kind",
             "person_id",
             "structure_id",
+            "project_id",
             "latitude",
             "longitude",
             "location_level",
@@ -180,15 +256,18 @@ def _load(audience: str, level: int, version: str, extra_prefixes: tuple[str, ..
     coordinates: list[tuple[float, float] | None] = []
     locatable: list[int] = []
     for index, row in enumerate(rows):
-        _pk, tags, kind, person_id, structure_id, latitude, longitude, location_level = row
+        _pk, tags, kind, person_id, structure_id, project_id, latitude, longitude, location_level = row
+        family = ""
         for tag in tags:
             if tag.startswith(prefixes):
                 by_tag.setdefault(tag, []).append(index)
             elif tag.startswith(SPARSE_PREFIXES):
                 sparse.setdefault(tag, []).append(index)
+            elif tag.startswith(ICON_PREFIX):
+                family = tag[len(ICON_PREFIX) :]
         if latitude is not None and location_level <= level:
-            actor_id = person_id if person_id is not None else structure_id
-            features.append(_feature(kind, actor_id, latitude, longitude))
+            actor_id = next(i for i in (person_id, structure_id, project_id) if i is not None)
+            features.append(_feature(kind, actor_id, latitude, longitude, family))
             coordinates.append((math.radians(latitude), math.radians(longitude)))
             locatable.append(index)
         else:
@@ -223,6 +302,7 @@ def audience_index(audience: str, level: int, extra_prefixes: tuple[str, ...] = 
 def reset() -> None:
     """Forget every process-local copy (tests)."""
     _cache.clear()
+    _lexicon.clear()
     listing_cache.reset()
 
 
@@ -259,3 +339,133 @@ def evaluate(
                 scope &= mask
         counts[name] = {tag: (scope & index.tags.get(tag, 0)).bit_count() for tag in tags}
     return result, counts
+
+
+# --- Misspelt words ----------------------------------------------------------------------------------
+# The keyword search is a French full-text search: a misspelt word finds nothing. The words people
+# misspell are names — communes, structures, projects — and the taxonomies' labels: their words form
+# a lexicon (public facts only, never a person's name), kept per process like the index. A query word
+# that is not in it is searched together with its nearest lexicon words (directory.filters).
+MIN_WORD = 4
+_WORD = re.compile(rf"\b[a-z0-9]{{{MIN_WORD},}}\b")
+_lexicon: dict[str, "Lexicon"] = {}
+
+
+def _trigrams(word: str) -> set[str]:
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (insertions, deletions, substitutions, transpositions of two
+    neighbours), or limit + 1 when above `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def allowed_typos(word: str) -> int:
+    return 1 if len(word) < 8 else 2
+
+
+@dataclass
+class Lexicon:
+    version: str
+    words: set[str]
+    postings: dict[str, list[str]]  # trigram -> words
+    loaded_at: float = field(default_factory=time.monotonic)
+
+    def corrections(self, word: str) -> list[str]:
+        """The lexicon words nearest to `word` (folded), if it is not one of them; at most three."""
+        if len(word) < MIN_WORD or word in self.words or word.isdigit():
+            return []
+        limit = allowed_typos(word)
+        grams = _trigrams(word)
+        shared: dict[str, int] = {}
+        for gram in grams:
+            for candidate in self.postings.get(gram, ()):
+                shared[candidate] = shared.get(candidate, 0) + 1
+        # One edit changes at most three trigrams of the word.
+        needed = max(1, len(grams) - 3 * limit)
+        scored = []
+        for candidate, count in shared.items():
+            if count < needed:
+                continue
+            distance = edit_distance(word, candidate, limit)
+            if distance <= limit:
+                scored.append((distance, -count, candidate))
+        scored.sort()
+        best = [item for item in scored if item[0] == scored[0][0]] if scored else []
+        return [candidate for _d, _c, candidate in best[:3]]
+
+
+def _load_lexicon(version: str) -> Lexicon:
+    from actors.enums import ModerationStatus
+    from actors.models import (
+        Activity,
+        ActorProfile,
+        Availability,
+        Commune,
+        Departement,
+        Domain,
+        Qualification,
+        Structure,
+        StructureType,
+    )
+    from directory.models import Project
+
+    texts: list[str] = []
+    for model in (Commune, Departement):
+        texts += model.objects.values_list("name", flat=True)
+    for model in (ActorProfile, Domain, StructureType, Qualification, Activity, Availability):
+        texts += model.objects.values_list("label", flat=True)
+    # Structures' and projects' names are public once published (persons' names are matched by
+    # trigrams on the audience's own title column instead, never offered as corrections).
+    texts += Structure.objects.filter(status=ModerationStatus.PUBLISHED).values_list("name", flat=True)
+    texts += Project.objects.filter(status=ModerationStatus.PUBLISHED).values_list("title", flat=True)
+    # Folded as directory.indexing.fold does, in C: one pass over the joined names.
+    folded = unicodedata.normalize("NFKD", "\n".join(texts)).encode("ascii", "ignore").decode().lower()
+    words = {word for word in set(_WORD.findall(folded)) if not word.isdigit()}
+    postings: dict[str, list[str]] = {}
+    for word in words:
+        for gram in _trigrams(word):
+            postings.setdefault(gram, []).append(word)
+    return Lexicon(version=version, words=words, postings=postings)
+
+
+# The lexicon changes with the published names; rebuilding it (a tenth of a second at 25,000 actors)
+# on every change of the index would cost the first search after each edit: a new name becomes a
+# correction within LEXICON_MIN_AGE seconds.
+LEXICON_MIN_AGE = 30.0
+
+
+def _lexicon_is_fresh(cached: Lexicon | None, version: str) -> bool:
+    if cached is None:
+        return False
+    age = time.monotonic() - cached.loaded_at
+    return age < MAX_AGE and (cached.version == version or age < LEXICON_MIN_AGE)
+
+
+def search_lexicon() -> Lexicon:
+    version = current_version()
+    cached = _lexicon.get("words")
+    if _lexicon_is_fresh(cached, version):
+        return cached
+    with _lock:
+        cached = _lexicon.get("words")
+        if not _lexicon_is_fresh(cached, version):
+            cached = _lexicon["words"] = _load_lexicon(version)
+    return cached

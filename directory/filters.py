@@ -16,11 +16,12 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordS
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from actors.enums import ActorKind, Visibility, Zone
+from actors.enums import Visibility, Zone
 from actors.models import (
     Activity,
     ActorProfile,
@@ -31,8 +32,9 @@ from actors.models import (
     Qualification,
     StructureType,
 )
+from directory.facets import MIN_WORD, search_lexicon
 from directory.indexing import fold
-from directory.models import Entry, audience_for_level
+from directory.models import Entry, EntryKind, ProjectState, audience_for_level
 
 RADIUS_CHOICES = [("5", "5 km"), ("10", "10 km"), ("20", "20 km"), ("50", "50 km"), ("100", "100 km")]
 
@@ -63,6 +65,14 @@ def _taxonomy_choices(model):
         )
 
     return choices
+
+
+def year_choices():
+    """The years a project can be filtered by: from 2000 to five years ahead, latest first."""
+    return _cached_choices(
+        "years",
+        lambda: [(str(year), str(year)) for year in range(timezone.localdate().year + 5, 1999, -1)],
+    )
 
 
 def territory_choices():
@@ -118,7 +128,7 @@ class TerritoryFilter(TagFilter):
 class EntryFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Mot-clé"), method="filter_keyword")
     nom = django_filters.CharFilter(label=_("Nom ou prénom"), method="filter_name")
-    type = TagFilter(label=_("Type d'acteur"), prefix="k:", choices=ActorKind.choices)
+    type = TagFilter(label=_("Type de fiche"), prefix="k:", choices=EntryKind.choices)
     profil = TagFilter(label=_("Profil d'acteur"), prefix="p:", choices=_taxonomy_choices(ActorProfile))
     domaine = TagFilter(label=_("Domaine d'activité"), prefix="d:", choices=_taxonomy_choices(Domain))
     territoire = TerritoryFilter(label=_("Territoire d'activité"), prefix="t:", choices=territory_choices)
@@ -128,7 +138,10 @@ class EntryFilter(django_filters.FilterSet):
     qualification = TagFilter(
         label=_("Qualifications ou diplômes"), prefix="q:", choices=_taxonomy_choices(Qualification)
     )
-    activite = TagFilter(label=_("Activités"), prefix="a:", choices=_taxonomy_choices(Activity))
+    # Actors' activities and projects' « pratiques de partenariat » are one taxonomy.
+    activite = TagFilter(
+        label=_("Pratiques de partenariat"), prefix="a:", choices=_taxonomy_choices(Activity)
+    )
     disponibilite = TagFilter(label=_("Disponibilité"), prefix="v:", choices=_taxonomy_choices(Availability))
     # The charter's badge tag (directory.indexing.ENGAGED_TAG).
     charte = TagFilter(
@@ -136,6 +149,9 @@ class EntryFilter(django_filters.FilterSet):
         prefix="charte:",
         choices=[("engage", _("Engagé(e) dans la charte COPS"))],
     )
+    # Projects only (directory.indexing: "e:<state>", "y:<year>").
+    etat = TagFilter(label=_("État du projet"), prefix="e:", choices=ProjectState.choices)
+    annee = TagFilter(label=_("Année du projet"), prefix="y:", choices=year_choices)
     code_postal = django_filters.CharFilter(label=_("Code postal"), method="filter_postal_code")
     commune = django_filters.CharFilter(label=_("Commune"), method="filter_commune")
     rayon = django_filters.ChoiceFilter(
@@ -143,6 +159,8 @@ class EntryFilter(django_filters.FilterSet):
         choices=RADIUS_CHOICES,
         method="filter_radius",
     )
+    # The visible part of the map: "west,south,east,north" in degrees; an invalid box is ignored.
+    bbox = django_filters.CharFilter(label=_("Zone de la carte"), method="filter_bbox")
 
     # Filters shown as checkbox groups with a count per value: every tag filter, in the order
     # declared above (set below the class, from the declaration).
@@ -201,7 +219,7 @@ class EntryFilter(django_filters.FilterSet):
         if not value:
             return qs
         self.keyword = value
-        query = SearchQuery(value, config="fr_unaccent", search_type="websearch")
+        query = keyword_query(value)
         folded = fold(value)
         vector = F(self.col("search"))
         return qs.filter(
@@ -267,6 +285,16 @@ class EntryFilter(django_filters.FilterSet):
             .filter(distance__lte=radius)
         )
 
+    def filter_bbox(self, qs, name, value):
+        box = parse_bbox(value)
+        if box is None:
+            return qs
+        west, south, east, north = box
+        qs = qs.filter(location_level__lte=self.level, latitude__range=(south, north))
+        if west <= east:
+            return qs.filter(longitude__range=(west, east))
+        return qs.filter(Q(longitude__gte=west) | Q(longitude__lte=east))  # across the antimeridian
+
     # django-filter applies filters in declaration order; the radius needs the commune first.
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -295,6 +323,48 @@ class EntryFilter(django_filters.FilterSet):
 EntryFilter.FACETS = tuple(
     name for name, item in EntryFilter.base_filters.items() if isinstance(item, TagFilter)
 )
+
+
+# websearch syntax (a "quoted phrase", -excluded, or): searched as written, without corrections.
+WEBSEARCH_SYNTAX = re.compile(r'["]|(^|\s)-|\sor\s', re.IGNORECASE)
+
+
+def keyword_query(value: str) -> SearchQuery:
+    """The French full-text query of a keyword search. Every word must match (as websearch does);
+    a word unknown to the lexicon of names and labels (a misspelt commune, structure or label) may
+    match its nearest known words instead (directory.facets.Lexicon)."""
+    if WEBSEARCH_SYNTAX.search(value):
+        return SearchQuery(value, config="fr_unaccent", search_type="websearch")
+    words = [word for word in re.split(r"[^\w]+", value) if word]
+    lexicon = search_lexicon() if any(len(word) >= MIN_WORD for word in words) else None
+    corrected = False
+    query = None
+    for word in words:
+        alternatives = lexicon.corrections(fold(word)) if lexicon is not None else []
+        corrected = corrected or bool(alternatives)
+        part = SearchQuery(word, config="fr_unaccent", search_type="plain")
+        for alternative in alternatives:
+            part = part | SearchQuery(alternative, config="fr_unaccent", search_type="plain")
+        query = part if query is None else query & part
+    if not corrected or query is None:
+        return SearchQuery(value, config="fr_unaccent", search_type="websearch")
+    return query
+
+
+def parse_bbox(value) -> tuple[float, float, float, float] | None:
+    """ "west,south,east,north" (degrees) as four floats, or None when it is not a valid box."""
+    parts = str(value or "").split(",")
+    if len(parts) != 4:
+        return None
+    try:
+        west, south, east, north = (float(part) for part in parts)
+    except ValueError:
+        return None
+    if not all(math.isfinite(number) for number in (west, south, east, north)):
+        return None
+    if not (-90 <= south <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
+        return None
+    return west, south, east, north
 
 
 def commune_code(value: str) -> str:

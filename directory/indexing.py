@@ -5,8 +5,10 @@ that decides what a page shows — so the index cannot know more than the viewer
 
 Tags (filter values) are short strings: "k:personne", "p:<profile code>", "d:<domain code>",
 "t:<département code>", "z:est|ouest|region", "st:<structure type code>", "q:<qualification code>",
-"a:<activity code>", "v:<availability code>", "c:<INSEE code>", "cp:<postal code>", and the
-charter's "charte:engage" (see `ENGAGED_TAG`).
+"a:<activity code>", "v:<availability code>", "c:<INSEE code>", "cp:<postal code>", the
+charter's "charte:engage" (see `ENGAGED_TAG`); for projects "k:projet", "e:<state code>" and
+"y:<year>" (every year between its start and its end, or today). "f:<letter>" is the map icon's
+family of the entry for that audience (see `directory.facets.ICON_FAMILIES`); not a filter.
 """
 
 import json
@@ -16,21 +18,32 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 import psycopg
+from django.core.cache import caches
 from django.db import connection, transaction
-from django.urls import reverse
+from django.db.models import Prefetch, Q
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from actors.enums import ActorKind, MembershipStatus, ModerationStatus, Visibility, Zone
 from actors.models import ActorProfile, Departement, Person, Structure
 from actors.selectors.charter import engaged_actor_ids
-from directory.facets import bump_version
-from directory.models import AUDIENCES, Entry
+from directory.facets import bump_version, person_family, project_family, structure_family
+from directory.models import (
+    AUDIENCES,
+    Entry,
+    EntryKind,
+    Project,
+    ProjectPerson,
+    ProjectPersonStatus,
+    ProjectState,
+)
 from directory.selectors.contact import contact_card_policy
 from directory.selectors.profiles import (
     PersonView,
     StructureView,
     person_lists,
+    person_title,
     person_view,
     persons_with_lists,
     structure_view,
@@ -93,8 +106,10 @@ def territory_tags(territory_codes: list[str], region_wide: bool, zones: dict[st
 # --- Persons ------------------------------------------------------------------------------------------
 
 
-def _person_tags(view: PersonView, person: Person, zones: dict[str, str]) -> list[str]:
-    tags = [f"k:{ActorKind.PERSON}"]
+def _person_tags(
+    view: PersonView, person: Person, zones: dict[str, str], profile_sides: dict[str, str]
+) -> list[str]:
+    tags = [f"k:{ActorKind.PERSON}", f"f:{person_family({profile_sides.get(p.code) for p in view.profiles})}"]
     tags += [f"p:{item.code}" for item in view.profiles]
     tags += [f"d:{item.code}" for item in view.domains]
     if "territories" in view.visible_fields:
@@ -108,17 +123,23 @@ def _person_tags(view: PersonView, person: Person, zones: dict[str, str]) -> lis
     return tags
 
 
-def _person_texts(view: PersonView) -> tuple[str, str, str, str]:
+def _person_texts(view: PersonView) -> tuple[str, str, str]:
+    """(title, own words, taxonomy labels): see WEIGHTS."""
     return (
         view.title,
-        " ".join(item.label for item in view.profiles + view.domains),
         " ".join(
-            [view.bio or "", view.commune or ""]
-            + [item.label for item in view.activities + view.qualifications + view.availabilities]
-            + [item.label for item in view.territories]
+            [view.bio or "", view.experience or "", view.commune or ""]
             + [f"{m.structure_name} {m.function}" for m in view.memberships]
+        ).strip(),
+        " ".join(
+            item.label
+            for item in view.profiles
+            + view.domains
+            + view.activities
+            + view.qualifications
+            + view.availabilities
+            + view.territories
         ),
-        view.experience or "",
     )
 
 
@@ -164,8 +185,13 @@ def _person_contact(person: Person, profile_sides: dict[str, str]) -> str:
 
 
 def _person_entry(
-    person: Person, zones: dict[str, str], extra: list[str], contact: str = ""
+    person: Person,
+    zones: dict[str, str],
+    extra: list[str],
+    contact: str = "",
+    profile_sides: dict[str, str] | None = None,
 ) -> tuple[Entry, list[tuple]]:
+    profile_sides = profile_sides or {}
     entry = Entry(kind=ActorKind.PERSON, person_id=person.pk, published_at=person.published_at)
     texts = []
     used_levels = set(person.field_levels.values())
@@ -178,7 +204,7 @@ def _person_entry(
             view = person_view(person, level)
             title, sort = view.title[:250], fold(view.title)[:250]
             tags, card, text = (
-                _person_tags(view, person, zones) + extra,
+                _person_tags(view, person, zones, profile_sides) + extra,
                 _person_card(view, contact),
                 _person_texts(view),
             )
@@ -202,9 +228,10 @@ def _person_entry(
 
 
 def _structure_tags(view: StructureView, structure: Structure, zones: dict[str, str]) -> list[str]:
-    tags = [f"k:{ActorKind.STRUCTURE}"]
-    if structure.structure_type_id:
-        tags.append(f"st:{structure.structure_type.code}")
+    type_code = structure.structure_type.code if structure.structure_type_id else ""
+    tags = [f"k:{ActorKind.STRUCTURE}", f"f:{structure_family(type_code)}"]
+    if type_code:
+        tags.append(f"st:{type_code}")
     tags += [f"d:{item.code}" for item in view.domains]
     tags += territory_tags([item.id for item in view.territories], view.region_wide, zones)
     if view.commune_id:
@@ -248,11 +275,8 @@ def _structure_entry(
     view = structure_view(structure, Visibility.PUBLIC, with_members=False)
     texts = (
         f"{view.name} {view.acronym}",
-        " ".join([view.structure_type] + [item.label for item in view.domains]),
-        " ".join(
-            [view.description, view.commune or "", view.address] + [item.label for item in view.territories]
-        ),
-        "",
+        " ".join([view.description, view.commune or "", view.address]).strip(),
+        " ".join([view.structure_type] + [item.label for item in view.domains + view.territories]),
     )
     tags = _structure_tags(view, structure, zones) + extra
     card = _structure_card(view, _structure_contact(structure))
@@ -277,6 +301,194 @@ def _structure_entry(
     return entry, [texts, texts, texts]
 
 
+# --- Projects ---------------------------------------------------------------------------------------
+
+
+def project_years(project: Project, today=None) -> list[int]:
+    """Every year the project runs: from its start to its end (or today if not ended)."""
+    start, end = project.started_on, project.ended_on
+    if start is None and end is None:
+        return []
+    if start is None:
+        return [end.year]
+    last = end.year if end is not None else max(start.year, (today or timezone.localdate()).year)
+    return list(range(start.year, last + 1))
+
+
+def years_label(years: list[int]) -> str:
+    if not years:
+        return ""
+    if len(years) == 1:
+        return str(years[0])
+    return f"{years[0]}–{years[-1]}"
+
+
+@lru_cache(maxsize=1)
+def _project_url_prefix() -> str:
+    try:
+        return reverse("directory:project_detail", args=["x"])[:-2]
+    except NoReverseMatch:  # the project pages not wired yet
+        return "/projets/"
+
+
+def project_url(slug: str) -> str:
+    return f"{_project_url_prefix()}{slug}/"
+
+
+def projects_for_index(ids) -> list[Project]:
+    """Published projects with everything their entry needs, in a fixed number of queries."""
+    return list(
+        Project.objects.filter(pk__in=ids, status=ModerationStatus.PUBLISHED)
+        .select_related("main_structure__commune")
+        .prefetch_related(
+            "domains",
+            "practices",
+            "territories",
+            "communes",
+            "structures",
+            Prefetch(
+                "people",
+                queryset=ProjectPerson.objects.filter(
+                    status=ProjectPersonStatus.ACCEPTED, person__status=ModerationStatus.PUBLISHED
+                ).select_related("person"),
+                to_attr="accepted_people",
+            ),
+        )
+    )
+
+
+def project_location(project: Project):
+    """(commune, latitude, longitude): the carrying structure's place, else the first commune."""
+    structure = project.main_structure
+    if structure.latitude is not None and structure.longitude is not None:
+        return structure.commune, structure.latitude, structure.longitude
+    communes = list(project.communes.all())
+    if communes:
+        return communes[0], communes[0].latitude, communes[0].longitude
+    if structure.commune_id:
+        return structure.commune, structure.commune.latitude, structure.commune.longitude
+    return None, None, None
+
+
+def project_persons(project: Project, level: int) -> list[tuple[int, str, str]]:
+    """(person id, title, role) of the accepted persons `level` may see on the project: taking
+    part in a project is shown like the person's structures (their `memberships` visibility)."""
+    return [
+        (item.person_id, person_title(item.person, level), item.role)
+        for item in project.accepted_people
+        if item.person.field_level("memberships") <= level
+    ]
+
+
+def _project_tags(project: Project, zones: dict[str, str], commune) -> list[str]:
+    tags = [f"k:{EntryKind.PROJECT}", f"f:{project_family(project.state)}", f"e:{project.state}"]
+    tags += [f"y:{year}" for year in project_years(project)]
+    tags += [f"d:{item.code}" for item in project.domains.all()]
+    tags += [f"a:{item.code}" for item in project.practices.all()]
+    tags += territory_tags([item.code for item in project.territories.all()], project.region_wide, zones)
+    communes = {item.insee_code: item for item in project.communes.all()}
+    if commune is not None:
+        communes.setdefault(commune.insee_code, commune)
+    for code, item in sorted(communes.items()):
+        tags.append(f"c:{code}")
+        tags += [f"cp:{postal}" for postal in item.postal_codes]
+    return tags
+
+
+def _project_card(project: Project, place: str) -> dict:
+    return {
+        "id": project.pk,
+        "kind": EntryKind.PROJECT.value,
+        "url": project_url(project.slug),
+        "title": project.title,
+        "subtitle": project.main_structure.name,
+        "place": place,
+        "domains": [item.label for item in project.domains.all()],
+        "excerpt": excerpt(project.summary or ""),
+        # Served by the project pages (directory.views.projects.project_image) once published.
+        "image": f"{project_url(project.slug)}image/" if project.image else "",
+        "contact": "",
+        "state": project.state,
+        "state_label": str(ProjectState(project.state).label),
+        "years": years_label(project_years(project)),
+    }
+
+
+def _project_entry(project: Project, zones: dict[str, str]) -> tuple[Entry, list[tuple]]:
+    commune, latitude, longitude = project_location(project)
+    place = commune.name if commune is not None else ""
+    tags = _project_tags(project, zones, commune)
+    card = _project_card(project, place)
+    own_words = [
+        project.summary,
+        project.description,
+        project.outcomes,
+        project.lessons,
+        project.main_structure.name,
+        project.main_structure.acronym,
+    ]
+    own_words += [item.name for item in project.structures.all()]
+    own_words += [item.name for item in project.communes.all()]
+    labels = " ".join(
+        [str(ProjectState(project.state).label)]
+        + [item.label for item in project.domains.all()]
+        + [item.label for item in project.practices.all()]
+        + [item.name for item in project.territories.all()]
+    )
+    entry = Entry(kind=EntryKind.PROJECT, project_id=project.pk, published_at=project.published_at)
+    texts = []
+    for level, audience in zip(LEVELS, AUDIENCES, strict=True):
+        setattr(entry, f"title_{audience}", project.title[:250])
+        setattr(entry, f"sort_{audience}", fold(project.title)[:250])
+        setattr(entry, f"tags_{audience}", tags)
+        setattr(entry, f"card_{audience}", card)
+        persons = [f"{title} {role}" for _id, title, role in project_persons(project, level)]
+        texts.append((project.title, " ".join(part for part in own_words + persons if part), labels))
+    entry.commune_id = commune.insee_code if commune is not None else None
+    entry.latitude, entry.longitude = latitude, longitude
+    entry.location_level = Visibility.PUBLIC if latitude is not None else Visibility.STAFF + 1
+    return entry, texts
+
+
+def index_projects(ids: Iterable[int]) -> int:
+    """(Re)build the entries of these projects; unpublished ones leave the directory."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    zones = departement_zones()
+    indexed = 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start : start + BATCH_SIZE]
+        with transaction.atomic():
+            projects = projects_for_index(chunk)
+            gone, _ = (
+                Entry.objects.filter(project_id__in=chunk)
+                .exclude(project_id__in=[p.pk for p in projects])
+                .delete()
+            )
+            if gone:
+                bump_version()
+            _write(EntryKind.PROJECT, [_project_entry(p, zones) for p in projects])
+            indexed += len(projects)
+    return indexed
+
+
+def _index_projects_of(*, person_ids: Iterable[int] = (), structure_ids: Iterable[int] = ()) -> None:
+    """Reindex the published projects these persons joined, or these structures carry or join."""
+    condition = Q(pk__in=[])
+    if person_ids:
+        condition |= Q(people__person_id__in=person_ids, people__status=ProjectPersonStatus.ACCEPTED)
+    if structure_ids:
+        condition |= Q(main_structure_id__in=structure_ids) | Q(structures__in=structure_ids)
+    if not (person_ids or structure_ids):
+        return
+    ids = set(
+        Project.objects.filter(condition, status=ModerationStatus.PUBLISHED).values_list("pk", flat=True)
+    )
+    if ids:
+        index_projects(sorted(ids))
+
+
 # --- Writing ---------------------------------------------------------------------------------------------
 
 # One statement per batch: every column arrives as one array parameter, PostgreSQL unnests them,
@@ -295,7 +507,7 @@ SELECT
     string_to_array(v.tags_public, '|'), string_to_array(v.tags_partners, '|'), string_to_array(v.tags_staff, '|'),
     v.card_public::jsonb, v.card_partners::jsonb, v.card_staff::jsonb,
     v.vector_public, v.vector_partners, COALESCE(v.vector_staff, v.vector_partners),
-    v.commune_id, v.latitude, v.longitude, v.location_level, v.published_at, now()
+    v.commune_id, v.latitude, v.longitude, v.location_level, v.published_at, clock_timestamp()
 FROM (
     SELECT w.*, COALESCE(w.own_partners, w.vector_public) AS vector_partners
     FROM (
@@ -323,14 +535,16 @@ ON CONFLICT ({actor_column}) DO UPDATE SET
 """
 
 
-# Title (A), profiles, types and domains (B), everything else (C): three French vectors per
-# audience (each to_tsvector call with the unaccent dictionary has a cost at 25,000 rows).
-WEIGHTS = "ABC"
+# Title (A); the actor's own words — biography, experience, description, summary, place,
+# structures — (B); taxonomy labels (D): three French vectors per audience (each to_tsvector
+# call with the unaccent dictionary has a cost at 25,000 rows). Labels weigh least: hundreds of
+# entries carry the same label, so a word found in one description must rank above all of them
+# (ts_rank of a term repeated in labels stays below 1.65 × 0.1, one B match is 0.4).
+WEIGHTS = "ABD"
 
 
-def _weighted(texts: tuple[str, str, str, str]) -> tuple[str, str, str]:
-    title, labels, body, experience = texts
-    return title, labels, f"{body} {experience}".strip()
+def _weighted(texts: tuple[str, str, str]) -> tuple[str, str, str]:
+    return texts
 
 
 def _upsert_sql(actor_column: str) -> str:
@@ -359,7 +573,11 @@ def _upsert_sql(actor_column: str) -> str:
 def _write(kind: str, built: list[tuple[Entry, list[tuple]]]) -> None:
     if not built:
         return
-    actor_field = "person" if kind == ActorKind.PERSON else "structure"
+    actor_field = {
+        EntryKind.PERSON: "person",
+        EntryKind.STRUCTURE: "structure",
+        EntryKind.PROJECT: "project",
+    }[kind]
     # The rows travel as one JSON document (json.dumps is C code; dumping a dozen Python lists
     # as PostgreSQL arrays costs seconds at 25,000 actors) unpacked by jsonb_to_recordset.
     rows = []
@@ -415,11 +633,15 @@ def index_persons(ids: Iterable[int]) -> int:
             _write(
                 ActorKind.PERSON,
                 [
-                    _person_entry(p, zones, extra.get(p.pk, []), _person_contact(p, profile_sides))
+                    _person_entry(
+                        p, zones, extra.get(p.pk, []), _person_contact(p, profile_sides), profile_sides
+                    )
                     for p in persons
                 ],
             )
             indexed += len(persons)
+            # A person's name and visibility show in the search text of the projects they joined.
+            _index_projects_of(person_ids=chunk)
     return indexed
 
 
@@ -443,19 +665,26 @@ def index_structures(ids: Iterable[int]) -> int:
             extra = _badge_tags(ActorKind.STRUCTURE, [s.pk for s in structures])
             _write(ActorKind.STRUCTURE, [_structure_entry(s, zones, extra.get(s.pk, [])) for s in structures])
             indexed += len(structures)
+            # A project's card and place come from its carrying structure; its text names the others.
+            _index_projects_of(structure_ids=chunk)
     return indexed
 
 
 def index_actor(actor) -> None:
     if isinstance(actor, Person):
         index_persons([actor.pk])
+    elif isinstance(actor, Project):
+        index_projects([actor.pk])
     else:
         index_structures([actor.pk])
 
 
-def reindex_actors(*, person_ids: Iterable[int] = (), structure_ids: Iterable[int] = ()) -> None:
+def reindex_actors(
+    *, person_ids: Iterable[int] = (), structure_ids: Iterable[int] = (), project_ids: Iterable[int] = ()
+) -> None:
     index_persons(person_ids)
     index_structures(structure_ids)
+    index_projects(project_ids)
 
 
 @contextmanager
@@ -480,8 +709,19 @@ def indexes_deferred():
                 editor.add_index(Entry, index)
 
 
+# What the rows of the index are made of (columns, tags, search weights). Raise it when that
+# changes: `manage.py reindex_directory --if-outdated` (run by `make db`) then rebuilds the index
+# of an existing database once. 2: projects as a third kind, labels weighted below own words.
+INDEX_FORMAT = 2
+INDEX_FORMAT_KEY = "directory:index-format"
+
+
+def index_is_outdated() -> bool:
+    return caches["shared"].get(INDEX_FORMAT_KEY) != INDEX_FORMAT
+
+
 def reindex_all() -> dict[str, int]:
-    """Rebuild the whole index (after a taxonomy label changed, or a badge's rule)."""
+    """Rebuild the whole index (after a taxonomy label changed, a badge's rule, or its format)."""
     started = timezone.now()
     persons = index_persons(
         Person.objects.filter(status=ModerationStatus.PUBLISHED).values_list("pk", flat=True)
@@ -489,6 +729,10 @@ def reindex_all() -> dict[str, int]:
     structures = index_structures(
         Structure.objects.filter(status=ModerationStatus.PUBLISHED).values_list("pk", flat=True)
     )
+    projects = index_projects(
+        Project.objects.filter(status=ModerationStatus.PUBLISHED).values_list("pk", flat=True)
+    )
     Entry.objects.filter(indexed_at__lt=started).delete()
     bump_version()
-    return {"persons": persons, "structures": structures}
+    caches["shared"].set(INDEX_FORMAT_KEY, INDEX_FORMAT, timeout=None)
+    return {"persons": persons, "structures": structures, "projects": projects}

@@ -86,3 +86,35 @@ def get_resource_or_404(request, slug: str) -> Resource:
     if resource is None or not can_see_resource(request.user, resource):
         raise Http404
     return resource
+
+
+# --- Projects ----------------------------------------------------------------------------------
+
+
+def can_edit_project(user, project) -> bool:
+    """Its author, the accepted référents of its carrying structure, and the COPS staff."""
+    if not user.is_authenticated:
+        return False
+    if is_cops_staff(user) or (project.created_by_id is not None and project.created_by_id == user.pk):
+        return True
+    return Membership.objects.filter(
+        person__user=user,
+        structure_id=project.main_structure_id,
+        is_referent=True,
+        status=MembershipStatus.ACCEPTED,
+    ).exists()
+
+
+def can_see_project(user, project) -> bool:
+    """A published project is public; any other state only for those who may edit it."""
+    return project.status == ModerationStatus.PUBLISHED or can_edit_project(user, project)
+
+
+def can_propose_project(user) -> bool:
+    """Any signed-in partner with an accepted membership of a structure (or the staff)."""
+    if not user.is_authenticated:
+        return False
+    return (
+        is_cops_staff(user)
+        or Membership.objects.filter(person__user=user, status=MembershipStatus.ACCEPTED).exists()
+    )

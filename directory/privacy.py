@@ -71,6 +71,23 @@ def export_personal_data() -> list[Section]:
             ("title", "kind", "summary", "link", "status", "moderation_note", "created_at", "decided_at"),
             user=("proposed_by",),
         ),
+        Section(
+            "directory.Project",
+            gettext_lazy(
+                "Les fiches projet que vous avez proposées, leur statut et la décision de l'équipe du COPS."
+            ),
+            ("title", "summary", "status", "moderation_note", "created_at", "submitted_at", "published_at"),
+            user=("created_by",),
+        ),
+        Section(
+            "directory.ProjectPerson",
+            gettext_lazy(
+                "Les projets sur lesquels on vous a proposé d'apparaître, votre rôle et votre réponse."
+            ),
+            ("role", "status", "invited_at", "responded_at"),
+            person=("person",),
+            extras=(Extra("projet", gettext_lazy("projet"), lambda row: row.project.title),),
+        ),
     ]
 
 
@@ -80,6 +97,11 @@ def personal_data_not_exported() -> dict[tuple[str, str], str]:
     return {
         ("directory.Entry", "person"): "derived from actors.Person",
         ("directory.ContactMessage", "abuse_handled_by"): "staff attribution",
+        ("directory.Project", "moderated_by"): "staff attribution",
+        # The invitation is exported to the invited person; the inviter is a project's editor.
+        ("directory.ProjectPerson", "invited_by"): "editor attribution",
+        # A project's files are the project's (exported with it to its editors' structure).
+        ("directory.ProjectDocument", "added_by"): "editor attribution",
     }
 
 

@@ -1,6 +1,6 @@
 """The directory's public pages in the sitemap (collected by cops/sitemaps.py): its lists and map,
-the resource library and the lexicon, and the page of every published person, structure and
-resource."""
+the resource library and the lexicon, and the page of every published person, structure, project
+and resource."""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
@@ -8,7 +8,8 @@ from django.urls import reverse
 from actors.enums import ModerationStatus
 from actors.models import Person, Structure
 from cops.sitemaps import PagesSitemap
-from directory.models import Resource
+from directory.indexing import project_url
+from directory.models import Project, Resource
 
 
 class DirectoryPagesSitemap(PagesSitemap):
@@ -54,6 +55,24 @@ class StructureSitemap(Sitemap):
         return item.published_at
 
 
+class ProjectSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        # Published only: a draft's address must not leak through the sitemap.
+        return (
+            Project.objects.filter(status=ModerationStatus.PUBLISHED)
+            .only("pk", "slug", "published_at")
+            .order_by("pk")
+        )
+
+    def location(self, item) -> str:
+        return project_url(item.slug)
+
+    def lastmod(self, item):
+        return item.published_at
+
+
 class ResourceSitemap(Sitemap):
     changefreq = "monthly"
 
@@ -77,5 +96,6 @@ def sitemaps() -> dict[str, type[Sitemap]]:
         "annuaire": DirectoryPagesSitemap,
         "structures": StructureSitemap,
         "personnes": PersonSitemap,
+        "projets": ProjectSitemap,
         "ressources": ResourceSitemap,
     }

@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy
 
 from actors.enums import ContactPolicy, MembershipStatus, ModerationStatus, RevisionStatus
 from actors.models import Membership, Person, Structure
-from cops.space import Badge, SpaceItem, SpaceLink, SpaceSection, Waiting, format_day, optional_url
+from cops.space import Answer, Badge, SpaceItem, SpaceLink, SpaceSection, Waiting, format_day, optional_url
 from directory.selectors.profiles import pending_memberships_for_referent, structures_editable_by
+from directory.selectors.projects import invitations_for_user, inviter_names, projects_of_user
 
 STATUS_TONES = {
     ModerationStatus.DRAFT: "neutral",
@@ -87,6 +88,25 @@ def space_waiting(user) -> list[Waiting]:
                 due=pending["oldest"],
             )
         )
+    invitations = list(invitations_for_user(user))
+    names = inviter_names(invitation.invited_by for invitation in invitations)
+    for invitation in invitations:
+        waiting.append(
+            Waiting(
+                title=_("%(name)s vous propose d'apparaître sur le projet « %(project)s »")
+                % {
+                    "name": names.get(invitation.invited_by_id, _("Un partenaire")),
+                    "project": invitation.project.title,
+                },
+                detail=_("Vous n'apparaîtrez sur ce projet que si vous acceptez."),
+                url=reverse("directory:project_participation", args=[invitation.project.slug]),
+                action=_("Accepter ou refuser"),
+                due=invitation.invited_at,
+                answer_url=reverse("directory:project_participation", args=[invitation.project.slug]),
+                answer_field="answer",
+                answers=[Answer(_("J'accepte"), "accept"), Answer(_("Je refuse"), "decline")],
+            )
+        )
     profiles = [profile for profile in [_person(user), *_structures(user)] if profile is not None]
     for profile in profiles:
         if _asked_to_confirm(profile) and profile.status != ModerationStatus.ARCHIVED:
@@ -111,6 +131,7 @@ def space_sections(user) -> list[SpaceSection]:
     return [
         _profiles_section(person),
         _structures_section(structures, person),
+        _projects_section(user, person, structures),
         _preferences_section(structures, person),
     ]
 
@@ -201,6 +222,45 @@ def _structures_section(structures: list[Structure], person: Person | None) -> S
         items=items,
         applies=bool(items),
         links=links,
+    )
+
+
+def _projects_section(user, person: Person | None, structures: list[Structure]) -> SpaceSection:
+    items = []
+    for project in projects_of_user(user):
+        links = [SpaceLink(_("Voir"), reverse("directory:project_detail", args=[project.slug]))]
+        if project.status != ModerationStatus.ARCHIVED:
+            links.insert(0, SpaceLink(_("Modifier"), reverse("directory:project_edit", args=[project.slug])))
+        items.append(
+            SpaceItem(
+                title=project.title,
+                detail=_("Porté par %(name)s") % {"name": project.main_structure.name},
+                badges=[Badge(project.get_state_display(), "neutral"), *_status_badges(project)],
+                links=links,
+            )
+        )
+    # directory.permissions.can_propose_project, from what the page already read when it can.
+    can_propose = (
+        user.is_cops_staff
+        or bool(structures)
+        or (
+            person is not None
+            and Membership.objects.filter(person=person, status=MembershipStatus.ACCEPTED).exists()
+        )
+    )
+    return SpaceSection(
+        key="projets",
+        title=_("Mes projets"),
+        position=25,
+        items=items,
+        applies=bool(items) or can_propose,
+        empty_text=_("Vous n'avez pas encore proposé de projet."),
+        empty_action=SpaceLink(_("Proposer un projet"), reverse("directory:project_create"))
+        if can_propose
+        else None,
+        links=[SpaceLink(_("Proposer un projet"), reverse("directory:project_create"))]
+        if items and can_propose
+        else [],
     )
 
 

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from directory import api
-from directory.views import browse, contact, exports, memberships, moderation, register, resources
+from directory.views import browse, contact, exports, memberships, moderation, projects, register, resources
 
 app_name = "directory"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     # Browsing
     path("annuaire/", browse.directory_list, name="list"),
     path("carte/", browse.directory_map, name="map"),
+    # The map alone, for partners' websites (iframe): public data only, no cookie, framable.
+    path("carte/integrer/", browse.map_embed, name="map_embed"),
     path("annuaire/patients-partenaires/", browse.patient_partners, name="patient_partners"),
     path("annuaire/personnes/<int:pk>/", browse.person_detail, name="person_detail"),
     path("annuaire/personnes/<int:pk>/photo/", browse.person_photo, name="person_photo"),
@@ -69,10 +71,31 @@ urlpatterns = [
     path("ressources/<slug:slug>/", resources.resource_detail, name="resource_detail"),
     path("ressources/<slug:slug>/telecharger/", resources.resource_download, name="resource_download"),
     path("lexique/", resources.glossary, name="glossary"),
+    # Projects
+    path("projets/proposer/", projects.project_create, name="project_create"),
+    path("projets/<slug:slug>/", projects.project_detail, name="project_detail"),
+    path("projets/<slug:slug>/modifier/", projects.project_edit, name="project_edit"),
+    path("projets/<slug:slug>/retirer/", projects.project_remove, name="project_remove"),
+    path("projets/<slug:slug>/image/", projects.project_image, name="project_image"),
+    path("projets/<slug:slug>/personnes/", projects.project_persons, name="project_persons"),
+    path(
+        "projets/<slug:slug>/personnes/<int:pk>/retirer/",
+        projects.project_person_remove_view,
+        name="project_person_remove",
+    ),
+    path("projets/<slug:slug>/participation/", projects.project_participation, name="project_participation"),
+    path("projets/<slug:slug>/documents/", projects.project_documents, name="project_documents"),
+    path("projets/<slug:slug>/documents/<int:pk>/", projects.project_document, name="project_document"),
+    path(
+        "projets/<slug:slug>/documents/<int:pk>/retirer/",
+        projects.project_document_remove_view,
+        name="project_document_remove",
+    ),
     # API (read-only) and its OpenAPI schema
     path("api/annuaire/acteurs/", api.ActorList.as_view(), name="api_actors"),
     path("api/annuaire/personnes/<int:pk>/", api.PersonDetail.as_view(), name="api_person"),
     path("api/annuaire/structures/<int:pk>/", api.StructureDetail.as_view(), name="api_structure"),
+    path("api/annuaire/projets/<int:pk>/", api.ProjectDetail.as_view(), name="api_project"),
     path("api/annuaire/carte.geojson", api.MapPoints.as_view(), name="api_geojson"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path(

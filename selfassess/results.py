@@ -10,11 +10,14 @@ of two to six people.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.db.models import Avg, Count, Max, Min
+from django.utils.translation import gettext as _
 
 from selfassess.enums import Side
-from selfassess.models import AssessmentSession, Criterion, JointRating, Participant, Rating
+from selfassess.models import AssessmentSession, Criterion, JointRating, Participant, Rating, Sector
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,59 @@ class SideStats:
 
 
 @dataclass(frozen=True)
+class Gap:
+    """The difference between the two sides' means, with its direction.
+
+    The size is the absolute difference (as always); `higher_side` says which side rates
+    higher. Two means equal at the shown precision (one decimal) are a tie: a subject to
+    discuss as well, since agreeing on a low score is not agreeing that all is well.
+    """
+
+    professional: float | None
+    user: float | None
+
+    @property
+    def size(self) -> float | None:
+        if self.professional is None or self.user is None:
+            return None
+        return abs(self.professional - self.user)
+
+    @property
+    def is_tie(self) -> bool:
+        return self.size is not None and self.size < 0.05
+
+    @property
+    def higher_side(self) -> str | None:
+        """Side.PROFESSIONAL or Side.USER; None for a tie or when a side has no mean."""
+        if self.size is None or self.is_tie:
+            return None
+        return Side.PROFESSIONAL if self.professional > self.user else Side.USER
+
+    @property
+    def words(self) -> str:
+        """« les professionnels notent plus haut de 2,0 points », « égalité : à discuter aussi »."""
+        if self.size is None:
+            return _("incomplet, un côté n'a pas répondu")
+        if self.is_tie:
+            return _("égalité : à discuter aussi")
+        rounded = float(Decimal(repr(self.size)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        size = f"{rounded:.1f}".replace(".", ",")
+        if self.higher_side == Side.PROFESSIONAL:
+            text = (
+                _("les professionnels notent plus haut de %(size)s points")
+                if rounded >= 2
+                else _("les professionnels notent plus haut de %(size)s point")
+            )
+        else:
+            text = (
+                _("les usagers notent plus haut de %(size)s points")
+                if rounded >= 2
+                else _("les usagers notent plus haut de %(size)s point")
+            )
+        return text % {"size": size}
+
+
+@dataclass(frozen=True)
 class CriterionResult:
     criterion: Criterion
     professional: SideStats
@@ -52,8 +108,44 @@ class CriterionResult:
             return None
         return abs(self.professional.mean - self.user.mean)
 
+    @property
+    def gap(self) -> Gap:
+        return Gap(self.professional.mean, self.user.mean)
+
     def side(self, side: str) -> SideStats:
         return self.professional if side == Side.PROFESSIONAL else self.user
+
+
+@dataclass(frozen=True)
+class SectorMean:
+    """A side's mean over a sector: the mean of its criteria's means (or joint scores).
+
+    `rated` counts the criteria that have a value; with none, the sector is « non évalué »,
+    never 0.
+    """
+
+    rated: int = 0
+    mean: float | None = None
+
+    @classmethod
+    def of(cls, values: list[float | None]) -> SectorMean:
+        present = [value for value in values if value is not None]
+        if not present:
+            return cls()
+        return cls(rated=len(present), mean=sum(present) / len(present))
+
+
+@dataclass(frozen=True)
+class SectorResult:
+    sector: Sector
+    criteria_count: int
+    professional: SectorMean
+    user: SectorMean
+    joint: SectorMean
+
+    @property
+    def gap(self) -> Gap:
+        return Gap(self.professional.mean, self.user.mean)
 
 
 @dataclass(frozen=True)
@@ -81,6 +173,24 @@ class SessionResults:
     @property
     def missing_joint_count(self) -> int:
         return sum(1 for result in self.criteria if result.joint is None)
+
+    @cached_property
+    def sectors(self) -> list[SectorResult]:
+        """Per sector of the framework (co-expression, co-construction…), in order: each side's
+        mean of the criterion means already computed, never of the individual answers."""
+        groups: dict[int, list[CriterionResult]] = {}
+        for result in self.criteria:
+            groups.setdefault(result.criterion.sector_id, []).append(result)
+        return [
+            SectorResult(
+                sector=members[0].criterion.sector,
+                criteria_count=len(members),
+                professional=SectorMean.of([r.professional.mean for r in members]),
+                user=SectorMean.of([r.user.mean for r in members]),
+                joint=SectorMean.of([None if r.joint is None else float(r.joint.score) for r in members]),
+            )
+            for members in groups.values()
+        ]
 
 
 def _aggregate(session: AssessmentSession) -> dict[tuple[int, str], SideStats]:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accompaniment import permissions, selectors
 from accompaniment.assessments import assessment_comparison
 from accompaniment.charts import indicator_chart
-from accompaniment.enums import EvaluationKind, PhaseKind, PhaseStatus, RequestStatus
+from accompaniment.enums import AccompanimentStatus, EvaluationKind, PhaseKind, PhaseStatus, RequestStatus
 from accompaniment.forms import (
     AccompanimentForm,
     AccompanimentOpenForm,
@@ -32,6 +32,7 @@ from actors.enums import ModerationStatus
 from actors.models import Structure
 from actors.permissions import directory_viewer_level, staff_required
 from cops.views_helpers import apply_service
+from directory.services.project_prefill import accompaniment_project
 
 
 def form_status(form) -> int:
@@ -183,6 +184,10 @@ def accompaniment_detail(request, pk: int):
         "action_status_form": ActionStatusForm(),
         "assessment_charts": assessment_comparison(accompaniment),
         "overdue_action_count": sum(1 for action in actions if action.is_overdue),
+        # A closed accompaniment may become a project sheet (accompaniment/views/project.py).
+        "project_sheet": accompaniment_project(accompaniment)
+        if can_contribute and accompaniment.status == AccompanimentStatus.COMPLETED
+        else None,
     }
     return render(request, "accompaniment/detail.html", context)
 

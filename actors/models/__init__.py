@@ -50,3 +50,13 @@ __all__ += [
     "RenewalInvitation",
     "Signature",
 ]
+
+# --- Events of the community (a committee meeting is one kind of event) ---
+from actors.models.events import (  # noqa: E402
+    EventContributor,
+    EventDocument,
+    EventSession,
+    SessionRegistration,
+)
+
+__all__ += ["EventContributor", "EventDocument", "EventSession", "SessionRegistration"]

@@ -12,9 +12,19 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from actors.charter_enums import Attendance, CommitteeKind, DecisionFollowUp, MeetingResponse, MeetingStatus
+from actors.charter_enums import (
+    Attendance,
+    CommitteeKind,
+    DecisionFollowUp,
+    EventAudience,
+    EventKind,
+    MeetingResponse,
+    MeetingStatus,
+    RegistrationStatus,
+)
 from actors.enums import Side
 from actors.models.profiles import Person, Structure
+from actors.models.reference import Commune, Departement
 
 
 class Committee(models.Model):
@@ -182,8 +192,21 @@ class Mandate(models.Model):
 
 
 class Meeting(models.Model):
+    """A gathering: a committee's meeting, or one of the community's events (regional day,
+    workshop, practice-analysis group, webinar, training). One model family, so that invitations,
+    registrations, the .ics, attendance and reminders have one implementation (actors/events/)."""
+
+    kind = models.CharField(
+        _("type d'événement"), max_length=30, choices=EventKind.choices, default=EventKind.COMMITTEE
+    )
+    # Only a committee meeting belongs to a committee (see the constraint).
     committee = models.ForeignKey(
-        Committee, verbose_name=_("instance"), on_delete=models.PROTECT, related_name="meetings"
+        Committee,
+        verbose_name=_("instance"),
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        null=True,
+        blank=True,
     )
     title = models.CharField(_("intitulé"), max_length=200)
     starts_at = models.DateTimeField(_("début"))
@@ -198,6 +221,35 @@ class Meeting(models.Model):
     status = models.CharField(
         _("statut"), max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
     )
+
+    # --- What an event of the community adds (empty for a committee meeting) ---
+    slug = models.SlugField(_("adresse"), max_length=220, unique=True, null=True, blank=True)
+    # On the public agenda; a committee meeting never is (its members see it in their space).
+    is_public = models.BooleanField(_("dans l'agenda public"), default=False)
+    summary = models.TextField(_("en bref"), max_length=600, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    audience = models.CharField(
+        _("public"), max_length=20, choices=EventAudience.choices, default=EventAudience.ALL
+    )
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("commune"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    territories = models.ManyToManyField(
+        Departement, verbose_name=_("territoires"), blank=True, related_name="events"
+    )
+    accessibility = models.TextField(_("accessibilité"), blank=True)
+    # Registration: open to anyone; None = no limit of seats.
+    registration_open = models.BooleanField(_("inscriptions ouvertes"), default=False)
+    capacity = models.PositiveIntegerField(_("nombre de places"), null=True, blank=True)
+    waiting_list = models.BooleanField(_("liste d'attente quand c'est complet"), default=True)
+    registration_closes_at = models.DateTimeField(_("clôture des inscriptions"), null=True, blank=True)
+    # Questions the staff add to the registration form:
+    # [{"code", "label", "kind": "texte"|"choix", "choices": [...], "required": bool}].
+    registration_questions = models.JSONField(
+        _("questions du formulaire d'inscription"), default=list, blank=True
+    )
+    ask_accessibility_needs = models.BooleanField(_("demander les besoins d'accessibilité"), default=True)
+
     # Calendar identity of the event: the same UID with a higher SEQUENCE updates it in agendas.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)
@@ -219,8 +271,23 @@ class Meeting(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="meeting_ends_after_start"),
             models.CheckConstraint(condition=~Q(location="", visio_url=""), name="meeting_has_place"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=EventKind.COMMITTEE, committee__isnull=False)
+                    | (~Q(kind=EventKind.COMMITTEE) & Q(committee__isnull=True))
+                ),
+                name="meeting_committee_iff_committee_kind",
+                violation_error_message=_("Seule une réunion d'instance appartient à une instance."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=EventKind.COMMITTEE) | Q(slug__isnull=False),
+                name="event_has_slug",
+            ),
         ]
-        indexes = [models.Index(fields=["starts_at"], name="meeting_starts_at")]
+        indexes = [
+            models.Index(fields=["starts_at"], name="meeting_starts_at"),
+            models.Index(fields=["is_public", "starts_at"], name="event_agenda"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.starts_at:%d/%m/%Y})"
@@ -267,6 +334,27 @@ class MeetingParticipant(models.Model):
     response_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     reminder_sent_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True)
 
+    # --- Registration to an event of the community (committee members are invited instead) ---
+    status = models.CharField(
+        _("inscription"),
+        max_length=20,
+        choices=RegistrationStatus.choices,
+        default=RegistrationStatus.INVITED,
+    )
+    # Arrival order of the registrations and of the waiting list (set by the registration service).
+    registered_at = models.DateTimeField(_("inscrit·e le"), null=True, blank=True)
+    email_verified_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
+    promoted_at = models.DateTimeField(_("sorti·e de la liste d'attente le"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("arrivée enregistrée le"), null=True, blank=True)
+    answers = models.JSONField(_("réponses au formulaire d'inscription"), default=dict, blank=True)
+    # Staff-only, erased after the event (settings.RETENTION_EVENT_NEEDS_DAYS).
+    accessibility_needs = models.TextField(_("besoins d'accessibilité"), blank=True)
+    # Each email of the reminder pipeline is claimed once (see actors/events/).
+    week_reminder_sent_at = models.DateTimeField(_("rappel J-7 envoyé le"), null=True, blank=True)
+    day_reminder_sent_at = models.DateTimeField(_("rappel J-1 envoyé le"), null=True, blank=True)
+    thanks_sent_at = models.DateTimeField(_("remerciement envoyé le"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
@@ -279,6 +367,7 @@ class MeetingParticipant(models.Model):
                 name="meeting_participant_unique_token",
             ),
         ]
+        indexes = [models.Index(fields=["meeting", "status", "registered_at"], name="participant_queue")]
 
     def __str__(self) -> str:
         return f"{self.name} — {self.meeting}"

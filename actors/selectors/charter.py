@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.charter_enums import SignatureSide
 from actors.enums import ActorKind, MembershipStatus, ModerationStatus, Side, Visibility, Zone
-from actors.models import CharterVersion, Domain, Person, Signature, Structure
+from actors.models import CharterVersion, Domain, Membership, Person, Signature, Structure
 from actors.signals import charter_data_version
 
 ZONE_SHORT = {Zone.EST: _("Est"), Zone.OUEST: _("Ouest"), Zone.REGION: _("Région")}
@@ -102,14 +102,14 @@ def structures_represented_by(user) -> list[Structure]:
     """Structures the user is an accepted référent of (the only ones they may sign for)."""
     if not user.is_authenticated:
         return []
+    # A subquery on the memberships rather than a join: the join made PostgreSQL read every
+    # structure (110 ms at 6,000 structures); the subquery reads the user's few memberships.
+    referent_of = Membership.objects.filter(
+        person__user=user, is_referent=True, status=MembershipStatus.ACCEPTED
+    ).values("structure_id")
     return list(
-        Structure.objects.filter(
-            memberships__person__user=user,
-            memberships__is_referent=True,
-            memberships__status=MembershipStatus.ACCEPTED,
-        )
+        Structure.objects.filter(pk__in=referent_of)
         .exclude(status=ModerationStatus.ARCHIVED)
-        .distinct()
         .order_by("name")
     )
 
@@ -141,7 +141,11 @@ def signatures_concerning(user) -> list[Signature]:
     structure_ids = [structure.pk for structure in structures_represented_by(user)]
     return list(
         Signature.objects.filter(withdrawn_at__isnull=True)
-        .filter(Q(signed_by=user) | Q(person__user=user) | Q(structure_id__in=structure_ids))
+        .filter(
+            Q(signed_by=user)
+            | Q(person_id__in=Person.objects.filter(user=user).values("pk"))
+            | Q(structure_id__in=structure_ids)
+        )
         .select_related("version", "person", "structure")
         .order_by("-version__year", "kind", "pk")
     )

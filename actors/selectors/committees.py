@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from actors.charter_enums import Attendance, CommitteeKind, MeetingResponse, MeetingStatus
+from actors.charter_enums import Attendance, CommitteeKind, EventKind, MeetingResponse, MeetingStatus
 from actors.enums import ActorKind, MembershipStatus, ModerationStatus, Side, Visibility
+from actors.events.ics import meeting_ics  # noqa: F401  (imported from here by the committees' code)
 from actors.models import (
     Binome,
     Committee,
@@ -237,9 +236,15 @@ def meetings_of(committee: Committee) -> QuerySet[Meeting]:
     ).order_by("-starts_at")
 
 
+def committee_meetings() -> QuerySet[Meeting]:
+    """Meetings of the committees only: the community's events (same model) never show here."""
+    return Meeting.objects.filter(kind=EventKind.COMMITTEE)
+
+
 def upcoming_meetings(limit: int = 10) -> QuerySet[Meeting]:
     return (
-        Meeting.objects.filter(starts_at__gte=timezone.now())
+        committee_meetings()
+        .filter(starts_at__gte=timezone.now())
         .exclude(status=MeetingStatus.CANCELLED)
         .select_related("committee")
         .order_by("starts_at")[:limit]
@@ -248,7 +253,10 @@ def upcoming_meetings(limit: int = 10) -> QuerySet[Meeting]:
 
 def upcoming_meetings_count() -> int:
     return (
-        Meeting.objects.filter(starts_at__gte=timezone.now()).exclude(status=MeetingStatus.CANCELLED).count()
+        committee_meetings()
+        .filter(starts_at__gte=timezone.now())
+        .exclude(status=MeetingStatus.CANCELLED)
+        .count()
     )
 
 
@@ -257,7 +265,8 @@ def meetings_of_user(user) -> QuerySet[Meeting]:
     own answer (`my_response`, None when they have no participant row yet)."""
     own = MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user=user)
     return (
-        Meeting.objects.filter(Exists(own) | Q(committee__in=committees_of_member(user)))
+        committee_meetings()
+        .filter(Exists(own) | Q(committee__in=committees_of_member(user)))
         .annotate(my_response=Subquery(own.order_by("pk").values("response")[:1]))
         .select_related("committee")
         .order_by("-starts_at")
@@ -307,7 +316,8 @@ def is_meeting_member(user, meeting: Meeting) -> bool:
         return False
     own = MeetingParticipant.objects.filter(meeting=OuterRef("pk"), user=user)
     return (
-        Meeting.objects.filter(pk=meeting.pk)
+        committee_meetings()
+        .filter(pk=meeting.pk)
         .filter(Exists(own) | Q(committee__in=committees_of_member(user)))
         .exists()
     )
@@ -356,7 +366,8 @@ def participant_by_token(raw: str) -> MeetingParticipant | None:
         return None
     return (
         MeetingParticipant.objects.select_related("meeting__committee")
-        .filter(response_token_hash=hash_token(raw))
+        # An event registration's personal link is actors.events' (participant_from_token).
+        .filter(response_token_hash=hash_token(raw), meeting__kind=EventKind.COMMITTEE)
         .first()
     )
 
@@ -367,7 +378,7 @@ def participant_by_token(raw: str) -> MeetingParticipant | None:
 def public_decisions() -> QuerySet[Decision]:
     """Decisions of meetings whose minutes are approved: the only ones the public reads."""
     return (
-        Decision.objects.filter(meeting__minutes_approved_at__isnull=False)
+        Decision.objects.filter(meeting__minutes_approved_at__isnull=False, meeting__kind=EventKind.COMMITTEE)
         .exclude(meeting__status=MeetingStatus.CANCELLED)
         .select_related("meeting__committee")
         .order_by("-meeting__starts_at", "meeting_id", "position", "pk")
@@ -402,7 +413,8 @@ def committee_held_meetings(committee: Committee, limit: int = 40) -> list[Meeti
 
 def meeting_detail(pk: int) -> Meeting:
     return (
-        Meeting.objects.select_related("committee", "created_by")
+        committee_meetings()
+        .select_related("committee", "created_by")
         .prefetch_related(
             Prefetch(
                 "participants",
@@ -436,8 +448,10 @@ class YearCounts:
 
 def meeting_year_counts(year: int) -> YearCounts:
     """Meetings held in `year` (not cancelled, already begun) and the people present at them."""
-    held = Meeting.objects.filter(starts_at__year=year, starts_at__lte=timezone.now()).exclude(
-        status=MeetingStatus.CANCELLED
+    held = (
+        committee_meetings()
+        .filter(starts_at__year=year, starts_at__lte=timezone.now())
+        .exclude(status=MeetingStatus.CANCELLED)
     )
     present = MeetingParticipant.objects.filter(meeting__in=held, attendance=Attendance.PRESENT)
     by_committee = list(
@@ -452,72 +466,7 @@ def meeting_year_counts(year: int) -> YearCounts:
     )
 
 
-# --- Calendar invitation (.ics, RFC 5545) ---------------------------------------------------------------
-
-
-def _ics_escape(text: str) -> str:
-    return (
-        (text or "")
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def _ics_fold(line: str) -> str:
-    """Lines longer than 75 octets are folded (CRLF + space), never inside a UTF-8 character."""
-    encoded = line.encode("utf-8")
-    if len(encoded) <= 75:
-        return line
-    parts, current = [], b""
-    for char in line:
-        piece = char.encode("utf-8")
-        if len(current) + len(piece) > (75 if not parts else 74):
-            parts.append(current.decode("utf-8"))
-            current = b""
-        current += piece
-    parts.append(current.decode("utf-8"))
-    return "\r\n ".join(parts)
-
-
-def _ics_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def meeting_ics(meeting: Meeting, *, method: str = "REQUEST") -> str:
-    """The meeting as a calendar event; the same UID with a higher SEQUENCE updates it in agendas."""
-    url = settings.SITE_URL + reverse("charter:meeting_detail", args=[meeting.pk])
-    description = meeting.agenda.strip()
-    if meeting.visio_url:
-        description = f"{description}\n\nVisioconférence : {meeting.visio_url}".strip()
-    location = meeting.location or meeting.visio_url
-    status = "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED"
-    organizer = settings.DEFAULT_FROM_EMAIL
-    organizer_email = organizer.rsplit("<", 1)[-1].rstrip(">").strip()
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//COPS Occitanie//Plateforme du partenariat en sante//FR",
-        "CALSCALE:GREGORIAN",
-        f"METHOD:{method}",
-        "BEGIN:VEVENT",
-        f"UID:{meeting.uid}@cops-occitanie",
-        f"SEQUENCE:{meeting.sequence}",
-        f"DTSTAMP:{_ics_time(timezone.now())}",
-        f"DTSTART:{_ics_time(meeting.starts_at)}",
-        f"DTEND:{_ics_time(meeting.ends_at)}",
-        f"SUMMARY:{_ics_escape(f'{meeting.committee.short_name} — {meeting.title}')}",
-        f"LOCATION:{_ics_escape(location)}",
-        f"DESCRIPTION:{_ics_escape(description)}",
-        f"URL:{url}",
-        f"ORGANIZER;CN={_ics_escape('COPS Occitanie')}:mailto:{organizer_email}",
-        f"STATUS:{status}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(_ics_fold(line) for line in lines) + "\r\n"
+# The calendar invitation (.ics) lives in actors/events/ics.py, shared with the events.
 
 
 def binomes_of(committee: Committee) -> QuerySet[Binome]:

@@ -19,8 +19,17 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from actors.charter_enums import Attendance, CommitteeKind, DecisionFollowUp, MeetingResponse, MeetingStatus
+from actors.charter_enums import (
+    Attendance,
+    CommitteeKind,
+    DecisionFollowUp,
+    EventKind,
+    MeetingResponse,
+    MeetingStatus,
+)
 from actors.enums import ModerationStatus, Side
+from actors.events.ics import meeting_ics
+from actors.events.services import send_claimed_once
 from actors.models import (
     Binome,
     Committee,
@@ -33,7 +42,7 @@ from actors.models import (
     Structure,
     User,
 )
-from actors.selectors.committees import committee_invitees, meeting_ics
+from actors.selectors.committees import committee_invitees
 from cops.mail import send_templated_email
 from cops.tokens import new_token
 
@@ -358,7 +367,7 @@ def meeting_invitation_send_next(*, meeting_id: int) -> bool:
         participant = (
             MeetingParticipant.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("meeting__committee")
-            .filter(meeting_id=meeting_id, invitation_sent_at__isnull=True)
+            .filter(meeting_id=meeting_id, meeting__kind=EventKind.COMMITTEE, invitation_sent_at__isnull=True)
             .order_by("pk")
             .first()
         )
@@ -420,7 +429,10 @@ def send_meeting_invitations(*, meeting_id: int) -> int:
 def meetings_with_pending_invitations() -> list[int]:
     return list(
         MeetingParticipant.objects.filter(
-            invitation_sent_at__isnull=True, meeting__ends_at__gt=timezone.now()
+            invitation_sent_at__isnull=True,
+            meeting__ends_at__gt=timezone.now(),
+            # Registrations to events are not invitations: their emails are actors.events'.
+            meeting__kind=EventKind.COMMITTEE,
         )
         .values_list("meeting_id", flat=True)
         .distinct()
@@ -585,33 +597,29 @@ def meeting_reminder_send_next(*, now: datetime | None = None) -> bool:
 
     Due: the meeting (not cancelled) begins within MEETING_REMINDER_HOURS and has not begun; the
     participant was invited, comes or has not answered, and had no reminder. Exactly once, as the
-    invitations: row lock, and `reminder_sent_at` set in the transaction that writes the outbox row.
+    events' reminders (actors.events.services.send_claimed_once): row lock, and `reminder_sent_at`
+    set in the transaction that writes the outbox row.
     """
     now = now or timezone.now()
     horizon = now + timedelta(hours=settings.MEETING_REMINDER_HOURS)
-    with transaction.atomic():
-        participant = (
-            MeetingParticipant.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("meeting__committee")
-            .filter(
-                reminder_sent_at__isnull=True,
-                invitation_sent_at__isnull=False,
-                response__in=[MeetingResponse.COMING, MeetingResponse.NONE],
-                meeting__starts_at__gt=now,
-                meeting__starts_at__lte=horizon,
-            )
-            .exclude(meeting__status=MeetingStatus.CANCELLED)
-            .order_by("meeting__starts_at", "pk")
-            .first()
+    rows = (
+        MeetingParticipant.objects.select_related("meeting__committee")
+        .filter(
+            meeting__kind=EventKind.COMMITTEE,
+            invitation_sent_at__isnull=False,
+            response__in=[MeetingResponse.COMING, MeetingResponse.NONE],
+            meeting__starts_at__gt=now,
+            meeting__starts_at__lte=horizon,
         )
-        if participant is None:
-            return False
+        .exclude(meeting__status=MeetingStatus.CANCELLED)
+        .order_by("meeting__starts_at", "pk")
+    )
+
+    def send(participant: MeetingParticipant) -> list[str]:
         meeting = participant.meeting
-        fields = ["reminder_sent_at"]
         answer_links = []
         if participant.response == MeetingResponse.NONE:
             answer_links = _answer_links(participant)
-            fields.append("response_token_hash")
         send_templated_email(
             to=participant.email,
             template="committees/emails/reminder",
@@ -623,9 +631,9 @@ def meeting_reminder_send_next(*, now: datetime | None = None) -> bool:
                 "meeting_url": settings.SITE_URL + reverse("charter:meeting_detail", args=[meeting.pk]),
             },
         )
-        participant.reminder_sent_at = timezone.now()
-        participant.save(update_fields=fields)
-    return True
+        return ["response_token_hash"] if answer_links else []
+
+    return send_claimed_once(rows, field="reminder_sent_at", send=send)
 
 
 def meeting_reminders_send() -> int:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from actors.charter_enums import Attendance, CommitteeKind, MeetingResponse, MeetingStatus
+from actors.charter_enums import Attendance, CommitteeKind, EventKind, MeetingResponse, MeetingStatus
 from actors.charter_permissions import (
     can_follow_up_decisions,
     can_manage_committees,
@@ -51,6 +51,15 @@ from cops.views_helpers import apply_service
 DECISIONS_PER_PAGE = 50
 
 # --- Public ---------------------------------------------------------------------------------------------
+
+
+def _committee_meeting_or_404(request, pk: int, *, write: bool = False):
+    """A committee meeting the user may see (or manage): an event of the community (same model,
+    another kind) is 404 here; its pages are the agenda's (actors.events)."""
+    meeting = get_meeting_or_404(request, pk, write=write)
+    if meeting.kind != EventKind.COMMITTEE:
+        raise Http404
+    return meeting
 
 
 @require_GET
@@ -149,7 +158,7 @@ def _safe_next(request, default: str) -> str:
 @login_required
 @require_POST
 def meeting_respond(request, pk: int):
-    meeting = get_meeting_or_404(request, pk)
+    meeting = _committee_meeting_or_404(request, pk)
     if not can_respond_to_meeting(request.user, meeting):
         # The staff see every meeting but answer only for the committees they sit on.
         raise PermissionDenied
@@ -435,7 +444,7 @@ def meeting_create(request, slug: str):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request, pk: int):
-    meeting = get_meeting_or_404(request, pk, write=True)
+    meeting = _committee_meeting_or_404(request, pk, write=True)
     initial = {
         "title": meeting.title,
         "starts_at": timezone.localtime(meeting.starts_at),
@@ -515,7 +524,7 @@ def _render_meeting(request, meeting_pk: int, *, status: int = 200, **extra):
 @login_required
 @require_GET
 def meeting_detail(request, pk: int):
-    meeting = get_meeting_or_404(request, pk)
+    meeting = _committee_meeting_or_404(request, pk)
     return _render_meeting(request, meeting.pk)
 
 
@@ -531,7 +540,7 @@ def _attendance_summary(participants) -> list[tuple[str, int]]:
 @login_required
 @require_GET
 def meeting_ics(request, pk: int):
-    meeting = get_meeting_or_404(request, pk)
+    meeting = _committee_meeting_or_404(request, pk)
     response = HttpResponse(
         selectors.meeting_ics(meeting, method="PUBLISH"), content_type="text/calendar; charset=utf-8"
     )
@@ -542,7 +551,7 @@ def meeting_ics(request, pk: int):
 @staff_required
 @require_POST
 def meeting_invite(request, pk: int):
-    meeting = get_meeting_or_404(request, pk, write=True)
+    meeting = _committee_meeting_or_404(request, pk, write=True)
     # Not apply_service: "nobody left to invite" is an information, not a success message.
     try:
         count = services.meeting_invite_members(meeting=meeting, by=request.user)
@@ -568,7 +577,7 @@ def meeting_invite(request, pk: int):
 @staff_required
 @require_POST
 def participant_add(request, pk: int):
-    meeting = get_meeting_or_404(request, pk, write=True)
+    meeting = _committee_meeting_or_404(request, pk, write=True)
     form = ParticipantForm(request.POST)
     if form.is_valid():
         response = apply_service(
@@ -592,7 +601,7 @@ def participant_add(request, pk: int):
 @staff_required
 @require_POST
 def meeting_cancel(request, pk: int):
-    meeting = get_meeting_or_404(request, pk, write=True)
+    meeting = _committee_meeting_or_404(request, pk, write=True)
     # Cancelled or refused (the reasons as messages), the staff go back to the meeting's page.
     return apply_service(
         request,
@@ -605,7 +614,7 @@ def meeting_cancel(request, pk: int):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def meeting_attendance(request, pk: int):
-    meeting = get_meeting_or_404(request, pk, write=True)
+    meeting = _committee_meeting_or_404(request, pk, write=True)
     participants = list(meeting.participants.order_by("name", "email"))
     form = AttendanceForm(request.POST or None, participants=participants)
     if request.method == "POST" and form.is_valid():
@@ -631,7 +640,7 @@ def meeting_attendance(request, pk: int):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def meeting_minutes(request, pk: int):
-    meeting = get_meeting_or_404(request, pk, write=True)
+    meeting = _committee_meeting_or_404(request, pk, write=True)
     initial = {
         "minutes": meeting.minutes,
         "public_minutes": meeting.public_minutes,

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -36,6 +37,7 @@ def campaign_results(request, year: int):
             "total": sum(p.submitted for p in participation),
             "cross_tabs": results.cross_tabs(campaign),
             "public": False,
+            "min_cell": results.MIN_CELL,
         },
     )
 
@@ -44,16 +46,19 @@ def campaign_results(request, year: int):
 @require_GET
 def questionnaire_results(request, pk: int):
     questionnaire = get_object_or_404(Questionnaire.objects.select_related("campaign"), pk=pk)
+    found = results.questionnaire_results(questionnaire)
     return render(
         request,
         "barometer/results/questionnaire.html",
         {
             "questionnaire": questionnaire,
             "campaign": questionnaire.campaign,
-            "results": results.questionnaire_results(questionnaire),
+            "results": found,
+            "groups": results.by_section(found),
             "previous": results.previous_questionnaire(questionnaire),
             "submitted": questionnaire.responses.filter(status="submitted").count(),
             "public": False,
+            "min_cell": results.MIN_CELL,
         },
     )
 
@@ -229,14 +234,8 @@ def public_results(request, year: int):
     if not can_see_public_results(campaign):
         raise Http404
     participation = results.participation(campaign, public=True)
-    sections = [
-        {
-            "questionnaire": p.questionnaire,
-            "participation": p,
-            "results": results.questionnaire_results(p.questionnaire, public=True),
-        }
-        for p in participation
-    ]
+    # Each public's results load on demand (public_results_section): the page stays light.
+    sections = [{"questionnaire": p.questionnaire, "participation": p} for p in participation]
     return render(
         request,
         "barometer/results/public.html",
@@ -252,6 +251,31 @@ def public_results(request, year: int):
             "public": True,
         },
     )
+
+
+@require_GET
+def public_results_section(request, year: int, public: str):
+    """One public's results: a fragment for the results page (htmx), or a page of its own."""
+    campaign = get_campaign_or_404(year)
+    if not can_see_public_results(campaign) or public not in Public.values:
+        raise Http404
+    questionnaire = get_object_or_404(campaign.questionnaires.select_related("campaign"), public=public)
+    found = results.questionnaire_results(questionnaire, public=True)
+    submitted = questionnaire.responses.filter(status="submitted").count()
+    context = {
+        "campaign": campaign,
+        "questionnaire": questionnaire,
+        "groups": results.by_section(found),
+        "previous": results.previous_questionnaire(questionnaire),
+        "submitted": submitted if submitted >= results.MIN_CELL else None,
+        "min_cell": results.MIN_CELL,
+        "public": True,
+        "nested": bool(request.htmx),  # inside the results page: headings one level down
+    }
+    template = "partials/_public_section.html" if request.htmx else "public_section.html"
+    response = render(request, f"barometer/results/{template}", context)
+    patch_vary_headers(response, ("HX-Request",))  # one URL, two bodies: caches must tell them apart
+    return response
 
 
 @require_GET

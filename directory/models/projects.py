@@ -104,6 +104,10 @@ class Project(ModeratedProfile):
     levers = ArrayField(models.CharField(max_length=40), verbose_name=_("leviers"), default=list, blank=True)
     lessons = models.TextField(_("ce que nous avons appris"), blank=True)
 
+    # Events where the project was presented (a JRPS pitch, a workshop).
+    events = models.ManyToManyField(
+        "actors.Meeting", verbose_name=_("événements"), blank=True, related_name="projects"
+    )
     accompaniment = models.ForeignKey(
         "accompaniment.Accompaniment",
         verbose_name=_("accompagnement d'origine"),

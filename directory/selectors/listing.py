@@ -8,7 +8,7 @@ from django.http import QueryDict
 from actors.enums import Visibility
 from actors.models import Commune
 from directory.facets import AudienceIndex, audience_index, evaluate, set_bit_positions
-from directory.filters import EntryFilter, TagFilter, commune_code
+from directory.filters import EntryFilter, TagFilter, commune_code, parse_bbox
 from directory.indexing import BADGES, badge_prefixes
 from directory.models import Entry
 
@@ -45,7 +45,11 @@ def entry_filter(data, *, level: int, queryset: QuerySet | None = None) -> Entry
     return EntryFilter(data, queryset=queryset if queryset is not None else Entry.objects.all(), level=level)
 
 
-NON_TAG_FILTERS = ("q", "nom", "code_postal", "commune", "rayon")
+NON_TAG_FILTERS = ("q", "nom", "code_postal", "commune", "rayon", "bbox")
+# Facets about projects only: offered when the current result holds projects (or one is chosen).
+PROJECT_FACETS = ("etat", "annee")
+# Facets whose values without any result are left out (the years: a long list, mostly empty).
+SPARSE_FACETS = ("annee",)
 RELEVANCE_FILTERS = ("q", "nom")
 
 
@@ -108,7 +112,7 @@ def directory_search(filterset: EntryFilter) -> SearchResult:
         for name, values in active.items()
         if name in EntryFilter.FACETS
     }
-    other_mask, ranked_ids = None, None
+    other_mask, ranked_ids, relevance = None, None, None
     cleaned = filterset.form.cleaned_data if filterset.form.is_valid() else {}
     if "code_postal" in active:
         other_mask = index.sparse_mask(f"cp:{active['code_postal'][0]}")
@@ -119,6 +123,10 @@ def directory_search(filterset: EntryFilter) -> SearchResult:
         else:
             near = index.sparse_mask(f"c:{commune.insee_code}")
         other_mask = near if other_mask is None else other_mask & near
+    box = parse_bbox(active["bbox"][0]) if "bbox" in active else None
+    if box is not None:
+        inside = index.in_box(*box)
+        other_mask = inside if other_mask is None else other_mask & inside
     if any(name in active for name in RELEVANCE_FILTERS):
         # Keyword and name go through PostgreSQL (full text, trigrams), which also ranks.
         data = QueryDict(mutable=True)
@@ -126,11 +134,13 @@ def directory_search(filterset: EntryFilter) -> SearchResult:
             if name in active:
                 data.setlist(name, active[name])
         relevance = EntryFilter(data, queryset=filterset.queryset, level=filterset.level)
-        ranked_ids = index.remembered(
-            ("ranked", *sorted((name, tuple(values)) for name, values in data.lists())),
-            lambda: list(relevance.qs.values_list("pk", flat=True)),
+        relevance_key = tuple(sorted((name, tuple(values)) for name, values in data.lists()))
+        # Which entries match comes from the GIN indexes alone; ranking reads every matching row's
+        # vector, so it waits until the other filters have narrowed the result (see below).
+        matched = index.remembered(
+            ("matched", *relevance_key),
+            lambda: index.ids_to_bits(relevance.qs.order_by().values_list("pk", flat=True)),
         )
-        matched = index.ids_to_bits(ranked_ids)
         other_mask = matched if other_mask is None else other_mask & matched
     offered = {}
     for name in EntryFilter.FACETS:
@@ -145,19 +155,20 @@ def directory_search(filterset: EntryFilter) -> SearchResult:
         other_mask,
         {name: [tag for _v, _l, tag in options] for name, options in offered.items()},
     )
+    if relevance is not None:
+        ranked_ids = _ranked_ids(index, relevance, relevance_key, matched, mask)
     groups = []
     for name in EntryFilter.FACETS:
         selected = set(active.get(name, []))
-        groups.append(
-            FacetGroup(
-                name=name,
-                label=str(filterset.filters[name].label),
-                options=[
-                    FacetOption(value, label, counts[name][tag], value in selected)
-                    for value, label, tag in offered[name]
-                ],
-            )
-        )
+        options = [
+            FacetOption(value, label, counts[name][tag], value in selected)
+            for value, label, tag in offered[name]
+        ]
+        if name in SPARSE_FACETS:
+            options = [option for option in options if option.count or option.checked]
+        if name in PROJECT_FACETS and not any(option.count or option.checked for option in options):
+            continue
+        groups.append(FacetGroup(name=name, label=str(filterset.filters[name].label), options=options))
     return SearchResult(
         index=index,
         audience=filterset.audience,
@@ -165,6 +176,20 @@ def directory_search(filterset: EntryFilter) -> SearchResult:
         total=mask.bit_count(),
         facets=groups,
         ranked_ids=ranked_ids,
+    )
+
+
+def _ranked_ids(
+    index: AudienceIndex, relevance: EntryFilter, key: tuple, matched: int, mask: int
+) -> list[int]:
+    """The result's entry ids in relevance order, ranked by PostgreSQL over the result only."""
+    if mask == matched:
+        return index.remembered(("ranked", *key), lambda: list(relevance.qs.values_list("pk", flat=True)))
+    if not mask:
+        return []
+    ids = [index.entry_ids[position] for position in set_bit_positions(mask)]
+    return index.remembered(
+        ("ranked", *key, mask), lambda: list(relevance.qs.filter(pk__in=ids).values_list("pk", flat=True))
     )
 
 
@@ -193,13 +218,13 @@ def cards_for(entry_ids: list[int], audience: str) -> list[dict]:
 
 def actor_badges(kind: str, actor_id: int, audience: str = "public") -> list[str]:
     """The badges (e.g. the charter's) one actor's index entry carries, for its page and popup."""
-    column = "person_id" if kind == "personne" else "structure_id"
+    column = {"personne": "person_id", "projet": "project_id"}.get(kind, "structure_id")
     tags = Entry.objects.filter(**{column: actor_id}).values_list(f"tags_{audience}", flat=True).first() or []
     return [str(label) for tag, label in BADGES.items() if tag in tags]
 
 
 def directory_counts() -> dict[str, int]:
-    """Published actors by kind, for the home page."""
+    """Published entries by kind (personne, structure, projet), for the home page."""
     return dict(Entry.objects.order_by().values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
 
 

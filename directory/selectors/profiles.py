@@ -25,6 +25,7 @@ from actors.models import (
     Qualification,
     Structure,
 )
+from directory.models import Project
 
 PERSON_M2M = ("profiles", "domains", "territories", "qualifications", "activities", "availabilities")
 
@@ -344,18 +345,15 @@ def structures_editable_by(user) -> QuerySet[Structure]:
     """Structures the user registered or is an accepted référent of (not merged away)."""
     if not user.is_authenticated:
         return Structure.objects.none()
+    # The memberships as a subquery, not a join: with an OR across the join PostgreSQL read every
+    # structure (40–110 ms at 6,000 structures); the subquery reads the user's few memberships.
+    referent_of = Membership.objects.filter(
+        person__user=user, is_referent=True, status=MembershipStatus.ACCEPTED
+    ).values("structure_id")
     return (
-        Structure.objects.filter(
-            Q(created_by=user)
-            | Q(
-                memberships__person__user=user,
-                memberships__is_referent=True,
-                memberships__status=MembershipStatus.ACCEPTED,
-            )
-        )
+        Structure.objects.filter(Q(created_by=user) | Q(pk__in=referent_of))
         .exclude(status=ModerationStatus.ARCHIVED)
         .select_related("structure_type", "commune")
-        .distinct()
         .order_by("name")
     )
 
@@ -371,7 +369,20 @@ def moderation_queue_count() -> int:
     return (
         Person.objects.filter(moderation_queue_filter()).count()
         + Structure.objects.filter(moderation_queue_filter()).count()
+        + Project.objects.filter(moderation_queue_filter()).count()
     )
+
+
+def moderation_queue_projects(limit: int | None = None) -> list[Project]:
+    """Projects waiting for moderation (new sheets and edits of published ones), oldest first."""
+    projects = (
+        Project.objects.filter(moderation_queue_filter())
+        .select_related("main_structure", "created_by")
+        .order_by("submitted_at", "revision_submitted_at", "pk")
+    )
+    if limit is not None:
+        projects = projects[:limit]
+    return list(projects)
 
 
 def moderation_queue(limit: int | None = None) -> tuple[list[Person], list[Structure]]:

@@ -26,8 +26,15 @@ from actors.models import Commune, Membership, Person, Structure, User
 from actors.services.charter import signatures_anonymise
 from cops.mail import send_templated_email
 from directory.facets import bump_version
-from directory.indexing import departement_zones, index_persons, index_structures, zone_summary
-from directory.selectors.profiles import moderation_queue
+from directory.indexing import (
+    departement_zones,
+    index_persons,
+    index_projects,
+    index_structures,
+    zone_summary,
+)
+from directory.models import Project, ProjectDocument
+from directory.selectors.profiles import moderation_queue, moderation_queue_projects
 
 # Version of the consent text shown at the last registration step; bump it when the text changes.
 CONSENT_VERSION = "2026-01"
@@ -87,11 +94,42 @@ STRUCTURE_SPEC = ProfileSpec(
 )
 
 
+# Projects (directory.models.Project) are moderated with the same engine. Indicators and the
+# before/after radar are set by the from-accompaniment service; they stay in the snapshot so that
+# any change to them goes through moderation too.
+PROJECT_SPEC = ProfileSpec(
+    scalars=(
+        "title",
+        "summary",
+        "description",
+        "state",
+        "started_on",
+        "ended_on",
+        "outcomes",
+        "indicators",
+        "radar",
+        "video_url",
+        "website",
+        "brakes",
+        "levers",
+        "lessons",
+        "region_wide",
+    ),
+    foreign_keys=("main_structure",),
+    many_to_many=("domains", "practices", "territories", "communes", "structures"),
+    files=("image",),
+)
+
+
 def spec_for(profile) -> ProfileSpec:
+    if isinstance(profile, Project):
+        return PROJECT_SPEC
     return PERSON_SPEC if isinstance(profile, Person) else STRUCTURE_SPEC
 
 
 def kind_of(profile) -> str:
+    if isinstance(profile, Project):
+        return "projet"  # directory.models.EntryKind.PROJECT
     return ActorKind.PERSON if isinstance(profile, Person) else ActorKind.STRUCTURE
 
 
@@ -101,7 +139,7 @@ def kind_of(profile) -> str:
 def profile_snapshot(profile) -> dict:
     """Every editable field of the row as JSON (foreign keys and many-to-many as ids)."""
     spec = spec_for(profile)
-    data = {name: getattr(profile, name) for name in spec.scalars}
+    data = {name: _json_scalar(getattr(profile, name)) for name in spec.scalars}
     for name in spec.foreign_keys:
         data[name] = getattr(profile, f"{name}_id")
     for name in spec.many_to_many:
@@ -111,6 +149,11 @@ def profile_snapshot(profile) -> dict:
     return data
 
 
+def _json_scalar(value):
+    # A project's dates are kept as ISO strings in the JSON revision.
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def _json_value(profile, name: str, value):
     """Turn a cleaned form value into its snapshot form."""
     spec = spec_for(profile)
@@ -118,7 +161,7 @@ def _json_value(profile, name: str, value):
         return getattr(value, "pk", value)
     if name in spec.many_to_many:
         return sorted(getattr(item, "pk", item) for item in (value or []))
-    return value
+    return _json_scalar(value)
 
 
 def _apply(profile, data: dict) -> None:
@@ -161,7 +204,11 @@ def refresh_zone(profile) -> None:
     zones = departement_zones()
     codes = [item.pk for item in profile.territories.all()]
     zone = zone_summary(codes, profile.region_wide, zones)
-    if not zone and profile.commune_id:
+    if isinstance(profile, Project):
+        if not zone:
+            communes = profile.communes.values_list("departement_id", flat=True)
+            zone = zone_summary(list(communes), False, zones)
+    elif not zone and profile.commune_id:
         zone = zones.get(
             Commune.objects.values_list("departement_id", flat=True).get(pk=profile.commune_id), ""
         )
@@ -171,6 +218,9 @@ def refresh_zone(profile) -> None:
 
 
 def _reindex(profile) -> None:
+    if isinstance(profile, Project):
+        index_projects([profile.pk])
+        return
     if isinstance(profile, Person):
         index_persons([profile.pk])
         return
@@ -290,6 +340,14 @@ def profile_current_data(profile) -> dict:
 
 def _missing_fields(profile, data: dict) -> list[str]:
     missing = []
+    if isinstance(profile, Project):
+        if not data.get("title"):
+            missing.append(_("le titre du projet"))
+        if not data.get("summary"):
+            missing.append(_("le résumé"))
+        if not data.get("main_structure"):
+            missing.append(_("la structure porteuse"))
+        return missing
     if isinstance(profile, Person):
         if not data.get("first_name") or not data.get("last_name"):
             missing.append(_("vos nom et prénom"))
@@ -351,7 +409,17 @@ def profile_discard_revision(*, profile, by: User) -> None:
 
 def profile_recipients(profile) -> list[str]:
     """Who hears about a profile: the person's account (or contact address); a structure's
-    registrant and référents."""
+    registrant and référents; a project's author and its carrying structure's référents."""
+    if isinstance(profile, Project):
+        emails = [profile.created_by.email] if profile.created_by_id else []
+        emails += list(
+            User.objects.filter(
+                person__memberships__structure_id=profile.main_structure_id,
+                person__memberships__is_referent=True,
+                person__memberships__status=MembershipStatus.ACCEPTED,
+            ).values_list("email", flat=True)
+        )
+        return sorted(set(emails))
     if isinstance(profile, Person):
         if profile.user_id:
             return [profile.user.email]
@@ -374,6 +442,8 @@ def profile_title(profile) -> str:
 
 
 def profile_url(profile) -> str:
+    if isinstance(profile, Project):
+        return settings.SITE_URL + reverse("directory:project_detail", args=[profile.slug])
     name = "directory:person_detail" if isinstance(profile, Person) else "directory:structure_detail"
     return settings.SITE_URL + reverse(name, args=[profile.pk])
 
@@ -382,9 +452,17 @@ def _notify_decision(profile, *, decision: str, note: str = "", was_edit: bool) 
     recipients = profile_recipients(profile)
     if not recipients:
         return
+    is_project = isinstance(profile, Project)
+    edit_url = (
+        reverse("directory:project_edit", args=[profile.slug])
+        if is_project
+        else reverse("directory:my_profiles")
+    )
     send_templated_email(
         to=recipients,
-        template="actors/emails/profile_decision",
+        template="directory/projects/emails/project_decision"
+        if is_project
+        else "actors/emails/profile_decision",
         context={
             "decision": decision,
             "kind": kind_of(profile),
@@ -392,7 +470,7 @@ def _notify_decision(profile, *, decision: str, note: str = "", was_edit: bool) 
             "note": note,
             "was_edit": was_edit,
             "profile_url": profile_url(profile),
-            "edit_url": settings.SITE_URL + reverse("directory:my_profiles"),
+            "edit_url": settings.SITE_URL + edit_url,
         },
     )
 
@@ -428,6 +506,9 @@ def profile_approve(*, profile, by: User) -> None:
         profile.moderated_at = now
         profile.moderated_by = by
         profile.save()
+        if isinstance(profile, Project):
+            # The documents added meanwhile are published with the project.
+            ProjectDocument.objects.filter(project=profile, approved=False).update(approved=True)
         refresh_zone(profile)
         _reindex(profile)
         _notify_decision(profile, decision="approved", was_edit=was_edit)
@@ -527,7 +608,8 @@ def person_delete(*, person: Person, by: User) -> None:
 def moderation_digest_send(*, today=None) -> bool:
     """One email a day to the staff listing what waits for moderation (nothing sent if empty)."""
     persons, structures = moderation_queue()
-    if not persons and not structures:
+    projects = moderation_queue_projects()
+    if not persons and not structures and not projects:
         return False
     today = today or timezone.localdate()
     # Claim the day's digest first: a redelivered task does not send it twice.
@@ -539,7 +621,8 @@ def moderation_digest_send(*, today=None) -> bool:
         context={
             "persons": persons,
             "structures": structures,
-            "total": len(persons) + len(structures),
+            "projects": projects,
+            "total": len(persons) + len(structures) + len(projects),
             "queue_url": settings.SITE_URL + reverse("directory:moderation_queue"),
         },
     )

@@ -1,24 +1,32 @@
 """Browsing the directory: list, map, detail pages, photos, commune suggestions."""
 
+import json
 import re
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import CharField, F, Func, Value
 from django.db.models.functions import Lower
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render, resolve_url
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.cache import cache_control
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from actors.enums import ContactPolicy, MembershipStatus, ModerationStatus, RevisionStatus, Visibility
 from actors.models import Commune, Person, Structure
 from actors.permissions import directory_viewer_level, is_cops_staff
+from cops.middleware import csp_frame_ancestors
 from cops.ratelimit import rate_limit
 from directory import listing_cache
 from directory.facets import current_version
@@ -39,6 +47,8 @@ from directory.selectors.profiles import (
     structure_view,
     structures_for_display,
 )
+from directory.selectors.projects import projects_of_person, projects_of_structure
+from directory.selectors.resources import lexicon
 
 PAGE_SIZE = 20
 # The "patient partenaire" family of actor profiles, for the ready-made view.
@@ -87,11 +97,51 @@ def _listing_context(request, *, data=None, with_results: bool = True, level: in
         "radius_selected": str(filterset.form.data.get("rayon", "")),
         "total": result.total,
         "result": result,
+        "results_count": results_count_text(result.total, _result_noun(filterset, result.facets)),
     }
     if with_results:
         page = Paginator(ResultPages(result), PAGE_SIZE).get_page(request.GET.get("page"))
         context.update(page=page, cards=page.object_list)
     return context
+
+
+def _result_noun(filterset, facets) -> str:
+    """What the results are: actors (persons, structures), projects, or both (« fiches »)."""
+    kinds = filterset.form.cleaned_data.get("type") if filterset.form.is_valid() else None
+    if kinds:
+        chosen = set(kinds)
+    else:
+        group = next((group for group in facets if group.name == "type"), None)
+        chosen = {option.value for option in group.options if option.count} if group else set()
+    if chosen == {"projet"}:
+        return "projet"
+    return "fiche" if "projet" in chosen else "acteur"
+
+
+def results_count_text(total: int, noun: str, *, in_area: bool = False) -> str:
+    """« 12 acteurs trouvés », « 3 projets dans cette zone », « Aucune fiche trouvée »…"""
+    shown = intcomma(total)
+    if noun == "projet":
+        if not total:
+            return _("Aucun projet dans cette zone") if in_area else _("Aucun projet trouvé")
+        if in_area:
+            return ngettext("%(n)s projet dans cette zone", "%(n)s projets dans cette zone", total) % {
+                "n": shown
+            }
+        return ngettext("%(n)s projet trouvé", "%(n)s projets trouvés", total) % {"n": shown}
+    if noun == "fiche":
+        if not total:
+            return _("Aucune fiche dans cette zone") if in_area else _("Aucune fiche trouvée")
+        if in_area:
+            return ngettext("%(n)s fiche dans cette zone", "%(n)s fiches dans cette zone", total) % {
+                "n": shown
+            }
+        return ngettext("%(n)s fiche trouvée", "%(n)s fiches trouvées", total) % {"n": shown}
+    if not total:
+        return _("Aucun acteur dans cette zone") if in_area else _("Aucun acteur trouvé")
+    if in_area:
+        return ngettext("%(n)s acteur dans cette zone", "%(n)s acteurs dans cette zone", total) % {"n": shown}
+    return ngettext("%(n)s acteur trouvé", "%(n)s acteurs trouvés", total) % {"n": shown}
 
 
 def _without_page(request):
@@ -146,12 +196,125 @@ def directory_list(request):
     )
 
 
+# --- The map (with its result list) and the embeddable map ------------------------------------------
+# Parameters that place the map, not filters: left out of shared addresses and embed snippets.
+MAP_VIEW_PARAMS = ("page", "bbox")
+# The map's marker kinds (GeoJSON property `k`) by card kind.
+MAP_KINDS = {"personne": "p", "structure": "s", "projet": "j"}
+# The legend: per kind (`k`) its shape's letter and per family (`f`) a colour class and a letter,
+# so that a marker reads without colours. A family the map does not know falls back to its kind.
+MAP_LEGEND = {
+    "p": {
+        "label": _lazy("Personnes"),
+        "one": _lazy("Personne"),
+        "letter": "P",
+        "families": [
+            ("u", "U", _lazy("Usager, patient ou proche")),
+            ("r", "P", _lazy("Professionnel")),
+            ("m", "M", _lazy("Usager et professionnel")),
+        ],
+    },
+    "s": {
+        "label": _lazy("Structures"),
+        "one": _lazy("Structure"),
+        "letter": "S",
+        "families": [
+            ("h", "H", _lazy("Établissement de santé")),
+            ("m", "M", _lazy("Médico-social")),
+            ("a", "A", _lazy("Association")),
+            ("f", "F", _lazy("Formation, recherche")),
+            ("i", "I", _lazy("Institution, fédération")),
+            ("o", "S", _lazy("Autre structure")),
+        ],
+    },
+    "j": {
+        "label": _lazy("Projets"),
+        "one": _lazy("Projet"),
+        "letter": "★",
+        "families": [
+            ("p", "P", _lazy("Projet en préparation")),
+            ("c", "C", _lazy("Projet en cours")),
+            ("t", "T", _lazy("Projet terminé")),
+        ],
+    },
+}
+
+
+def _map_query(request):
+    query = request.GET.copy()
+    for name in MAP_VIEW_PARAMS:
+        query.pop(name, None)
+    return query
+
+
+def _map_data(request, *, embed: bool) -> dict:
+    """What the map's script needs: data addresses, the lexicon's anchors for profile labels."""
+    query = _map_query(request)
+    encoded = query.urlencode()
+    suffix = f"?{encoded}" if encoded else ""
+    try:
+        project_url = reverse("directory:api_project", args=[0])
+    except NoReverseMatch:  # projects' details not served yet: their popup links to the page only
+        project_url = ""
+    glossary = reverse("directory:glossary")
+    return {
+        "map_query": encoded,
+        "geojson_url": reverse("directory:api_geojson") + suffix,
+        "project_url": project_url,
+        "full_map_url": request.build_absolute_uri(reverse("directory:map") + suffix),
+        "embed_url": request.build_absolute_uri(reverse("directory:map_embed") + suffix),
+        "embed_base_url": request.build_absolute_uri(reverse("directory:map_embed")),
+        # As JSON in data attributes: the policy allows no inline script, not even a data block.
+        "glossary_json": json.dumps(
+            {
+                label: request.build_absolute_uri(f"{glossary}#{anchor}") if embed else f"{glossary}#{anchor}"
+                for label, anchor in lexicon().label_anchors.items()
+            },
+            ensure_ascii=False,
+        ),
+        "legend_json": json.dumps(MAP_LEGEND, cls=DjangoJSONEncoder, ensure_ascii=False),
+        "embed": embed,
+    }
+
+
 @require_GET
 @limit_searches
 def directory_map(request):
-    return render(
-        request, "directory/map.html", {**_listing_context(request, with_results=False), **map_context()}
+    """The map with the result list beside it. Asked by htmx (the map moved, filters changed), it
+    answers with the list only: the cards of the current filters inside the map's box (`bbox`)."""
+    context = {**_listing_context(request), **map_context(), **_map_data(request, embed=False)}
+    context["in_area"] = bool(request.GET.get("bbox"))
+    context["results_count"] = results_count_text(
+        context["total"], _result_noun(context["filterset"], context["facets"]), in_area=context["in_area"]
     )
+    context["chips"] = _chips(_map_query(request), context["filterset"])
+    for card in context["cards"]:
+        # Ties a card to its marker (hover a card, its marker lights up; click a marker, its card shows).
+        card["marker"] = f"{MAP_KINDS.get(card['kind'], '')}{card['id']}"
+    if request.htmx:
+        template = "directory/partials/_map_list.html"
+        # Filters changed (not just the map's box): their panel comes back too, with its counts.
+        context["with_filters"] = request.headers.get("X-Map-Refresh") == "filtres"
+    else:
+        template = "directory/map.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_GET
+@xframe_options_exempt
+@csp_frame_ancestors("*")
+@limit_searches
+def map_embed(request):
+    """The map alone, for partners' websites (in an iframe). Always the public view, whoever looks:
+    a partner's page must never show what only signed-in partners may see. Sets no cookie."""
+    context = {
+        **_listing_context(request, with_results=False, level=Visibility.PUBLIC),
+        **map_context(),
+        **_map_data(request, embed=True),
+    }
+    return render(request, "directory/map_embed.html", context)
 
 
 @require_GET
@@ -226,6 +389,8 @@ def person_detail(request, pk: int):
         "directory/person_detail.html",
         {
             "actor": view,
+            # Projects the person accepted to appear on, shown like their memberships.
+            "projects": projects_of_person(person, level),
             "can_edit": can_edit,
             "is_owner": is_owner,
             **_contact_context(
@@ -257,6 +422,7 @@ def structure_detail(request, pk: int):
         {
             "actor": view,
             "can_edit": can_edit,
+            "projects": projects_of_structure(structure),
             "own_person": own_person,
             "membership": membership,
             "can_request_membership": (

@@ -15,9 +15,11 @@ from actors.permissions import staff_required
 from cops.views_helpers import apply_service
 from directory.forms import VISIBILITY_LABELS, MergeForm, ModerationForm
 from directory.labels import field_label
+from directory.models import Project
 from directory.selectors.profiles import (
     moderation_queue,
     moderation_queue_filter,
+    moderation_queue_projects,
     person_possible_duplicates,
     person_view,
     persons_for_display,
@@ -25,6 +27,7 @@ from directory.selectors.profiles import (
     structure_view,
     structures_for_display,
 )
+from directory.selectors.projects import lessons_labels, project_people, projects_for_display
 from directory.services.merge import person_merge, structure_merge
 from directory.services.profiles import (
     profile_approve,
@@ -42,6 +45,8 @@ def _model_for(kind: str):
         return Person
     if kind == "structure":
         return Structure
+    if kind == "projet":
+        return Project
     raise Http404
 
 
@@ -67,6 +72,8 @@ def _display(profile, name: str, value) -> str:
         )
     if name in spec.files:
         return _("image envoyée")
+    if name in ("brakes", "levers"):  # a project's « ce que nous avons appris », in the barometer's words
+        return "; ".join(lessons_labels(value, "freins" if name == "brakes" else "leviers"))
     if isinstance(value, bool):
         return _("oui") if value else _("non")
     return str(value)
@@ -117,8 +124,10 @@ def moderation_queue_view(request):
         {
             "persons": persons,
             "structures": structures,
+            "projects": moderation_queue_projects(limit=QUEUE_PAGE),
             "person_total": Person.objects.filter(moderation_queue_filter()).count(),
             "structure_total": Structure.objects.filter(moderation_queue_filter()).count(),
+            "project_total": Project.objects.filter(moderation_queue_filter()).count(),
         },
     )
 
@@ -127,7 +136,11 @@ def moderation_queue_view(request):
 @require_http_methods(["GET", "POST"])
 def moderation_review(request, kind: str, pk: int):
     model = _model_for(kind)
-    queryset = persons_for_display() if model is Person else structures_for_display()
+    queryset = {
+        Person: persons_for_display,
+        Structure: structures_for_display,
+        Project: projects_for_display,
+    }[model]()
     profile = get_object_or_404(queryset, pk=pk)
     if request.method == "POST":
         form = ModerationForm(request.POST)
@@ -152,9 +165,17 @@ def moderation_review(request, kind: str, pk: int):
     is_edit = (
         profile.status == ModerationStatus.PUBLISHED and profile.revision_status == RevisionStatus.PENDING
     )
+    extra = {}
     if model is Person:
         view = person_view(profile, Visibility.STAFF)
         duplicates = person_possible_duplicates(profile)
+    elif model is Project:
+        view, duplicates = {"title": profile.title}, []
+        extra = {
+            "people": project_people(profile, Visibility.STAFF),
+            "brakes": lessons_labels(profile.brakes, "freins"),
+            "levers": lessons_labels(profile.levers, "leviers"),
+        }
     else:
         view = structure_view(profile, Visibility.STAFF)
         duplicates = structure_possible_duplicates(profile)
@@ -173,6 +194,7 @@ def moderation_review(request, kind: str, pk: int):
             if model is Person
             else {},
             "waiting": profile.status == ModerationStatus.PENDING or is_edit,
+            **extra,
         },
     )
 
@@ -181,6 +203,8 @@ def moderation_review(request, kind: str, pk: int):
 @require_http_methods(["GET", "POST"])
 def merge_profiles(request, kind: str, keep: int, remove: int):
     model = _model_for(kind)
+    if model is Project:
+        raise Http404  # projects are not merged
     queryset = persons_for_display() if model is Person else structures_for_display()
     kept = get_object_or_404(queryset, pk=keep)
     removed = get_object_or_404(queryset, pk=remove)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from actors.enums import ModerationStatus
 from actors.permissions import is_cops_staff, staff_required
+from cops.uploads import FILE_TYPES
 from cops.views_helpers import apply_service
 from directory.forms_resources import ResourceForm, ResourceReviewForm, ResourceSearchForm
 from directory.models import Resource
@@ -33,16 +34,6 @@ from directory.services.resources import (
 from directory.views.browse import limit_searches
 
 PAGE_SIZE = 12
-
-FILE_TYPES = {
-    "pdf": "application/pdf",
-    "odt": "application/vnd.oasis.opendocument.text",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-}
 
 
 @require_GET

@@ -142,6 +142,7 @@ def session_history(request, pk: int):
             "session": session,
             "history": history,
             "chart": history_radar(history, mode) if history else None,
+            "phone_chart": history_radar(history, mode, compact=True) if history else None,
             "mode": mode,
             "modes": HistorySeries,
         },

@@ -677,3 +677,25 @@ def test_follow_up_page_query_count_does_not_grow_with_participants(
 
     assert response.status_code == 200
     assert response.content.decode().count("Pas encore répondu") == 10
+
+
+def test_before_after_radar_does_not_draw_a_missing_answer_as_zero(accompaniment, staff_user):
+    framework = FrameworkFactory()
+    today = timezone.localdate()
+    start = rated_session(
+        framework, accompaniment.structure, today - timedelta(days=200), [4, 4, 4, 4], [1, 2, 1, 2]
+    )
+    end = rated_session(framework, accompaniment.structure, today, [4, 4, 4, 4], [2, 3, 2, 3])
+    # The users did not rate the last criterion at the start.
+    Rating.objects.filter(
+        participant__session=start, participant__side=AssessmentSide.USER, criterion__position=4
+    ).delete()
+    acc_services.accompaniment_attach_assessments(
+        accompaniment=accompaniment, start=start, end=end, by=staff_user
+    )
+
+    professionals, users = assessment_comparison(accompaniment)
+
+    assert [item.label for item in users.legend if item.hollow] == ["pas de réponse au départ"]
+    assert [item.label for item in professionals.legend if item.hollow] == []
+    assert users.rows[3][1:] == ["non renseigné", "3"]

@@ -103,10 +103,12 @@ def test_public_results_page_needs_publication_and_never_shows_small_cells(clien
     campaign.status = CampaignStatus.PUBLISHED
     campaign.save()
     shown = client.get(f"/barometre/resultats/{campaign.year}/")
+    section = client.get(f"/barometre/resultats/{campaign.year}/public/patients/")
 
-    body = shown.content.decode()
+    body = section.content.decode()
     assert hidden.status_code == 404
     assert shown.status_code == 200
+    assert section.status_code == 200
     assert "Résultat non affiché : moins de 5 réponses." in body
     assert "46,7" in body
     assert ">13,3" not in body and ">2<" not in body
@@ -118,7 +120,7 @@ def test_public_results_never_show_a_number_questions_extremes(client, answered)
     campaign.save()
 
     found = {r.question.code: r for r in results.questionnaire_results(answered, public=True)}
-    public = client.get(f"/barometre/resultats/{campaign.year}/").content.decode()
+    public = client.get(f"/barometre/resultats/{campaign.year}/public/patients/").content.decode()
 
     # 1..15: the minimum and the maximum are one respondent's answer each.
     assert found["nombre"].stats == {"n": 15, "mean": 8, "median": 8}
@@ -145,7 +147,8 @@ def test_comparison_with_previous_edition_uses_question_codes(db):
         ("Oui", 100.0, 50.0),
         ("Non", 0.0, 50.0),
     ]
-    assert [s.label for s in [*engage.chart.legend]] == ["2040", "2041"]
+    # Every comparison names the earlier edition and its number of people.
+    assert [s.label for s in [*engage.chart.legend]] == ["2040 · 10 personnes", "2041 · 10 personnes"]
 
 
 def test_cross_tabs_put_publics_side_by_side(db):
@@ -219,14 +222,12 @@ def test_csv_export_streams_one_row_per_response_and_neutralises_formulas(staff_
     assert len(table) == 16
     first = dict(zip(header, table[1], strict=True))
     assert first["metier"] == "'=cmd|' /C calc'!A0"
-    assert first["profil"] == "Patient partenaire"
+    # A choice question: its answers' codes, then their labels under the question's wording.
+    assert (first["profil"], first["Vous êtes…"]) == ("patient", "Patient partenaire")
     assert first["nombre"] == "1"
     last = dict(zip(header, table[-1], strict=True))
-    assert last["profil"] == "Autre : Médiatrice"
-    assert (
-        last["freins"] == "Le manque de temps ; Les limites du bénévolat"
-        or last["freins"] == "Le manque de temps"
-    )
+    assert (last["profil"], last["Vous êtes…"]) == ("_autre", "Autre : Médiatrice")
+    assert (last["freins"], last["Quels freins ?"]) == ("temps", "Le manque de temps")
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,7 @@ def editions(db):
 def chart_tables(page: str, caption: str) -> list[tuple[list[str], list[list[str]]]]:
     """Every numbers table of a chart with this caption: (headers, rows), as a reader sees them."""
     tables = []
-    for table in re.findall(r'<table class="table table-sm chart-table">(.*?)</table>', page, re.S):
+    for table in re.findall(r'<table class="[^"]*chart-table[^"]*">(.*?)</table>', page, re.S):
         found = re.search(r"<caption>(.*?)</caption>", table, re.S)
         if html.unescape(found.group(1)).strip() != caption:
             continue
@@ -108,18 +108,33 @@ def test_results_hide_the_same_cells_in_every_view(editions):
     ]
 
 
+def public_pages(client) -> str:
+    """The results page and each public's section, loaded on opening (H6, issue 17)."""
+    return "".join(
+        client.get(url).content.decode()
+        for url in (
+            "/barometre/resultats/2041/",
+            "/barometre/resultats/2041/public/patients/",
+            "/barometre/resultats/2041/public/equipes/",
+        )
+    )
+
+
 def test_public_page_shows_less_than_five_and_nothing_to_subtract(client, editions):
-    page = client.get("/barometre/resultats/2041/").content.decode()
+    page = public_pages(client)
 
     tables = chart_tables(page, ENGAGE)
     side_by_side, patients, care_teams = tables
     assert side_by_side == (
-        ["Réponse", "Patients et proches", "Équipes de soins"],
+        ["Réponse", "Patients et proches (N = 16)", "Équipes de soins (N = 30)"],
         [["Oui", "< 5", f"66,7{NBSP}%"], ["Non", "< 5", f"33,3{NBSP}%"]],
     )
-    assert patients == (["Réponse", "2040", "2041"], [["Oui", "< 5", "< 5"], ["Non", "< 5", "< 5"]])
+    assert patients == (
+        ["Réponse", "% des 16 personnes ayant répondu en 2041", "% en 2040 (sur 15)"],
+        [["Oui", "< 5", "< 5"], ["Non", "< 5", "< 5"]],
+    )
     assert care_teams == (
-        ["Réponse", "2040", "2041"],
+        ["Réponse", "% des 30 personnes ayant répondu en 2041", "% en 2040 (sur 30)"],
         [["Oui", f"66,7{NBSP}%", f"66,7{NBSP}%"], ["Non", f"33,3{NBSP}%", f"33,3{NBSP}%"]],
     )
     assert [subtraction_attack(rows) for _headers, rows in tables] == [[], [], []]
@@ -137,7 +152,7 @@ def test_a_question_asked_after_a_hidden_answer_hides_its_number_of_respondents(
     shown = next(
         r for r in results.questionnaire_results(care_teams, public=True) if r.question.code == "depuis"
     )
-    page = client.get("/barometre/resultats/2041/").content.decode()
+    page = public_pages(client)
 
     assert (depuis.masked, depuis.masked_by_condition, depuis.answered) == (True, True, None)
     assert [(row.count, row.percent) for row in depuis.rows] == [(None, None), (None, None)]
@@ -146,8 +161,8 @@ def test_a_question_asked_after_a_hidden_answer_hides_its_number_of_respondents(
     side_by_side = next(t for t in results.cross_tabs(editions, public=True) if t.code == "depuis")
     assert side_by_side.rows == [("Moins d'un an", [None, 30.0]), ("Plus d'un an", [None, 70.0])]
     assert side_by_side.answered == [None, 20]
-    assert "14 réponses" not in page
-    assert "20 réponses" in page
+    assert "ont répondu 14" not in page
+    assert "ont répondu 20" in page
     assert "son nombre de répondants les dévoilerait" in html.unescape(page)
 
 
@@ -162,6 +177,7 @@ def test_published_pdf_shows_less_than_five_and_no_leaking_percentage(editions):
     report = report_publish(campaign_id=editions.pk)
 
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(report.content))).pages)
+    text = text.replace(NBSP, " ")  # « 66,7 % » keeps its number and sign together (H6)
     assert ENGAGE in text
     assert "< 5" in text
     assert "son nombre de répondants les dévoilerait" in " ".join(text.split())
@@ -177,13 +193,14 @@ def test_staff_pages_show_exact_counts_marked_internal(staff_client, editions):
     overview = staff_client.get("/barometre/equipe/2041/resultats/").content.decode()
     detail = staff_client.get(f"/barometre/equipe/questionnaires/{patients.pk}/resultats/").content.decode()
 
+    # Counts beside percentages on staff pages (H6, issue 17).
     assert chart_tables(overview, ENGAGE)[0][1] == [
-        ["Oui", f"87,5{NBSP}%", f"66,7{NBSP}%"],
-        ["Non", f"12,5{NBSP}%", f"33,3{NBSP}%"],
+        ["Oui", f"14 · 87,5{NBSP}%", f"20 · 66,7{NBSP}%"],
+        ["Non", f"2 · 12,5{NBSP}%", f"10 · 33,3{NBSP}%"],
     ]
     assert chart_tables(detail, ENGAGE)[0][1] == [
-        ["Oui", f"80{NBSP}%", f"87,5{NBSP}%"],
-        ["Non", f"20{NBSP}%", f"12,5{NBSP}%"],
+        ["Oui", "14", f"87,5{NBSP}%", f"80,0{NBSP}%", "12"],
+        ["Non", "2", f"12,5{NBSP}%", f"20,0{NBSP}%", "3"],
     ]
     for page in (overview, detail):
         assert "Chiffres internes, non masqués" in page

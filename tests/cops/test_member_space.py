@@ -522,6 +522,7 @@ def test_sections_follow_the_order_of_usefulness(partner_client, member):
         "a-faire",
         "fiches",
         "structures",
+        "projets",
         "charte",
         "instances",
         "reunions",
@@ -585,6 +586,7 @@ def test_login_stores_the_applicable_sections_in_the_session(client, partner, pa
     assert client.session[MENU_SESSION_KEY] == [
         ["fiches", "Mes fiches"],
         ["structures", "Mes structures"],
+        ["projets", "Mes projets"],
         ["charte", "Mes signatures de la charte"],
         ["instances", "Mes instances"],
         ["reunions", "Mes réunions"],

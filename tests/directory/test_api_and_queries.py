@@ -6,8 +6,12 @@ from django.urls import reverse
 
 from actors.enums import ModerationStatus, Visibility
 from actors.models import ActorProfile, Commune, Domain
+from directory import listing_cache
+from directory.indexing import index_projects
+from directory.models import Project, ProjectPerson, ProjectPersonStatus
 from directory.services.bulk import ProfileRow, persons_bulk_create, structures_bulk_create
-from tests.factories.directory import make_person, make_structure
+from tests.factories.actors import UserFactory
+from tests.factories.directory import make_person, make_project, make_structure
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +135,12 @@ def test_geojson_is_compact_rounded_and_honours_filters(client):
         ("s", [round(montauban.longitude, 4), round(montauban.latitude, 4)]),
     ]
     assert set(data["features"][0]) == {"type", "geometry", "properties"}
-    assert set(data["features"][0]["properties"]) == {"id", "k"}
+    assert set(data["features"][0]["properties"]) == {"id", "k", "f"}
+    # Icon families: Dora is a proche-aidante (usagers' side), the hospital a health establishment.
+    assert sorted((f["properties"]["k"], f["properties"]["f"]) for f in data["features"]) == [
+        ("p", "u"),
+        ("s", "h"),
+    ]
     assert [f["properties"]["k"] for f in filtered["features"]] == ["s"]
 
 
@@ -168,7 +177,10 @@ def test_openapi_schema_declares_the_values_the_filters_validate(client):
                 "enum": list(Domain.objects.filter(is_active=True).values_list("code", flat=True)),
             },
         }
-        assert parameters["type"]["items"]["enum"] == ["personne", "structure"]
+        assert parameters["type"]["items"]["enum"] == ["personne", "structure", "projet"]
+        assert parameters["etat"]["items"]["enum"] == ["en_projet", "en_cours", "termine"]
+        assert "2020" in parameters["annee"]["items"]["enum"]
+        assert parameters["bbox"] == {"type": "string", "pattern": r"^[^\x00]*$"}
         assert parameters["territoire"]["items"]["enum"][:4] == ["est", "ouest", "region", "09"]
         assert parameters["rayon"]["enum"] == ["", "5", "10", "20", "50", "100"]
         assert parameters["code_postal"]["pattern"] == "^([0-9]{5})?$"
@@ -204,6 +216,7 @@ def test_openapi_schema_and_self_hosted_docs(client):
     assert schema.status_code == 200
     text = schema.content.decode()
     assert "/api/annuaire/acteurs/" in text and "/api/annuaire/carte.geojson" in text
+    assert "/api/annuaire/projets/{id}/" in text
     assert "territoire" in text and "taille" in text
     assert "cdn" not in docs.lower()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
@@ -219,3 +232,123 @@ def test_keyword_search_is_rate_limited(client, settings):
     assert codes == [200, 200, 429]
     assert api == 429
     assert plain == 200
+
+
+def add_projects(count: int, *, start: int = 0) -> None:
+    """Published projects carried by one structure, written directly and indexed in one batch."""
+    carrier = make_structure(name=f"Porteuse {start}", commune="34172")
+    domain = Domain.objects.get(code="soin-accompagnement")
+    projects = Project.objects.bulk_create(
+        Project(
+            title=f"Projet {n}",
+            slug=f"projet-{n}",
+            summary="Un projet partenarial.",
+            main_structure=carrier,
+            status=ModerationStatus.PUBLISHED,
+        )
+        for n in range(start, start + count)
+    )
+    for project in projects:
+        project.domains.add(domain)
+    index_projects([project.pk for project in projects])
+
+
+def test_list_query_count_is_the_same_with_projects_in_the_results(client, django_assert_max_num_queries):
+    params = {"domaine": "soin-accompagnement"}
+    add_actors(8)
+    add_projects(2)
+    client.get(reverse("directory:list"), params)  # warm the per-process caches
+    listing_cache.reset()  # but not the rendered list: measure a real rendering
+    with django_assert_max_num_queries(20) as small:
+        client.get(reverse("directory:list"), params)
+    with_few = len(small.captured_queries)
+
+    add_projects(40, start=2)
+    client.get(reverse("directory:list"), params)
+    listing_cache.reset()
+    with django_assert_max_num_queries(with_few):
+        response = client.get(reverse("directory:list"), params | {"type": "projet"})
+
+    content = response.content.decode()
+    assert content.count('class="actor-card kind-projet"') == 20  # one page
+    assert "Porté par Porteuse 2" in content and "En cours" in content
+
+
+def test_project_card_on_the_list_page_and_in_the_api(client):
+    import datetime
+
+    project = make_project(
+        title="Binômes en ETP",
+        started_on=datetime.date(2021, 9, 1),
+        ended_on=datetime.date(2023, 6, 1),
+        state="termine",
+    )
+
+    page = client.get(reverse("directory:list"), {"type": "projet"}).content.decode()
+    api = client.get(reverse("directory:api_actors"), {"type": "projet"}).json()
+
+    assert 'class="actor-card kind-projet"' in page
+    assert f'<a href="{project.get_absolute_url()}">Binômes en ETP</a>' in page
+    assert '<span class="tag project-state project-state-termine">Terminé</span>' in page
+    assert "2021–2023" in page and "Porté par Centre hospitalier de Montauban" in page
+    assert api["count"] == 1
+    assert api["results"][0] | {"id": 0} == {
+        "id": 0,
+        "kind": "projet",
+        "title": "Binômes en ETP",
+        "subtitle": "Centre hospitalier de Montauban",
+        "place": "Montauban",
+        "domains": ["Soin et accompagnement"],
+        "excerpt": "Des patients partenaires co-animent les ateliers d'ETP avec les soignants.",
+        "url": "http://testserver" + project.get_absolute_url(),
+        "badges": [],
+        "state": "termine",
+        "years": "2021–2023",
+    }
+
+
+def test_project_detail_api_shows_accepted_persons_as_each_audience_may_see_them(client):
+    project = make_project(title="Projet API")
+    shown = make_person(first_name="Rose", last_name="Visible", visibility={"last_name": Visibility.PARTNERS})
+    hidden = make_person(
+        first_name="Jules", last_name="Discret", visibility={"memberships": Visibility.PARTNERS}
+    )
+    declined = make_person(first_name="Paul", last_name="Refus")
+    ProjectPerson.objects.create(
+        project=project, person=shown, status=ProjectPersonStatus.ACCEPTED, role="pair"
+    )
+    ProjectPerson.objects.create(project=project, person=hidden, status=ProjectPersonStatus.ACCEPTED)
+    ProjectPerson.objects.create(project=project, person=declined, status=ProjectPersonStatus.DECLINED)
+    url = reverse("directory:api_project", args=[project.pk])
+
+    public = client.get(url).json()
+    partner = UserFactory()
+    make_person(user=partner)
+    client.force_login(partner)
+    as_partner = client.get(url).json()
+
+    assert public["title"] == "Projet API"
+    assert public["kind"] == "projet"
+    assert public["subtitle"] == "Centre hospitalier de Montauban"
+    assert public["badges"] == ["En cours"]
+    assert public["url"] == "http://testserver" + project.get_absolute_url()
+    assert public["domains"] == ["Soin et accompagnement"]
+    assert public["practices"] == ["Éducation thérapeutique du patient (ETP)"]
+    assert [s["name"] for s in public["structures"]] == ["Centre hospitalier de Montauban"]
+    assert [(p["title"], p["role"]) for p in public["persons"]] == [("Rose", "pair")]
+    assert sorted((p["title"], p["role"]) for p in as_partner["persons"]) == [
+        ("Jules Discret", ""),
+        ("Rose Visible", "pair"),
+    ]
+    assert "Refus" not in json.dumps(as_partner) and "Discret" not in json.dumps(public)
+
+
+@pytest.mark.parametrize("status", [ModerationStatus.DRAFT, ModerationStatus.PENDING])
+def test_an_unpublished_project_is_in_no_api_answer(client, status):
+    project = make_project(title="Projet pas encore publié", status=status)
+
+    assert client.get(reverse("directory:api_project", args=[project.pk])).status_code == 404
+    assert client.get(reverse("directory:api_project", args=[987654])).status_code == 404
+    assert client.get(reverse("directory:api_actors"), {"type": "projet"}).json()["count"] == 0
+    assert client.get(reverse("directory:api_geojson"), {"type": "projet"}).json()["features"] == []
+    assert "pas encore publié" not in client.get(reverse("directory:list")).content.decode()

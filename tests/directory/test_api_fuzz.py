@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from cops.wsgi import application
-from tests.factories.directory import make_person, make_structure
+from tests.factories.directory import make_person, make_project, make_structure
 
 SCHEMA_URL = "/api/schema/?format=json"
 MAX_EXAMPLES = 20
@@ -28,6 +28,7 @@ OPERATIONS = {
     "GET /api/annuaire/acteurs/",
     "GET /api/annuaire/personnes/{id}/",
     "GET /api/annuaire/structures/{id}/",
+    "GET /api/annuaire/projets/{id}/",
     "GET /api/annuaire/carte.geojson",
 }
 
@@ -38,7 +39,8 @@ def published(db, settings):
     settings.RATE_LIMITS = {"directory.search": (10**9, 60)}
     person = make_person(first_name="Camille", last_name="Durand", bio="Patiente partenaire.")
     structure = make_structure(name="Centre hospitalier de Montauban")
-    return {"personnes": person.pk, "structures": structure.pk}
+    project = make_project(title="Ateliers co-animés")
+    return {"personnes": person.pk, "structures": structure.pk, "projets": project.pk}
 
 
 @pytest.fixture

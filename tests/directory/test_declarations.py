@@ -1,13 +1,15 @@
 """Lists declared once and derived everywhere: the FilterSet drives the facets, the models' verbose
 names the labels, one column spec the export. These fail when something is declared in one place only."""
 
+from datetime import date
+
 import pytest
 
-from actors.enums import Visibility
+from actors.enums import Role, Visibility
 from actors.models import Person, Structure
 from actors.services.charter import charter_sign
 from directory.exports import COLUMNS, export_headers, export_rows
-from directory.facets import SPARSE_PREFIXES, facet_prefixes
+from directory.facets import ICON_PREFIX, SPARSE_PREFIXES, facet_prefixes
 from directory.filters import EntryFilter, TagFilter
 from directory.labels import LABEL_OVERRIDES
 from directory.models import Entry
@@ -20,8 +22,9 @@ from directory.selectors.profiles import (
 )
 from directory.services.profiles import profile_snapshot
 from directory.views.moderation import revision_diff
+from tests.factories.actors import UserFactory
 from tests.factories.charter import CharterVersionFactory
-from tests.factories.directory import VALID_FINESS, VALID_SIRET, make_person, make_structure
+from tests.factories.directory import VALID_FINESS, VALID_SIRET, make_person, make_project, make_structure
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +33,8 @@ SITE = "https://cops.exemple.fr"
 
 @pytest.fixture
 def directory(partner, django_capture_on_commit_callbacks):
-    """A person and a structure carrying a value of every facet (the person signed the charter)."""
+    """A person, a structure and a project carrying a value of every facet (the person signed the
+    charter; the project has a state and years)."""
     person = make_person(
         user=partner,
         first_name="Ana",
@@ -52,6 +56,13 @@ def directory(partner, django_capture_on_commit_callbacks):
     )
     with django_capture_on_commit_callbacks(execute=True):
         charter_sign(version=CharterVersionFactory(year=2026), by=partner, person=person)
+    make_project(
+        by=UserFactory(email="projets@exemple.fr", roles=[Role.STAFF]),
+        structure=structure,
+        started_on=date(2024, 3, 1),
+        ended_on=date(2025, 6, 30),
+        state="termine",
+    )
     return person, structure
 
 
@@ -89,7 +100,9 @@ def test_every_facet_is_counted_in_memory_as_the_database_filters_it(directory, 
 def test_every_tag_the_index_writes_is_read_by_a_filter(directory):
     tags = {tag for entry in Entry.objects.all() for tag in entry.tags_public + entry.tags_staff}
 
-    unread = sorted(tag for tag in tags if not tag.startswith(facet_prefixes() + SPARSE_PREFIXES))
+    unread = sorted(
+        tag for tag in tags if not tag.startswith((*facet_prefixes(), *SPARSE_PREFIXES, ICON_PREFIX))
+    )
 
     assert "charte:engage" in tags
     assert unread == []

@@ -23,7 +23,7 @@ from directory.services.profiles import (
     profile_submit,
 )
 from tests.factories.actors import UserFactory
-from tests.factories.directory import make_person, make_structure
+from tests.factories.directory import make_person, make_project, make_structure
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +184,11 @@ def test_daily_digest_lists_the_queue_once_a_day(staff_user, django_capture_on_c
     settings.STAFF_EMAIL = "equipe@cops.exemple.fr"
     make_person(first_name="Rose", last_name="Nouvelle", status=ModerationStatus.PENDING)
     make_structure(name="Clinique des Oliviers", status=ModerationStatus.PENDING)
+    make_project(
+        title="Des usagers au recrutement",
+        structure=make_structure(name="Maison de retraite des Tilleuls"),
+        status=ModerationStatus.PENDING,
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         first = moderation_digest_send()
@@ -191,10 +196,13 @@ def test_daily_digest_lists_the_queue_once_a_day(staff_user, django_capture_on_c
 
     assert (first, second) == (True, False)
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].subject == "Annuaire : 2 fiches attendent votre modération"
+    assert mail.outbox[0].subject == "Annuaire : 3 fiches attendent votre modération"
     assert sorted(mail.outbox[0].to) == ["equipe@cops.exemple.fr", staff_user.email]
     assert "- Rose Nouvelle (Toulouse) — nouvelle fiche" in mail.outbox[0].body
     assert "- Clinique des Oliviers (Montauban) — nouvelle fiche" in mail.outbox[0].body
+    assert "Projets\n- Des usagers au recrutement (Maison de retraite des Tilleuls) — nouvelle fiche" in (
+        mail.outbox[0].body
+    )
 
 
 def test_yearly_accuracy_email_and_one_click_confirmation(client, django_capture_on_commit_callbacks):

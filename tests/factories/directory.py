@@ -110,3 +110,79 @@ def make_structure(
     if status == ModerationStatus.PUBLISHED:
         profile_approve(profile=structure, by=_staff())
     return Structure.objects.get(pk=structure.pk)
+
+
+# --- Projects (directory.services.projects) -------------------------------------------------------------
+
+
+def project_changes(**overrides) -> dict:
+    """A project's cleaned data; `main_structure` must be given (or passed to make_project)."""
+    changes = {
+        "title": "Ateliers d'éducation thérapeutique co-animés",
+        "summary": "Des patients partenaires co-animent les ateliers d'ETP avec les soignants.",
+        "description": "Depuis 2024, chaque atelier est préparé et animé en binôme.",
+        "state": "en_cours",
+        "started_on": None,
+        "ended_on": None,
+        "domains": list(Domain.objects.filter(code="soin-accompagnement")),
+        "practices": list(Activity.objects.filter(code="education-therapeutique")),
+        "territories": ["31"],
+        "communes": [Commune.objects.get(insee_code="31555")],
+        "region_wide": False,
+        "structures": [],
+        "outcomes": "",
+        "indicators": [],
+        "radar": None,
+        "video_url": "",
+        "website": "",
+        "brakes": [],
+        "levers": [],
+        "lessons": "",
+    }
+    if overrides.get("domains") and isinstance(overrides["domains"][0], str):
+        overrides["domains"] = list(Domain.objects.filter(code__in=overrides["domains"]))
+    if overrides.get("practices") and isinstance(overrides["practices"][0], str):
+        overrides["practices"] = list(Activity.objects.filter(code__in=overrides["practices"]))
+    if overrides.get("communes") and isinstance(overrides["communes"][0], str):
+        overrides["communes"] = list(Commune.objects.filter(insee_code__in=overrides["communes"]))
+    changes.update(overrides)
+    return changes
+
+
+def make_project(
+    *,
+    by: User | None = None,
+    structure: Structure | None = None,
+    status: str = ModerationStatus.PUBLISHED,
+    **overrides,
+):
+    """A project in the given state, built through the services. Without `by`, its author is a new
+    user with a published person profile, accepted member (référent) of `structure` (a new
+    published structure when not given)."""
+    from directory.models import Project
+    from directory.services.projects import project_save
+
+    if by is None:
+        by = UserFactory()
+        make_person(user=by)
+        if structure is None:
+            structure = make_structure(by=by)  # the registrant's person becomes its référent
+        else:
+            from actors.enums import MembershipStatus
+            from actors.models import Membership
+
+            Membership.objects.get_or_create(
+                person=Person.objects.get(user=by),
+                structure=structure,
+                defaults={"status": MembershipStatus.ACCEPTED, "is_referent": True},
+            )
+    elif structure is None:
+        structure = make_structure(by=by)
+    project = project_save(
+        project=None, by=by, changes=project_changes(**{"main_structure": structure, **overrides})
+    )
+    if status in (ModerationStatus.PENDING, ModerationStatus.PUBLISHED):
+        profile_submit(profile=project, by=by, consent=True)
+    if status == ModerationStatus.PUBLISHED:
+        profile_approve(profile=project, by=_staff())
+    return Project.objects.get(pk=project.pk)

@@ -8,11 +8,16 @@ from pathlib import Path
 import pypdf
 import pytest
 from django.core import mail
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from cops.models import ReportJob
+from selfassess.enums import Side
 from selfassess.frameworks import load_shipped_frameworks
-from selfassess.models import AssessmentSession, JointRating, Rating
+from selfassess.models import AssessmentSession, Framework, JointRating, Rating
+from selfassess.services import joint_rating_save, session_close_individual
+from tests.factories.selfassess import AssessmentSessionFactory, ParticipantFactory
+from tests.selfassess.conftest import rate
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -131,10 +136,12 @@ def test_two_professionals_and_two_patients_then_joint_rating_in_pdf(
     legend = page.locator("#sa-target-chart .chart-legend")
     expect(legend).to_contain_text("Professionnels (moyenne)")
     expect(legend).to_contain_text("Usagers (moyenne)")
-    expect(page.locator("#sa-target-chart svg.chart-svg polygon.series")).to_have_count(2)
+    expect(page.locator("#sa-target-chart .sa-radar-wide svg.chart-svg polygon.series")).to_have_count(2)
     first_card = page.locator("article.sa-discuss").first
     expect(first_card.locator("h3")).to_have_text("Explorer conjointement toutes les options possibles")
-    expect(first_card).to_contain_text("Écart entre les côtés : 4 points")
+    expect(first_card).to_contain_text(
+        "Écart entre les côtés : les professionnels notent plus haut de 4,0 points"
+    )
     expect(page.locator("#sa-numbers")).to_contain_text("2 (1 – 3) · 2")
     expect(page.locator("#sa-numbers")).to_contain_text("3 (2 – 4) · 2")
     for name, *_rest in PEOPLE:
@@ -147,7 +154,11 @@ def test_two_professionals_and_two_patients_then_joint_rating_in_pdf(
     first_card.get_by_role("button", name="Enregistrer la note commune").click()
     expect(first_card.locator(".sa-status")).to_have_text("Enregistrée")
     expect(legend).to_contain_text("Note commune")
-    expect(page.locator("#sa-target-chart svg.chart-svg polygon.series")).to_have_count(3)
+    expect(legend).to_contain_text("pas de note commune")
+    # One joint rating out of 11: no joint line, and 10 hollow marks at the edge, none at the centre.
+    wide = page.locator("#sa-target-chart .sa-radar-wide svg.chart-svg")
+    expect(wide.locator("polygon.series")).to_have_count(2)
+    expect(wide.locator("g.radar-missing")).to_have_count(10)
     joint = JointRating.objects.get()
     assert (joint.criterion.code, joint.score, joint.note) == (
         "options",
@@ -166,3 +177,84 @@ def test_two_professionals_and_two_patients_then_joint_rating_in_pdf(
     assert "Professionnels (moyenne)" in text and "Usagers (moyenne)" in text
     for name, *_rest in PEOPLE:
         assert name not in text
+
+
+# Every text of the radar shown on screen: its rendered size (font size × the drawing's scale)
+# and whether its real box (getBBox) lies inside the viewBox, i.e. is not clipped.
+RADAR_TEXTS = """() => {
+  const svg = [...document.querySelectorAll("#sa-target-chart svg.chart-svg")]
+    .find((s) => s.getBoundingClientRect().width > 0);
+  const view = svg.viewBox.baseVal;
+  const boxes = [...svg.querySelectorAll("text")].map((t) => t.getBBox());
+  const overlaps = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b, k) => {
+    if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) {
+      overlaps.push([i, i + 1 + k]);
+    }
+  }));
+  return {
+    compact: svg.classList.contains("chart-svg-compact"),
+    overlaps: overlaps,
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    texts: [...svg.querySelectorAll("text")].map((t) => {
+      const box = t.getBBox();
+      return {
+        text: [...t.querySelectorAll("tspan")].map((line) => line.textContent).join(" ") || t.textContent,
+        px: Math.round(parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a * 10) / 10,
+        inside: box.x >= view.x && box.y >= view.y && box.x + box.width <= view.x + view.width
+          && box.y + box.height <= view.y + view.height,
+      };
+    }),
+  };
+}"""
+
+
+def test_target_radar_is_readable_on_a_phone_and_never_clipped(
+    live_server, browser, staff_user, password, frameworks
+):
+    framework = Framework.objects.get(slug="barometre-relation-partenariat")
+    session = AssessmentSessionFactory(framework=framework, facilitator=staff_user, title="GT lisibilité")
+    codes = [criterion.code for criterion in framework.criteria.all()]
+    for side, score in ((Side.PROFESSIONAL, 3), (Side.PROFESSIONAL, 1), (Side.USER, 2), (Side.USER, 4)):
+        rate(ParticipantFactory(session=session, side=side), dict.fromkeys(codes, score))
+    session_close_individual(session=session, by=staff_user)
+    joint_rating_save(
+        session=session, criterion=framework.criteria.get(code="options"), score=2, by=staff_user
+    )
+
+    for width in (390, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        _sign_in(page, live_server, staff_user, password)
+        page.goto(live_server.url + reverse("selfassess:session_target", args=[session.pk]))
+        expect(page.get_by_role("heading", level=1)).to_have_text("La cible du groupe")
+        drawn = page.evaluate(RADAR_TEXTS)
+
+        assert drawn["compact"] is (width == 390)
+        assert drawn["overflow"] <= 0
+        assert len(drawn["texts"]) == 4 + 11  # ring values 1–4, then the 11 axes
+        assert [t for t in drawn["texts"] if t["px"] < 11] == []
+        assert [t for t in drawn["texts"] if not t["inside"]] == []
+        assert drawn["overlaps"] == []  # no two texts of the drawing on top of each other
+        if width == 390:
+            # The phone drawing numbers the axes; their names are listed under it.
+            assert [t["text"] for t in drawn["texts"][4:]] == [str(n) for n in range(1, 12)]
+            expect(page.locator(".sa-radar-phone ol.sa-axis-list li")).to_have_count(11)
+            expect(page.locator(".sa-radar-phone ol.sa-axis-list li").nth(3)).to_have_text(
+                "Options possibles"
+            )
+        else:
+            expect(page.locator(".sa-radar-phone")).to_be_hidden()
+            assert drawn["texts"][4 + 4]["text"] == "5. Objectifs, plan, indicateurs"
+        # Three series: the bands start hidden; the button shows them in both drawings.
+        bands = page.locator("#sa-target-chart g.bands")
+        expect(bands.first).to_have_attribute("visibility", "hidden")
+        toggle = page.get_by_role(
+            "button", name="Montrer les bandes « de la note la plus basse à la plus haute »"
+        )
+        expect(toggle).to_have_attribute("aria-pressed", "false")
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-pressed", "true")
+        expect(bands.nth(0)).to_have_attribute("visibility", "visible")
+        expect(bands.nth(1)).to_have_attribute("visibility", "visible")
+        context.close()

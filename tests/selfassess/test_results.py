@@ -1,3 +1,6 @@
+import re
+from datetime import date
+
 import pytest
 
 from selfassess.charts import history_radar
@@ -111,3 +114,31 @@ def test_history_radar_lines_versions_up_by_criterion_code(staff_user):
     # Axes follow the latest version; v1 had no « z ».
     assert [row[0] for row in chart.rows] == ["1. Court c", "2. Court a", "3. Court b", "4. Court z"]
     assert [row[1:] for row in chart.rows] == [["3", "4"], ["1", "4"], ["2", "4"], ["non renseigné", "0"]]
+
+
+@pytest.mark.django_db
+def test_history_radar_marks_a_missing_criterion_at_the_edge_not_the_centre(staff_user):
+    v1 = FrameworkFactory(slug="cible", version=1, criteria=[("S", ["a", "b", "c"])])
+    v2 = FrameworkFactory(slug="cible", version=2, criteria=[("S", ["a", "b", "c", "z"])])
+    history = []
+    for framework, held_on in ((v1, date(2026, 1, 15)), (v2, date(2026, 6, 15))):
+        session = AssessmentSessionFactory(framework=framework, facilitator=staff_user, held_on=held_on)
+        codes = [criterion.code for criterion in framework.criteria.all()]
+        rate(ParticipantFactory(session=session, side=Side.PROFESSIONAL), dict.fromkeys(codes, 4))
+        session_close_individual(session=session, by=staff_user)
+        history.append(session_results(session))
+
+    chart = history_radar(history, HistorySeries.PROFESSIONAL)
+    phone = history_radar(history, HistorySeries.PROFESSIONAL, compact=True)
+
+    # 4 axes, radius 130 round (260, 170): a up, b right, c down, z left. v1 has no « z »:
+    # its line a → b → c stops there, and z gets a hollow mark at the edge (shifted sideways).
+    assert '<polyline class="series series-broken" points="260,40 390,170 260,300"' in chart.svg
+    assert re.findall(
+        r'<g class="radar-missing" data-axis="(\d)"><circle cx="([^"]*)" cy="([^"]*)"', chart.svg
+    ) == [("3", "130", "176.5")]
+    assert [(item.label, item.hollow) for item in chart.legend][-1] == (
+        "15 janvier 2026 : pas de valeur",
+        True,
+    )
+    assert "chart-svg-compact" in phone.svg and "chart-svg-compact" not in chart.svg

@@ -43,8 +43,14 @@ def test_target_page_orders_criteria_by_divergence(staff_client, group_session):
     ]
     by_code = dict(zip("abcde", positions, strict=True))
     assert by_code["b"] < by_code["a"] < by_code["d"] < by_code["c"] < by_code["e"]
-    assert "Écart entre les côtés : <strong>3 points</strong>" in content
-    assert "Écart entre les côtés : <strong>1,7 point</strong>" in content
+    # The gap says which side rates higher; « c » (2 and 2) is a tie, flagged as one.
+    assert (
+        "Écart entre les côtés : <strong>les professionnels notent plus haut de 3,0 points</strong>"
+        in content
+    )
+    assert "Écart entre les côtés : <strong>les usagers notent plus haut de 2,0 points</strong>" in content
+    assert "Écart entre les côtés : <strong>les usagers notent plus haut de 1,7 point</strong>" in content
+    assert '<strong class="sa-tie">Égalité : à discuter aussi</strong>' in content
     assert "Écart entre les côtés : <strong>incomplet, un côté n'a pas répondu</strong>" in content
     assert "2 professionnels ont répondu, 3 usagers" in content
     assert "Professionnels (moyenne)" in content and "Usagers (moyenne)" in content
@@ -114,6 +120,7 @@ def test_joint_rating_htmx_returns_status_chart_and_table(staff_client, group_se
     assert '<span class="sa-saved">Enregistrée</span>' in content
     assert 'id="sa-target-chart" hx-swap-oob="true"' in content
     assert 'id="sa-numbers" hx-swap-oob="true"' in content
+    assert 'id="sa-sectors" hx-swap-oob="true"' in content
     assert "Note commune" in _legend(content)
     assert JointRating.objects.get().score == 3
 

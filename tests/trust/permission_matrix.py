@@ -138,6 +138,12 @@ SESSION = _pk("assessment_session")
 QUESTIONNAIRE = _pk("questionnaire")
 CAMPAIGN = _year("campaign")
 COMMITTEE = lambda w: {"slug": w.committee.slug}  # noqa: E731
+PROJECT = lambda w: {"slug": w.project.slug}  # noqa: E731
+EVENT = _pk("event")
+EVENT_SLUG = lambda w: {"slug": w.event.slug}  # noqa: E731
+TO_EVENT_EDIT = Redirect(lambda w: f"/agenda/gestion/{w.event.pk}/")
+TO_PROJECT_PERSONS = Redirect(lambda w: f"/projets/{w.project.slug}/personnes/")
+TO_PROJECT_DOCUMENTS = Redirect(lambda w: f"/projets/{w.project.slug}/documents/")
 REPORT = _pk("report_job")
 SUPPORT_REQUEST = _pk("support_request")
 PUBLIC_KEY = lambda w: {"key": w.questionnaire.public_key}  # noqa: E731
@@ -289,6 +295,7 @@ MATRIX: dict[str, Entry] = {
     # Directory: browsing (the person's photo is shown to partners only)
     "directory:list": Entry(PUBLIC),
     "directory:map": Entry(PUBLIC),
+    "directory:map_embed": Entry(PUBLIC),  # H4: the embeddable map (public view for every role)
     "directory:patient_partners": Entry(PUBLIC),
     "directory:person_detail": Entry(PUBLIC, kwargs=_pk("person")),
     "directory:person_photo": Entry(
@@ -363,10 +370,71 @@ MATRIX: dict[str, Entry] = {
     "directory:merge_profiles": Entry(
         STAFF_ONLY, kwargs=lambda w: {"kind": "personne", "keep": w.person.pk, "remove": w.duplicate.pk}
     ),
+    # Events of the community: the agenda, an event's pages, the personal links of a registration
+    # (unknown tokens here), and the team's management pages.
+    "events:agenda": Entry(PUBLIC),
+    "events:month": Entry(PUBLIC, kwargs=lambda w: {"month": "2031-06"}),
+    "events:past": Entry(PUBLIC),
+    "events:feed": Entry(PUBLIC),  # text/calendar, never a visio link
+    "events:detail": Entry(PUBLIC, kwargs=EVENT_SLUG),  # draft: 404 except staff/admin 200
+    "events:registered": Entry(
+        everyone(Redirect(lambda w: f"/agenda/{w.event.slug}/")), kwargs=EVENT_SLUG
+    ),  # no registration in session
+    "events:register": Entry(
+        everyone(400), kwargs=EVENT_SLUG, method="POST"
+    ),  # empty body: the form's errors
+    "events:event_ics": Entry(PUBLIC, kwargs=EVENT_SLUG),
+    "events:document": Entry(
+        PUBLIC, kwargs=lambda w: {"slug": w.event.slug, "pk": w.event_document.pk}
+    ),  # private doc: 404 except confirmed participant/staff
+    "events:confirm": Entry(
+        everyone(404), kwargs=lambda w: {"token": UNKNOWN_TOKEN}, shows="Ce lien n’est pas ou plus valable."
+    ),
+    "events:manage": Entry(everyone(404), kwargs=lambda w: {"token": UNKNOWN_TOKEN}),
+    "events:manage_ics": Entry(everyone(404), kwargs=lambda w: {"token": UNKNOWN_TOKEN}),
+    "events:staff_list": Entry(STAFF_ONLY),
+    "events:staff_create": Entry(STAFF_ONLY),
+    "events:staff_edit": Entry(STAFF_ONLY, kwargs=EVENT),
+    "events:staff_publish": Entry(
+        staff_only(TO_EVENT_EDIT), kwargs=EVENT, method="POST"
+    ),  # empty body = unpublish
+    "events:staff_close": Entry(staff_only(TO_EVENT_EDIT), kwargs=EVENT, method="POST"),
+    "events:staff_cancel": Entry(
+        staff_only(TO_EVENT_EDIT), kwargs=EVENT, method="POST"
+    ),  # NB: cancels the world's event: order after GETs or use a second event
+    "events:staff_duplicate": Entry(STAFF_ONLY, kwargs=EVENT),
+    "events:staff_documents": Entry(STAFF_ONLY, kwargs=EVENT),
+    "events:staff_document_remove": Entry(
+        staff_only(Redirect(lambda w: f"/agenda/gestion/{w.event.pk}/documents/")),
+        kwargs=lambda w: {"pk": w.event.pk, "document_pk": w.event_document.pk},
+        method="POST",
+    ),
+    "events:staff_contributors": Entry(STAFF_ONLY, kwargs=EVENT),
+    "events:staff_contributor_remove": Entry(
+        staff_only(Redirect(lambda w: f"/agenda/gestion/{w.event.pk}/intervenants/")),
+        kwargs=lambda w: {"pk": w.event.pk, "contributor_pk": w.event_contributor.pk},
+        method="POST",
+    ),
+    "events:staff_registrations": Entry(STAFF_ONLY, kwargs=EVENT),
+    # Attendance: the team checks people in (list, or the QR code of the confirmation email), the
+    # participant downloads the certificate with the personal link (an unknown one here).
+    "events:checkin_list": Entry(STAFF_ONLY, kwargs=EVENT),
+    "events:checkin": Entry(
+        staff_only(404), kwargs=lambda w: {"pk": w.event.pk, "participant_pk": 987654321}, method="POST"
+    ),
+    "events:certificate_staff": Entry(
+        staff_only(404), kwargs=lambda w: {"pk": w.event.pk, "participant_pk": 987654321}
+    ),
+    "events:checkin_scan": Entry(
+        roles(LOGIN, 403, 403, 403, 404, 404), kwargs=lambda w: {"token": UNKNOWN_TOKEN}
+    ),
+    "events:certificate": Entry(everyone(404), kwargs=lambda w: {"token": UNKNOWN_TOKEN}),
+    "events:staff_export": Entry(STAFF_ONLY, kwargs=lambda w: {"pk": w.event.pk, "fmt": "csv"}),
     # Directory API and its OpenAPI schema (read-only, what each level may see)
     "directory:api_actors": Entry(PUBLIC),
     "directory:api_person": Entry(PUBLIC, kwargs=_pk("person")),
     "directory:api_structure": Entry(PUBLIC, kwargs=_pk("structure_a")),
+    "directory:api_project": Entry(everyone(404), kwargs=_pk("pending_project"), note="published only"),
     "directory:api_geojson": Entry(PUBLIC),
     "directory:api_schema": Entry(PUBLIC),
     "directory:api_docs": Entry(PUBLIC),
@@ -414,6 +482,37 @@ MATRIX: dict[str, Entry] = {
     ),
     "directory:resource_review": Entry(STAFF_ONLY, kwargs=_pk("pending_resource")),
     "directory:glossary": Entry(PUBLIC),
+    # Projects: structure A's (its référent is none of the roles); the référent of B may propose
+    # for B, the partner and the CoPil member belong to no structure.
+    "directory:project_create": Entry(roles(LOGIN, 403, 200, 403, 200, 200)),
+    "directory:project_detail": Entry(
+        roles(404, 404, 404, 404, 200, 200), kwargs=lambda w: {"slug": w.pending_project.slug}
+    ),
+    "directory:project_edit": Entry(roles(LOGIN, 403, 403, 403, 200, 200), kwargs=PROJECT),
+    "directory:project_persons": Entry(roles(LOGIN, 403, 403, 403, 200, 200), kwargs=PROJECT),
+    "directory:project_documents": Entry(roles(LOGIN, 403, 403, 403, 200, 200), kwargs=PROJECT),
+    "directory:project_remove": Entry(
+        roles(LOGIN, 403, 403, 403, Redirect("/compte/", prefix=True), Redirect("/compte/", prefix=True)),
+        kwargs=PROJECT,
+        method="POST",
+    ),
+    "directory:project_person_remove": Entry(
+        roles(LOGIN, 403, 403, 403, TO_PROJECT_PERSONS, TO_PROJECT_PERSONS),
+        kwargs=lambda w: {"slug": w.project.slug, "pk": w.project_invitation.pk},
+        method="POST",
+    ),
+    "directory:project_participation": Entry(
+        roles(LOGIN, 404, 404, 404, 404, 404), kwargs=PROJECT, note="the invited person only"
+    ),
+    "directory:project_image": Entry(everyone(200), kwargs=PROJECT),
+    "directory:project_document": Entry(
+        everyone(200), kwargs=lambda w: {"slug": w.project.slug, "pk": w.project_document.pk}
+    ),
+    "directory:project_document_remove": Entry(
+        roles(LOGIN, 403, 403, 403, TO_PROJECT_DOCUMENTS, TO_PROJECT_DOCUMENTS),
+        kwargs=lambda w: {"slug": w.project.slug, "pk": w.project_document.pk},
+        method="POST",
+    ),
     "directory:abuse_reports": Entry(
         STAFF_ONLY,
         hides="Signalement-de-A",
@@ -427,6 +526,9 @@ MATRIX: dict[str, Entry] = {
     "barometer:landing": Entry(PUBLIC),
     "barometer:public_results": Entry(PUBLIC, kwargs=_year("published_campaign")),
     "barometer:public_report": Entry(PUBLIC, kwargs=_year("published_campaign")),
+    "barometer:public_results_section": Entry(
+        PUBLIC, kwargs=lambda w: {"year": w.published_campaign.year, "public": "patients"}
+    ),
     "barometer:personal_link": Entry(
         everyone(404),
         kwargs=lambda w: {"token": UNKNOWN_TOKEN},
@@ -631,6 +733,8 @@ MATRIX: dict[str, Entry] = {
         STAFF_OBJECT, kwargs=_in_accompaniment("measurement_pk", "measurement")
     ),
     "accompaniment:event_note_add": Entry(STAFF_OBJECT, kwargs=ACCOMPANIMENT),
+    # From a closed accompaniment to a project sheet: its structure's référents and the staff.
+    "accompaniment:project_publish": Entry(STAFF_OBJECT, kwargs=ACCOMPANIMENT),
     "accompaniment:evaluation_followup": Entry(
         STAFF_OBJECT, kwargs=_in_accompaniment("evaluation_pk", "evaluation")
     ),
@@ -719,6 +823,7 @@ ADMIN_MODEL_EXCEPTIONS: dict[str, dict[str, Expected]] = {
     "directory.contactmessage": {"add": 403, "delete": 403},
     # Resources are proposed through the site (file checks, search vector), not added in the admin.
     "directory.resource": {"add": 403},
+    "directory.project": {"add": 403},
     # A framework that sessions use cannot be deleted (the world's framework has one session).
     "selfassess.framework": {"delete": 403},
 }

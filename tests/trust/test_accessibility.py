@@ -23,6 +23,12 @@ PUBLIC_PAGES = [
     "/barometre/",
     "/auto-evaluation/",
     "/accompagnements/",
+    "/ressources/",
+    "/lexique/",
+    "/agenda/",
+    "/agenda/passes/",
+    "/carte/integrer/",
+    "/annuaire/?type=projet",
 ]
 PARTNER_PAGES = ["/compte/", "/compte/mot-de-passe/", "/annuaire/", "/charte/", "/auto-evaluation/"]
 STAFF_PAGES = [
@@ -33,6 +39,8 @@ STAFF_PAGES = [
     "/barometre/equipe/2026/invitations/",
     "/accompagnements/",
     "/auto-evaluation/",
+    "/agenda/gestion/",
+    "/annuaire/moderation/",
 ]
 DEMO_PASSWORD = "demo-cops-occitanie"
 WIDTHS = {"bureau": 1280, "téléphone": 390}
@@ -75,9 +83,12 @@ def test_public_pages_have_no_serious_accessibility_violations(live_server, page
 
 
 def detail_pages() -> list[str]:
-    """A published person's page and a published structure's page with its minimap."""
+    """A published person's page, a published structure's page with its minimap, a project's page
+    and an event's page with its programme."""
+    from actors.charter_enums import EventKind
     from actors.enums import ModerationStatus
-    from actors.models import Person, Structure
+    from actors.models import Meeting, Person, Structure
+    from directory.models import Project
 
     person = Person.objects.filter(status=ModerationStatus.PUBLISHED).order_by("pk").first()
     structure = (
@@ -85,7 +96,19 @@ def detail_pages() -> list[str]:
         .order_by("pk")
         .first()
     )
-    return [f"/annuaire/personnes/{person.pk}/", f"/annuaire/structures/{structure.pk}/"]
+    project = Project.objects.filter(status=ModerationStatus.PUBLISHED).order_by("pk").first()
+    event = (
+        Meeting.objects.filter(is_public=True, sessions__isnull=False)
+        .exclude(kind=EventKind.COMMITTEE)
+        .order_by("-starts_at")
+        .first()
+    )
+    return [
+        f"/annuaire/personnes/{person.pk}/",
+        f"/annuaire/structures/{structure.pk}/",
+        f"/projets/{project.slug}/",
+        f"/agenda/{event.slug}/",
+    ]
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())

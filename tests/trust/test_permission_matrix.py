@@ -38,8 +38,10 @@ from accompaniment.models import SupportRequest
 from accompaniment.services import accompaniments as acc_services
 from accompaniment.services import content as content_services
 from accompaniment.services.evaluations import evaluation_launch, schedule_impact_evaluation
+from actors.charter_enums import EventKind
 from actors.enums import ContactPolicy, MembershipStatus, ModerationStatus, Role, Visibility
-from actors.models import Committee, Decision, Mandate, MeetingParticipant, Membership, User
+from actors.models import Committee, Decision, Mandate, Meeting, MeetingParticipant, Membership, User
+from actors.models.events import EventContributor, EventDocument
 from barometer.enums import CampaignStatus, Public, ResponseStatus
 from barometer.models import Answer, Contact, PublishedReport, Response
 from cops.enums import ReportStatus
@@ -51,13 +53,14 @@ from directory.services.contact import (
     contact_preferences_save,
 )
 from directory.services.profiles import person_save, profile_approve, profile_submit
+from directory.services.projects import project_document_add, project_invite_person, project_save
 from directory.services.resources import resource_propose
 from selfassess.enums import Side as AssessmentSide
 from tests.factories.accompaniment import default_template
 from tests.factories.actors import UserFactory
 from tests.factories.barometer import CampaignFactory, make_questionnaire
 from tests.factories.charter import CharterVersionFactory, make_meeting, sign
-from tests.factories.directory import make_person, make_structure
+from tests.factories.directory import make_person, make_project, make_structure
 from tests.factories.selfassess import AssessmentSessionFactory, FrameworkFactory, ParticipantFactory
 from tests.trust.permission_matrix import ADMIN_LOGIN, LOGIN, ROLES, Entry, everyone, full_matrix
 
@@ -225,6 +228,66 @@ def _resources(world: World) -> None:
         changes={**changes, "title": "Ressource en attente de A", "link": "https://exemple.fr/attente"},
     )
     world.objects.update(resource=resource, pending_resource=pending)
+
+
+def _projects(world: World) -> None:
+    """Structure A's published project (with an approved document, an image and an invitation
+    to the person Iris, who has not answered), and its pending project: only A's référent and
+    the staff see the latter."""
+    project = make_project(by=world.owner_a, structure=world.structure_a, title="Projet publié de A")
+    project_document_add(
+        project=project,
+        by=world.owner_a,
+        kind="pitch",
+        title="Pitch",
+        upload=SimpleUploadedFile("pitch.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+        file_format="pdf",
+    )
+    project_save(project=project, by=world.owner_a, changes={"image": reencode_image(_jpeg(), kind="photo")})
+    profile_submit(profile=project, by=world.owner_a, consent=True)
+    profile_approve(profile=project, by=world.users["staff"])
+    project.refresh_from_db()
+    invitation = project_invite_person(project=project, by=world.owner_a, person=world.person)
+    pending_project = make_project(
+        by=world.owner_a,
+        structure=world.structure_a,
+        title="Projet en attente de A",
+        status=ModerationStatus.PENDING,
+    )
+    world.objects.update(
+        project=project,
+        project_document=project.documents.get(),
+        project_invitation=invitation,
+        pending_project=pending_project,
+    )
+
+
+def _events(world: World) -> None:
+    """A public workshop with registrations open, a public document and an organising structure."""
+    now = timezone.now()
+    event = Meeting.objects.create(
+        kind=EventKind.WORKSHOP,
+        slug="atelier-matrice",
+        title="Atelier matrice",
+        starts_at=now + timedelta(days=20),
+        ends_at=now + timedelta(days=20, hours=3),
+        location="Albi",
+        is_public=True,
+        registration_open=True,
+    )
+    document = EventDocument.objects.create(
+        event=event,
+        moment="avant",
+        title="Support",
+        is_public=True,
+        file=ContentFile(b"%PDF-1.4\n%%EOF\n", "support.pdf"),
+        file_format="pdf",
+        file_size=15,
+    )
+    contributor = EventContributor.objects.create(
+        event=event, structure=world.structure_a, role="organisateur", accepted_at=now
+    )
+    world.objects.update(event=event, event_document=document, event_contributor=contributor)
 
 
 def _charter(world: World) -> None:
@@ -433,6 +496,8 @@ def build_world() -> World:
     _cast(world)
     _directory(world)
     _resources(world)
+    _projects(world)
+    _events(world)
     _charter(world)
     _barometer(world)
     _selfassess(world)

@@ -891,6 +891,12 @@ def test_privacy_page_states_the_download_deletion_and_retention_periods(client,
     assert "contacts laissés à la fin du baromètre, 365 jours après la clôture de la campagne" in page
     assert "séances d'auto-évaluation, 365 jours après la séance" in page
     assert "invités sans compte aux réunions des instances, 1 jour après la réunion" in page
+    assert (
+        "besoins d'accessibilité et les réponses sensibles donnés à l'inscription à un événement, 30 jours"
+        in page
+    )
+    assert "inscrites sans compte à un événement, 365 jours après l'événement" in page
+    assert "dont l'adresse n'a pas été confirmée, 7 jours après l'inscription" in page
 
 
 def test_a_profile_without_account_at_the_address_is_the_persons_one_linked_elsewhere_is_not(

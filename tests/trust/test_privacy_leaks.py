@@ -55,8 +55,8 @@ from barometer.services import sending as barometer_sending
 from barometer.services.reports import report_publish_request
 from cops.models import OutgoingEmail, ReportJob
 from cops.reports import report_request
-from directory.indexing import index_persons
-from directory.models import ContactPurpose
+from directory.indexing import index_persons, index_projects
+from directory.models import ContactPurpose, ProjectPerson, ProjectPersonStatus
 from directory.services.bulk import ProfileRow, persons_bulk_create
 from directory.services.contact import contact_message_reply, contact_message_send
 from directory.services.memberships import membership_request
@@ -67,7 +67,7 @@ from tests.factories.accompaniment import make_accompaniment
 from tests.factories.actors import UserFactory
 from tests.factories.barometer import CampaignFactory, make_invitation, make_questionnaire
 from tests.factories.charter import CharterVersionFactory
-from tests.factories.directory import make_person, make_structure
+from tests.factories.directory import make_person, make_project, make_structure
 from tests.workers import tasks_run_in_process
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +135,7 @@ class Population:
     # contact relay: the emails of each step, as handed to the mail backend (headers included).
     contact_emails: dict[str, list] = field(default_factory=dict)
     contact_messages: list = field(default_factory=list)
+    project: object = None
 
     def tag(self, number: int, name: str) -> str:
         return TAGS[self.levels[number][name]]
@@ -413,6 +414,22 @@ def build_population(staff_user, django_capture_on_commit_callbacks) -> Populati
         persons, referent, other_referent, structure, django_capture_on_commit_callbacks
     )
 
+    # A project of the structure on which every person appears (as if each had accepted), with a
+    # role marked at the level of their memberships: taking part in a project is shown like a
+    # membership (it can reveal a health condition).
+    project = make_project(by=referent.user, structure=structure, title="Projet des Aspres")
+    for person in persons + unpublished:
+        number = numbers[person.pk]
+        tag = UNPUBLISHED if person in unpublished else TAGS[plans[number]["memberships"]]
+        ProjectPerson.objects.create(
+            project=project,
+            person=person,
+            role=marker(tag, "role", number),
+            status=ProjectPersonStatus.ACCEPTED,
+            responded_at=timezone.now(),
+        )
+    index_projects([project.pk])
+
     world = Population(
         persons=persons,
         unpublished=unpublished,
@@ -433,6 +450,7 @@ def build_population(staff_user, django_capture_on_commit_callbacks) -> Populati
         annual_job=ReportJob.objects.get(pk=annual_job.pk),
         contact_emails=contact_emails,
         contact_messages=contact_messages,
+        project=project,
     )
     world.emails = _emails_sent()
     return world
@@ -563,6 +581,12 @@ def viewer_outputs(client: Client, world: Population) -> dict[str, str]:
         "selfassess index": reverse("selfassess:index"),
         "sitemap": reverse("sitemap"),
         "robots": reverse("robots_txt"),
+        "project": reverse("directory:project_detail", args=[world.project.slug]),
+        "api project": reverse("directory:api_project", args=[world.project.pk]),
+        "projects list": reverse("directory:list") + "?type=projet",
+        "projects map list": reverse("directory:map") + "?type=projet",
+        "embedded map": reverse("directory:map_embed"),
+        "structure page": reverse("directory:structure_detail", args=[world.structure.pk]),
     }.items():
         get_text(client, url, outputs, name)
     for year in (world.version.year, world.previous_version.year):
@@ -862,6 +886,18 @@ def test_staff_see_the_staff_values(population):
     assert marker("STAFF", "last_name", 2) in outputs["copil manage"]
     assert marker("STAFF", "function", 2) in outputs[f"structure {population.structure.pk}"]
     assert marker("UNPUB", "last_name", 6) in outputs[f"person {population.unpublished[0].pk}"]
+    # Projects: the staff see who takes part, whatever their level (but never the unpublished).
+    assert marker("STAFF", "role", 2) in outputs["project"]
+    assert marker("STAFF", "last_name", 2) in outputs["api project"]
+    assert marker("UNPUB", "role", 6) not in outputs["project"]
+
+
+def test_visitors_see_on_a_project_the_persons_whose_memberships_are_public(population, client):
+    outputs = viewer_outputs(client, population)
+
+    assert marker("PUB", "role", 0) in outputs["project"]
+    assert marker("PUB", "last_name", 0) in outputs["api project"]
+    assert marker("PART", "role", 1) not in outputs["project"]
 
 
 # --- contact relay: addresses are exchanged only by an answer ----------------------------------------------

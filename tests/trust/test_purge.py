@@ -459,6 +459,9 @@ def test_a_second_run_deletes_nothing_more(db):
     assert counts == {
         "unverified_accounts": 0,
         "meeting_guests": 0,
+        "event_needs": 0,
+        "event_guests": 0,
+        "event_unconfirmed": 0,
         "draft_profiles": 0,
         "draft_revisions": 0,
         "contact_messages": 0,  # contact relay
@@ -493,7 +496,8 @@ def test_purge_task_returns_and_logs_the_counts(db, caplog):
 
     assert (counts["unverified_accounts"], counts["outgoing_emails"]) == (1, 1)
     assert [record.getMessage() for record in caplog.records if record.name == "cops.retention"] == [
-        "Retention purge: unverified_accounts 1, meeting_guests 0, draft_profiles 0, draft_revisions 0, "
+        "Retention purge: unverified_accounts 1, meeting_guests 0, event_needs 0, event_guests 0, "
+        "event_unconfirmed 0, draft_profiles 0, draft_revisions 0, "
         "contact_messages 0, barometer_drafts 0, barometer_invitations 0, barometer_contacts 0, selfassess_participants 0, "
         "outgoing_emails 1, login_records 0, reports 0, sessions 0"
     ]

@@ -42,8 +42,10 @@ from accompaniment.enums import EvaluationKind
 from accompaniment.models import Evaluation, EvaluationLink
 from accompaniment.questionnaires import default_questions
 from accompaniment.services.evaluations import evaluation_launch
+from actors.charter_enums import EventKind
 from actors.enums import ContactPolicy
-from actors.models import Committee, MeetingParticipant, Person, User
+from actors.events import services as event_services
+from actors.models import Committee, Meeting, MeetingParticipant, Person, User
 from actors.services import committees as committee_services
 from actors.services.accounts import user_send_verification
 from actors.tokens import email_verification_token
@@ -344,6 +346,35 @@ def meeting_answer_link() -> SecretLink:
     )
 
 
+def event_registration_link() -> SecretLink:
+    """The personal link of a registration to an event (manage, cancel, calendar file), emailed to
+    a person without an account."""
+    now = timezone.now()
+    event = Meeting.objects.create(
+        kind=EventKind.WORKSHOP,
+        slug="atelier-des-secrets",
+        title="Atelier des secrets",
+        starts_at=now + timedelta(days=10),
+        ends_at=now + timedelta(days=10, hours=2),
+        location="Albi",
+        is_public=True,
+        registration_open=True,
+    )
+    participant = event_services.register(event=event, name="Inès Roux", email="ines.atelier@exemple.fr")
+    token = event_services.personal_token(participant)
+    assert f"/agenda/inscription/{token}/" in emailed_text("ines.atelier@exemple.fr")
+    return SecretLink(
+        path=reverse("events:manage", args=[token]),
+        token=token,
+        guess_path=lambda t: reverse("events:manage", args=[t]),
+        guess=lambda: secrets.token_urlsafe(32),
+        hits=_hash_hits(MeetingParticipant, "response_token_hash"),
+        refusal=404,
+        opened=lambda r: r.status_code == 200 and "Atelier des secrets" in r.content.decode(),
+        stored_hash=lambda: MeetingParticipant.objects.get(meeting=event).response_token_hash,
+    )
+
+
 LINKS = {
     "barometer_personal_link": barometer_personal_link,
     "barometer_unsubscribe": barometer_unsubscribe_link,
@@ -354,6 +385,7 @@ LINKS = {
     "email_verification": email_verification,
     "password_reset": password_reset,
     "meeting_answer": meeting_answer_link,
+    "event_registration": event_registration_link,
     # contact relay
     "directory_contact_reply": contact_relay_link,
     "directory_contact_abuse": contact_abuse_link,
@@ -401,6 +433,12 @@ def test_every_url_with_a_token_is_guarded_against_guessing():
         "compte/verifier/<uidb64>/<token>/",
         "compte/mot-de-passe/nouveau/<uidb64>/<token>/",
         "comites/invitation/<str:token>/",
+        # a registration to an event
+        "agenda/inscription/<str:token>/",
+        "agenda/inscription/<str:token>/confirmer/",
+        "agenda/inscription/<str:token>/agenda.ics",
+        "agenda/inscription/<str:token>/attestation.pdf",
+        "agenda/arrivee/<str:token>/",
         # contact relay
         "annuaire/messages/<str:token>/",
         "annuaire/messages/<str:token>/signaler/",

@@ -20,6 +20,8 @@ import pytest
 import tinyhtml5
 from django.apps import apps
 from django.contrib import admin
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -40,8 +42,9 @@ from accompaniment.models import (
 from accompaniment.models import Meeting as AccompanimentMeeting
 from accompaniment.services import accompaniments as acc_services
 from accompaniment.services import content as content_services
-from actors.charter_enums import CommitteeKind
+from actors.charter_enums import CommitteeKind, EventKind
 from actors.enums import ActorKind, ContactPolicy, MembershipStatus
+from actors.events import services as event_services
 from actors.models import (
     Activity,
     ActorProfile,
@@ -49,7 +52,11 @@ from actors.models import (
     Committee,
     Decision,
     Domain,
+    EventContributor,
+    EventDocument,
+    EventSession,
     Meeting,
+    MeetingParticipant,
     Membership,
     Qualification,
     Signature,
@@ -65,9 +72,10 @@ from barometer.reports import build_pdf as barometer_pdf
 from cops.models import ReportJob
 from cops.pdf import LocalOnlyFetcher, render_pdf
 from cops.tokens import new_token
-from directory.indexing import index_persons, index_structures
+from directory.indexing import index_persons, index_projects, index_structures
 from directory.models import ContactMessage
 from directory.services import contact as contact_services
+from directory.services import projects as project_services
 from directory.services import resources as resource_services
 from selfassess.charts import target_context
 from selfassess.enums import Side as SelfassessSide
@@ -76,7 +84,7 @@ from selfassess.results import session_results
 from tests.factories.accompaniment import make_accompaniment, make_referent
 from tests.factories.barometer import CampaignFactory, make_invitation, make_questionnaire
 from tests.factories.charter import CharterVersionFactory
-from tests.factories.directory import make_person, make_structure
+from tests.factories.directory import make_person, make_project, make_structure
 from tests.factories.selfassess import FrameworkFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -434,6 +442,45 @@ def build_world(admin_user, referent_user) -> dict:
     refused = resource_services.resource_refuse(resource=refused, by=admin_user, reason="Motif")
     keep(resource, refused)
 
+    # Events: a public workshop with its programme, an organiser, a document and a registration.
+    event = Meeting.objects.create(
+        kind=EventKind.WORKSHOP, slug="atelier-xss", title="Atelier", starts_at=now + timedelta(days=10),
+        ends_at=now + timedelta(days=10, hours=2), location="Albi", is_public=True, registration_open=True,
+        summary="En bref", description="Description", accessibility="Accès",
+    )  # fmt: skip
+    event_session = EventSession.objects.create(
+        event=event, title="Séance", description="Détail", track="A", room="Salle", speakers="Intervenants",
+        starts_at=event.starts_at, ends_at=event.ends_at,
+    )  # fmt: skip
+    contributor = EventContributor.objects.create(
+        event=event, structure=structure, role="organisateur", detail="Précision", accepted_at=now
+    )
+    event_document = EventDocument.objects.create(
+        event=event, moment="avant", title="Support", is_public=True,
+        file=ContentFile(b"%PDF-1.4\n%%EOF\n", "support.pdf"), file_format="pdf", file_size=15,
+    )  # fmt: skip
+    registration = event_services.register(
+        event=event, name="Inscrit", email="inscrit@exemple.fr", accessibility_needs="Besoin",
+        session_ids=[event_session.pk],
+    )  # fmt: skip
+    keep(event, event_session, contributor, event_document, registration)
+
+    # Projects: a published one with its document and a person who accepted (with a role).
+    project = make_project(by=referent_user, structure=structure, title="Projet")
+    project_services.project_document_add(
+        project=project,
+        by=referent_user,
+        kind="pitch",
+        title="Pitch",
+        upload=SimpleUploadedFile("pitch.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
+        file_format="pdf",
+    )
+    invitation = project_services.project_invite_person(
+        project=project, by=referent_user, person=person, role="Rôle"
+    )
+    project_services.project_person_respond(invitation=invitation, by=person.user, accept=True)
+    keep(project, project.documents.get(), invitation)
+
     # The payloads, field by field.
     stored: dict[tuple[str, str], list[int]] = {}
     for start, (model, field) in enumerate(free_text_fields()):
@@ -451,6 +498,7 @@ def build_world(admin_user, referent_user) -> dict:
         stored[(model.__name__, field.name)] = sorted(chosen)
     index_persons([person.pk, professional.pk])
     index_structures([structure.pk])
+    index_projects([project.pk])
     return {
         "objects": objects,
         "stored": stored,
@@ -472,6 +520,9 @@ def build_world(admin_user, referent_user) -> dict:
         "contact_token": contact_token,
         "resource": resource,
         "refused_resource": refused,
+        "project": project,
+        "event": event,
+        "event_token": event_services.personal_token(MeetingParticipant.objects.get(pk=registration.pk)),
     }
 
 
@@ -572,6 +623,12 @@ def public_pages(world) -> dict[str, str]:
         "resource": reverse("directory:resource_detail", args=[world["resource"].slug]),
         "resources search": reverse("directory:resources") + "?q=script",
         "glossary": reverse("directory:glossary"),
+        "project": reverse("directory:project_detail", args=[world["project"].slug]),
+        "projects": reverse("directory:list") + "?type=projet",
+        "embedded map": reverse("directory:map_embed"),
+        "agenda": reverse("events:agenda"),
+        "agenda month": reverse("events:month", args=[world["event"].starts_at.strftime("%Y-%m")]),
+        "event": reverse("events:detail", args=[world["event"].slug]),
         "barometer": reverse("barometer:landing"),
         "barometer results": reverse("barometer:public_results", args=[world["campaign"].year]),
         "accompaniment landing": reverse("accompaniment:landing"),
@@ -585,6 +642,15 @@ def staff_pages(world) -> dict[str, str]:
         "staff home": reverse("platform:staff_home"),
         "staff space": reverse("actors:account"),
         "resource moderation": reverse("directory:resource_moderation"),
+        "project edit": reverse("directory:project_edit", args=[world["project"].slug]),
+        "project persons": reverse("directory:project_persons", args=[world["project"].slug]),
+        "project documents": reverse("directory:project_documents", args=[world["project"].slug]),
+        "moderation project": reverse("directory:moderation_review", args=["projet", world["project"].pk]),
+        "events": reverse("events:staff_list"),
+        "event edit": reverse("events:staff_edit", args=[world["event"].pk]),
+        "event registrations": reverse("events:staff_registrations", args=[world["event"].pk]),
+        "event documents": reverse("events:staff_documents", args=[world["event"].pk]),
+        "event contributors": reverse("events:staff_contributors", args=[world["event"].pk]),
         "refused resource": reverse("directory:resource_detail", args=[world["refused_resource"].slug]),
         "resource review": reverse("directory:resource_review", args=[world["refused_resource"].pk]),
         "decisions": reverse("charter:decisions"),
@@ -763,6 +829,20 @@ def test_contact_relay_pages_render_payloads_inert(world, client, partner_client
     assert set(stored[("Structure", "name")]) <= {
         int(n) for n in MARK.findall(page_text(contents["structure form"]))
     }
+
+
+def test_event_registration_page_renders_payloads_inert(world, client):
+    """The registration's own page, reached through the emailed personal link."""
+    contents = read_pages(client, {"manage": reverse("events:manage", args=[world["event_token"]])})
+    stored = world["stored"]
+
+    seen = assert_inert(contents)
+
+    event = Meeting.objects.get(pk=world["event"].pk)
+    session = EventSession.objects.get(event=event)
+    assert {int(n) for n in MARK.findall(event.title)} <= seen
+    assert {int(n) for n in MARK.findall(session.title)} <= seen
+    assert set(stored[("EventSession", "title")])
 
 
 def pdf_text(content: bytes) -> str:

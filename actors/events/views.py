@@ -1,0 +1,545 @@
+"""The public agenda: coming events, the month view, past events, an event's page with its
+registration form, the personal-link pages of a registration, and the calendar files.
+
+Writes go through actors.events.services (E1's registration engine); the visioconference link is
+never on a page nor in a public calendar file: only in a confirmed participant's own .ics.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from actors.charter_enums import EventKind, MeetingStatus, RegistrationStatus
+from actors.enums import ModerationStatus
+from actors.events import ics, selectors
+from actors.events import services as event_services
+from actors.events.forms import AgendaFilterForm, RegistrationForm
+from actors.models import Meeting, MeetingParticipant
+from actors.models.events import EventDocument
+from actors.permissions import directory_viewer_level, is_cops_staff
+from cops.ratelimit import limit_secret_guesses, secret_link_found
+from cops.uploads import FILE_TYPES
+from cops.views_helpers import add_service_errors
+
+PAST_PER_PAGE = 20
+FEED_MAX_AGE = 15 * 60  # seconds: calendar apps poll the feed; a quarter of an hour is fresh enough
+SESSION_KEY = "events_registration"
+
+
+# --- Reads ------------------------------------------------------------------------------------------------
+
+
+def _with_card_data(events: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    confirmed = Count("participants", filter=Q(participants__status=RegistrationStatus.CONFIRMED))
+    return (
+        events.select_related("commune")
+        .prefetch_related("territories")
+        .annotate(confirmed_count=confirmed)
+        .order_by("starts_at", "pk")
+    )
+
+
+def filtered(events: QuerySet[Meeting], filters: dict) -> QuerySet[Meeting]:
+    if filters.get("kind"):
+        events = events.filter(kind=filters["kind"])
+    if filters.get("audience"):
+        events = events.filter(audience=filters["audience"])
+    if filters.get("territory"):
+        events = events.filter(territories=filters["territory"])
+    return events
+
+
+def coming_events(filters: dict | None = None) -> QuerySet[Meeting]:
+    """Public events not over yet (cancelled ones too: the card shows them struck)."""
+    return _with_card_data(filtered(selectors.upcoming_public_events(), filters or {}))
+
+
+@dataclass
+class Card:
+    event: Meeting
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    territories: list[str]
+    is_cancelled: bool
+    availability: str
+    availability_class: str
+    url: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def card(event: Meeting, now: datetime) -> Card:
+    """What a card of the agenda shows; seats are counted from the `confirmed_count` annotation."""
+    if event.status == MeetingStatus.CANCELLED:
+        text, css = _("Annulé"), "cancelled"
+    elif not selectors.is_registration_open(event, now):
+        text, css = (
+            (_("Inscriptions closes"), "closed") if event.starts_at > now else (_("En cours"), "closed")
+        )
+    elif event.capacity is None:
+        text, css = _("Inscriptions ouvertes"), "open"
+    else:
+        left = max(event.capacity - getattr(event, "confirmed_count", 0), 0)
+        if left == 0:
+            text, css = (
+                (_("Complet — liste d'attente"), "waiting") if event.waiting_list else (_("Complet"), "full")
+            )
+        elif left == 1:
+            text, css = _("Plus qu'une place"), "open"
+        else:
+            text, css = _("%(count)s places restantes") % {"count": left}, "open"
+    if event.location or event.commune_id:
+        place = str(event.commune.name) if event.commune_id else event.location
+    else:
+        place = _("En ligne")
+    return Card(
+        event=event,
+        starts_at=timezone.localtime(event.starts_at),
+        ends_at=timezone.localtime(event.ends_at),
+        place=place,
+        territories=[t.name for t in event.territories.all()],
+        is_cancelled=event.status == MeetingStatus.CANCELLED,
+        availability=text,
+        availability_class=css,
+        url=reverse("events:detail", args=[event.slug]),
+    )
+
+
+def event_when(starts_at: datetime, ends_at: datetime) -> str:
+    """« jeudi 15 juin 2023, 9 h 00 – 17 h 00 » (and both days when it spans several)."""
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    day_format, time_format = "l j F Y", "G \\h i"
+    if start.date() == end.date():
+        return (
+            f"{dateformat.format(start, day_format)}, {dateformat.format(start, time_format)} – "
+            f"{dateformat.format(end, time_format)}"
+        )
+    return (
+        f"{dateformat.format(start, day_format)}, {dateformat.format(start, time_format)} – "
+        f"{dateformat.format(end, day_format)}, {dateformat.format(end, time_format)}"
+    )
+
+
+def _filter_context(request) -> tuple[AgendaFilterForm, dict, str]:
+    form = AgendaFilterForm(request.GET or None)
+    filters = form.filters()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return form, filters, query.urlencode()
+
+
+# --- The agenda ---------------------------------------------------------------------------------------------
+
+
+@require_GET
+def agenda(request):
+    form, filters, query = _filter_context(request)
+    now = timezone.now()
+    cards = [card(event, now) for event in coming_events(filters)]
+    today = timezone.localdate()
+    return render(
+        request,
+        "actors/events/agenda.html",
+        {
+            "form": form,
+            "cards": cards,
+            "query": query,
+            "is_filtered": any(filters.values()),
+            "this_month": f"{today:%Y-%m}",
+            "can_manage": is_cops_staff(request.user),
+        },
+    )
+
+
+@require_GET
+def month(request, month: tuple[int, int]):
+    year, month = month
+    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        raise Http404
+    form, filters, query = _filter_context(request)
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
+    now = timezone.now()
+    events = filtered(selectors.public_events(), filters).filter(starts_at__lt=end, ends_at__gte=start)
+    cards = [card(event, now) for event in _with_card_data(events)]
+    by_day: dict[date, list[Card]] = {}
+    for item in cards:
+        day = max(item.starts_at.date(), first)
+        while day <= min(item.ends_at.date(), last):
+            by_day.setdefault(day, []).append(item)
+            day += timedelta(days=1)
+    weeks = [
+        [{"day": day, "in_month": day.month == month, "cards": by_day.get(day, [])} for day in week]
+        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    ]
+    previous = first - timedelta(days=1)
+    following = last + timedelta(days=1)
+    return render(
+        request,
+        "actors/events/month.html",
+        {
+            "form": form,
+            "query": query,
+            "first": first,
+            "weeks": weeks,
+            "days": sorted(by_day.items()),
+            "weekdays": [dateformat.format(date(2024, 1, day), "l") for day in range(1, 8)],
+            "previous": f"{previous:%Y-%m}",
+            "following": f"{following:%Y-%m}",
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_GET
+def past(request):
+    form, filters, query = _filter_context(request)
+    now = timezone.now()
+    public_documents = Prefetch(
+        "documents", queryset=EventDocument.objects.filter(is_public=True), to_attr="public_documents"
+    )
+    events = (
+        filtered(selectors.public_events().filter(ends_at__lt=now), filters)
+        .select_related("commune")
+        .prefetch_related("territories", public_documents)
+        .order_by("-starts_at", "pk")
+    )
+    page = Paginator(events, PAST_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "actors/events/past.html",
+        {"form": form, "query": query, "page": page, "cards": [card(event, now) for event in page]},
+    )
+
+
+@require_GET
+def feed(request):
+    """The subscription feed: every coming public event, or those the agenda's filters keep."""
+    _form, filters, _query = _filter_context(request)
+    events = filtered(selectors.upcoming_public_events(), filters).select_related("commune")
+    response = HttpResponse(
+        ics.calendar_feed(events.order_by("starts_at", "pk")), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="agenda-cops-occitanie.ics"'
+    response["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
+    return response
+
+
+# --- An event's page ------------------------------------------------------------------------------------------
+
+
+def event_or_404(request, slug: str) -> Meeting:
+    """A public event for everyone; a draft only for the staff. Never a committee meeting."""
+    event = get_object_or_404(selectors.events().select_related("commune"), slug=slug)
+    if not event.is_public and not is_cops_staff(request.user):
+        raise Http404
+    return event
+
+
+def _own_participant(request, event: Meeting) -> MeetingParticipant | None:
+    if not request.user.is_authenticated:
+        return None
+    return (
+        MeetingParticipant.objects.filter(meeting=event, user=request.user)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .first()
+    )
+
+
+def _contributors(event: Meeting, level: int) -> tuple[list[dict], list[dict]]:
+    """Organisers and speakers: structures once published, persons once they accepted and their
+    profile is published, named as the directory lets this viewer see them."""
+    from directory.selectors.profiles import person_title
+
+    rows = event.contributors.select_related("person", "structure").order_by("role", "pk")
+    organisers, speakers = [], []
+    for row in rows:
+        if row.structure_id:
+            if row.structure.status != ModerationStatus.PUBLISHED:
+                continue
+            item = {
+                "name": row.structure.name,
+                "url": reverse("directory:structure_detail", args=[row.structure_id]),
+                "detail": row.detail,
+                "kind": "structure",
+            }
+        else:
+            if row.accepted_at is None or row.person.status != ModerationStatus.PUBLISHED:
+                continue
+            item = {
+                "name": person_title(row.person, level),
+                "url": reverse("directory:person_detail", args=[row.person_id]),
+                "detail": row.detail,
+                "kind": "person",
+            }
+        (organisers if row.role == "organisateur" else speakers).append(item)
+    return organisers, speakers
+
+
+def _programme(event: Meeting, seats: dict) -> list[dict]:
+    """Sessions grouped by time slot; sessions of one slot (parallel tracks) side by side."""
+    from actors.events.forms import session_slots
+
+    return [
+        {
+            "starts_at": timezone.localtime(start),
+            "ends_at": timezone.localtime(end),
+            "sessions": [{"session": s, "seats_left": seats.get(s.pk)} for s in group],
+        }
+        for (start, end), group in session_slots(event.sessions.all())
+    ]
+
+
+def _availability(event: Meeting):
+    return selectors.event_availability(event)
+
+
+def _event_context(request, event: Meeting, form: RegistrationForm | None = None) -> dict:
+    now = timezone.now()
+    staff = is_cops_staff(request.user)
+    own = _own_participant(request, event)
+    sessions = list(event.sessions.all())
+    availability = _availability(event)
+    is_open = selectors.is_registration_open(event, now)
+    if is_open and form is None:
+        initial = {}
+        if request.user.is_authenticated:
+            initial = {"name": request.user.get_full_name(), "email": request.user.email}
+        form = RegistrationForm(event=event, sessions=sessions, initial=initial)
+    may_see_private = staff or (own is not None and own.status == RegistrationStatus.CONFIRMED)
+    documents = [d for d in event.documents.all() if d.is_public or may_see_private]
+    organisers, speakers = _contributors(event, directory_viewer_level(request.user))
+    position = None
+    if event.commune_id:
+        position = (event.commune.latitude, event.commune.longitude)
+    full = availability.seats_left == 0 if availability.seats_left is not None else False
+    return {
+        "event": event,
+        "when": event_when(event.starts_at, event.ends_at),
+        "starts_at": timezone.localtime(event.starts_at),
+        "ends_at": timezone.localtime(event.ends_at),
+        "is_cancelled": event.status == MeetingStatus.CANCELLED,
+        "is_past": event.ends_at < now,
+        "is_online": not event.location and bool(event.visio_url),
+        "territories": list(event.territories.all()),
+        "programme": _programme(event, getattr(availability, "sessions", {}) or {}),
+        "documents_before": [d for d in documents if d.moment == "avant"],
+        "documents_after": [d for d in documents if d.moment == "apres"],
+        "organisers": organisers,
+        "speakers": speakers,
+        "projects": list(event.projects.filter(status=ModerationStatus.PUBLISHED).order_by("title")),
+        "availability": availability,
+        "is_full": full,
+        "registration_open": is_open,
+        "form": form if is_open else None,
+        "own_participant": own,
+        "can_manage": staff,
+        "latitude": position[0] if position else None,
+        "longitude": position[1] if position else None,
+        "tiles_url": settings.MAP_TILES_URL,
+        "tiles_attribution": settings.MAP_TILES_ATTRIBUTION,
+    }
+
+
+@require_GET
+def detail(request, slug: str):
+    event = event_or_404(request, slug)
+    return render(request, "actors/events/detail.html", _event_context(request, event))
+
+
+@require_POST
+def register(request, slug: str):
+    event = event_or_404(request, slug)
+    sessions = list(event.sessions.all())
+    form = RegistrationForm(request.POST, event=event, sessions=sessions)
+    closed = selectors.registration_closed_reason(event)
+    if closed:
+        messages.error(request, closed)
+        return redirect("events:detail", slug=event.slug)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            participant = event_services.register(
+                event=event,
+                name=data["name"],
+                email=data["email"],
+                user=request.user if request.user.is_authenticated else None,
+                answers=form.answers(),
+                accessibility_needs=data.get("accessibility_needs", ""),
+                session_ids=tuple(data.get("session_ids") or ()),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            request.session[SESSION_KEY] = participant.pk
+            return redirect("events:registered", slug=event.slug)
+    return render(request, "actors/events/detail.html", _event_context(request, event, form), status=400)
+
+
+@never_cache
+@require_GET
+def registered(request, slug: str):
+    """The result of a registration: check your inbox / you are registered / waiting list (N)."""
+    event = event_or_404(request, slug)
+    pk = request.session.get(SESSION_KEY)
+    participant = MeetingParticipant.objects.filter(pk=pk, meeting=event).first() if pk else None
+    if participant is None:
+        return redirect("events:detail", slug=event.slug)
+    return render(
+        request,
+        "actors/events/registered.html",
+        {
+            "event": event,
+            "participant": participant,
+            "when": event_when(event.starts_at, event.ends_at),
+            "position": selectors.waiting_position(participant),
+        },
+    )
+
+
+@require_GET
+def event_ics(request, slug: str):
+    """« Ajouter à mon agenda »: the event without its visioconference link."""
+    event = event_or_404(request, slug)
+    response = HttpResponse(
+        ics.event_ics(event, method="PUBLISH"), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    return response
+
+
+@require_GET
+def document(request, slug: str, pk: int):
+    """Public documents for everyone; the others for confirmed participants and the staff."""
+    event = event_or_404(request, slug)
+    item = get_object_or_404(EventDocument, pk=pk, event=event)
+    if not item.is_public:
+        own = _own_participant(request, event)
+        if not (is_cops_staff(request.user) or (own and own.status == RegistrationStatus.CONFIRMED)):
+            raise Http404
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    name = slugify(f"{event.title} {item.title}")[:120] or "document"
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{name}.{item.file_format}",
+        content_type=FILE_TYPES.get(item.file_format, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Personal links (emailed) -------------------------------------------------------------------------
+
+
+@never_cache
+@limit_secret_guesses
+@require_GET
+def confirm(request, token: str):
+    """The link of the « check your inbox » email: the address is confirmed, the seat counted."""
+    if selectors.participant_from_token(token) is None:
+        return render(request, "actors/events/link_invalid.html", {}, status=404)
+    try:
+        participant = event_services.confirm_email(token=token)
+    except ValidationError as error:
+        secret_link_found(request)  # a genuine link, refused for another reason (e.g. closed)
+        return render(
+            request, "actors/events/link_invalid.html", {"messages_list": error.messages}, status=400
+        )
+    secret_link_found(request)
+    event = participant.meeting
+    return render(
+        request,
+        "actors/events/registered.html",
+        {
+            "event": event,
+            "participant": participant,
+            "when": event_when(event.starts_at, event.ends_at),
+            "position": selectors.waiting_position(participant),
+            "token": token,
+            "already_confirmed": getattr(participant, "already_confirmed", False),
+        },
+    )
+
+
+def _participant_or_404(request, token: str) -> MeetingParticipant:
+    participant = selectors.participant_from_token(token)
+    if participant is None or participant.meeting.kind == EventKind.COMMITTEE:
+        raise Http404
+    secret_link_found(request)
+    return participant
+
+
+@never_cache
+@limit_secret_guesses
+@require_http_methods(["GET", "POST"])
+def manage(request, token: str):
+    """A registration's own page: its status, the sessions chosen, cancel, my calendar file."""
+    participant = _participant_or_404(request, token)
+    event = participant.meeting
+    if request.method == "POST":
+        if participant.status == RegistrationStatus.CANCELLED:
+            messages.info(request, _("Votre inscription était déjà annulée."))
+        else:
+            try:
+                event_services.cancel(participant=participant)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, _("Votre inscription est annulée. Votre place est libérée."))
+        return redirect("events:manage", token=token)
+    choices = selectors.session_choices(participant)
+    return render(
+        request,
+        "actors/events/manage.html",
+        {
+            "event": event,
+            "participant": participant,
+            "token": token,
+            "when": event_when(event.starts_at, event.ends_at),
+            "choices": choices,
+            "position": selectors.waiting_position(participant),
+            "is_past": event.ends_at < timezone.now(),
+            "is_cancelled": event.status == MeetingStatus.CANCELLED,
+        },
+    )
+
+
+@never_cache
+@limit_secret_guesses
+@require_GET
+def manage_ics(request, token: str):
+    """The participant's own calendar file: with the visioconference link once confirmed."""
+    participant = _participant_or_404(request, token)
+    event = participant.meeting
+    response = HttpResponse(
+        ics.event_ics(event, participant=participant, method="PUBLISH"),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
