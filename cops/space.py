@@ -11,6 +11,8 @@ Each contribution costs a fixed number of queries whatever the number of items (
 it), and links only to pages the person may open. cops contributes its own section (reports) here.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -90,6 +92,30 @@ class SpaceSection:
     applies: bool = True  # False: not shown, not in the menu (nothing there, nothing to start)
     intro: str = ""
     links: list[SpaceLink] = field(default_factory=list)  # below the items: « Toutes mes réunions »
+
+
+# What several hooks of one app read (a person's structures, signatures…), computed once while one
+# page is built: `with space_page():` around the calls, `remembered_for_page(key, compute)` in a hook.
+# Outside a page (the menu at login, a test calling a hook) nothing is kept.
+_page_memo: ContextVar[dict | None] = ContextVar("space_page_memo", default=None)
+
+
+@contextmanager
+def space_page():
+    token = _page_memo.set({})
+    try:
+        yield
+    finally:
+        _page_memo.reset(token)
+
+
+def remembered_for_page(key: tuple, compute):
+    memo = _page_memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def space_waiting(user) -> list[Waiting]:

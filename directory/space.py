@@ -9,7 +9,17 @@ from django.utils.translation import gettext_lazy
 
 from actors.enums import ContactPolicy, MembershipStatus, ModerationStatus, RevisionStatus
 from actors.models import Membership, Person, Structure
-from cops.space import Answer, Badge, SpaceItem, SpaceLink, SpaceSection, Waiting, format_day, optional_url
+from cops.space import (
+    Answer,
+    Badge,
+    SpaceItem,
+    SpaceLink,
+    SpaceSection,
+    Waiting,
+    format_day,
+    optional_url,
+    remembered_for_page,
+)
 from directory.selectors.profiles import pending_memberships_for_referent, structures_editable_by
 from directory.selectors.projects import invitations_for_user, inviter_names, projects_of_user
 
@@ -23,10 +33,16 @@ STATUS_TONES = {
 
 
 def _person(user) -> Person | None:
-    return Person.objects.filter(user=user).first()
+    return remembered_for_page(
+        ("directory.person", user.pk), lambda: Person.objects.filter(user=user).first()
+    )
 
 
 def _structures(user) -> list[Structure]:
+    return remembered_for_page(("directory.structures", user.pk), lambda: _structures_of(user))
+
+
+def _structures_of(user) -> list[Structure]:
     members = (
         Membership.objects.filter(structure=OuterRef("pk"), status=MembershipStatus.ACCEPTED)
         .order_by()

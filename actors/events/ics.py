@@ -166,3 +166,14 @@ def calendar_feed(events, *, name: str = "Agenda du COPS Occitanie") -> str:
         method="PUBLISH",
         extra=extra,
     )
+
+
+def calendar_response(text: str, *, filename: str, inline: bool = False, cache_control: str = ""):
+    """An .ics file as an HTTP answer (one event, or a feed calendar apps subscribe to)."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    if cache_control:
+        response["Cache-Control"] = cache_control
+    return response

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -34,7 +34,7 @@ from actors.models import Meeting, MeetingParticipant
 from actors.models.events import EventDocument
 from actors.permissions import directory_viewer_level, is_cops_staff
 from cops.ratelimit import limit_secret_guesses, secret_link_found
-from cops.uploads import FILE_TYPES
+from cops.uploads import stored_file_response
 from cops.views_helpers import add_service_errors
 
 PAST_PER_PAGE = 20
@@ -236,12 +236,12 @@ def feed(request):
     """The subscription feed: every coming public event, or those the agenda's filters keep."""
     _form, filters, _query = _filter_context(request)
     events = filtered(selectors.upcoming_public_events(), filters).select_related("commune")
-    response = HttpResponse(
-        ics.calendar_feed(events.order_by("starts_at", "pk")), content_type="text/calendar; charset=utf-8"
+    return ics.calendar_response(
+        ics.calendar_feed(events.order_by("starts_at", "pk")),
+        filename="agenda-cops-occitanie.ics",
+        inline=True,
+        cache_control=f"public, max-age={FEED_MAX_AGE}",
     )
-    response["Content-Disposition"] = 'inline; filename="agenda-cops-occitanie.ics"'
-    response["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
-    return response
 
 
 # --- An event's page ------------------------------------------------------------------------------------------
@@ -420,11 +420,7 @@ def registered(request, slug: str):
 def event_ics(request, slug: str):
     """« Ajouter à mon agenda »: the event without its visioconference link."""
     event = event_or_404(request, slug)
-    response = HttpResponse(
-        ics.event_ics(event, method="PUBLISH"), content_type="text/calendar; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
-    return response
+    return ics.calendar_response(ics.event_ics(event, method="PUBLISH"), filename=f"{event.slug}.ics")
 
 
 @require_GET
@@ -436,20 +432,10 @@ def document(request, slug: str, pk: int):
         own = _own_participant(request, event)
         if not (is_cops_staff(request.user) or (own and own.status == RegistrationStatus.CONFIRMED)):
             raise Http404
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
     name = slugify(f"{event.title} {item.title}")[:120] or "document"
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"{name}.{item.file_format}",
-        content_type=FILE_TYPES.get(item.file_format, "application/octet-stream"),
+    return stored_file_response(
+        item.file, filename=f"{name}.{item.file_format}", file_format=item.file_format
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Personal links (emailed) -------------------------------------------------------------------------
@@ -536,10 +522,8 @@ def manage_ics(request, token: str):
     """The participant's own calendar file: with the visioconference link once confirmed."""
     participant = _participant_or_404(request, token)
     event = participant.meeting
-    response = HttpResponse(
+    return ics.calendar_response(
         ics.event_ics(event, participant=participant, method="PUBLISH"),
-        content_type="text/calendar; charset=utf-8",
+        filename=f"{event.slug}.ics",
+        cache_control="private, no-store",
     )
-    response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -32,7 +32,7 @@ from actors.services import accounts as services
 from actors.tokens import email_verification_token
 from cops.personal_data import account_delete, account_deletion_blockers, personal_data_export
 from cops.ratelimit import limit_secret_guesses, rate_limit, secret_link_found
-from cops.space import remember_menu, space_sections, space_waiting
+from cops.space import remember_menu, space_page, space_sections, space_waiting
 
 # Per address. Sign-up, reset and new-link requests each send an email: the limits stop the forms
 # being used to flood someone's mailbox or to enumerate accounts, while an office behind one
@@ -111,7 +111,9 @@ def resend_verification(request):
 def account(request):
     """Mon espace: what waits for the person, then their sections (each app contributes, see
     cops/space.py), then the account itself."""
-    sections = space_sections(request.user)
+    with space_page():
+        sections = space_sections(request.user)
+        waiting = space_waiting(request.user)
     names = set(request.user.groups.values_list("name", flat=True))
     # The menu's entries follow what the page shows (they were first kept at login).
     remember_menu(request, sections)
@@ -119,7 +121,7 @@ def account(request):
         request,
         "actors/space.html",
         {
-            "waiting": space_waiting(request.user),
+            "waiting": waiting,
             "sections": sections,
             "roles": [role.label for role in Role if role.value in names],
             "is_staff_member": is_cops_staff(request.user),

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from actors.charter_permissions import (
     can_respond_to_meeting,
     get_meeting_or_404,
 )
+from actors.events.ics import calendar_response
 from actors.forms.committees import (
     ANSWER_CHOICES,
     AttendanceForm,
@@ -541,11 +542,9 @@ def _attendance_summary(participants) -> list[tuple[str, int]]:
 @require_GET
 def meeting_ics(request, pk: int):
     meeting = _committee_meeting_or_404(request, pk)
-    response = HttpResponse(
-        selectors.meeting_ics(meeting, method="PUBLISH"), content_type="text/calendar; charset=utf-8"
+    return calendar_response(
+        selectors.meeting_ics(meeting, method="PUBLISH"), filename=f"reunion-{meeting.pk}.ics"
     )
-    response["Content-Disposition"] = f'attachment; filename="reunion-{meeting.pk}.ics"'
-    return response
 
 
 @staff_required

@@ -345,13 +345,17 @@ def structures_editable_by(user) -> QuerySet[Structure]:
     """Structures the user registered or is an accepted référent of (not merged away)."""
     if not user.is_authenticated:
         return Structure.objects.none()
-    # The memberships as a subquery, not a join: with an OR across the join PostgreSQL read every
-    # structure (40–110 ms at 6,000 structures); the subquery reads the user's few memberships.
-    referent_of = Membership.objects.filter(
-        person__user=user, is_referent=True, status=MembershipStatus.ACCEPTED
-    ).values("structure_id")
+    # The user's few structures by their ids first: an OR across a join (or a subquery) made
+    # PostgreSQL read every structure and commune (8–110 ms at 6,000 structures); a list of ids is
+    # a few index lookups.
+    ids = set(
+        Membership.objects.filter(
+            person__user=user, is_referent=True, status=MembershipStatus.ACCEPTED
+        ).values_list("structure_id", flat=True)
+    )
+    ids |= set(Structure.objects.filter(created_by=user).values_list("pk", flat=True))
     return (
-        Structure.objects.filter(Q(created_by=user) | Q(pk__in=referent_of))
+        Structure.objects.filter(pk__in=sorted(ids))
         .exclude(status=ModerationStatus.ARCHIVED)
         .select_related("structure_type", "commune")
         .order_by("name")

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +20,7 @@ from actors.enums import ModerationStatus, RevisionStatus, Visibility
 from actors.models import Person
 from actors.permissions import directory_viewer_level, is_cops_staff
 from cops.ratelimit import rate_limit
+from cops.uploads import stored_file_response
 from cops.views_helpers import add_service_errors, apply_service
 from directory.forms_projects import (
     COMMUNE_FIELDS,
@@ -52,7 +53,6 @@ from directory.services.projects import (
     project_save,
 )
 from directory.views.browse import image_response, map_context
-from directory.views.resources import FILE_TYPES
 
 
 def _project_or_404(request, slug: str, queryset=None) -> Project:
@@ -375,20 +375,10 @@ def project_document(request, pk: int, slug: str):
     editor = can_edit_project(request.user, project)
     if not editor and not document.approved:
         raise Http404
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
     name = slugify(f"{project.title} {document.title}")[:120] or "document"
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"{name}.{document.file_format}",
-        content_type=FILE_TYPES.get(document.file_format, "application/octet-stream"),
+    return stored_file_response(
+        document.file, filename=f"{name}.{document.file_format}", file_format=document.file_format
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

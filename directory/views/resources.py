@@ -5,14 +5,13 @@ comprendre »."""
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from actors.enums import ModerationStatus
 from actors.permissions import is_cops_staff, staff_required
-from cops.uploads import FILE_TYPES
+from cops.uploads import stored_file_response
 from cops.views_helpers import apply_service
 from directory.forms_resources import ResourceForm, ResourceReviewForm, ResourceSearchForm
 from directory.models import Resource
@@ -89,19 +88,12 @@ def resource_download(request, slug: str):
         resource_count_download(resource=resource)
     if resource.link:
         return redirect(resource.link)
-    try:
-        handle = resource.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return stored_file_response(
+        resource.file,
         filename=resource.download_name,
-        content_type=FILE_TYPES.get(resource.file_format, "application/octet-stream"),
+        file_format=resource.file_format,
+        cache_control="public, max-age=3600" if resource.is_published else "private, no-store",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store" if not resource.is_published else "public, max-age=3600"
-    return response
 
 
 @login_required

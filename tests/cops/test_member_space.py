@@ -747,3 +747,18 @@ def test_referent_is_asked_to_complete_a_support_request(partner, partner_client
         f'href="{reverse("accompaniment:request_detail", args=[support_request.pk])}"'
         in response.content.decode()
     )
+
+
+def test_what_several_hooks_read_is_computed_once_per_page_and_never_kept_after_it():
+    from cops.space import remembered_for_page, space_page
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert [remembered_for_page(("k",), compute), remembered_for_page(("k",), compute)] == [1, 2]
+    with space_page():
+        assert [remembered_for_page(("k",), compute), remembered_for_page(("k",), compute)] == [3, 3]
+    assert remembered_for_page(("k",), compute) == 4
