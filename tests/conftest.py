@@ -42,6 +42,19 @@ def _eager_tasks(request):
 
 
 @pytest.fixture(autouse=True)
+def _french_by_default():
+    """Every test starts in the site's language, whatever a test before it activated (a request
+    to an English page, a test of the English catalogue): a leaked language would turn the exact
+    French texts other tests compare into English ones."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_directory_results():
     """The directory's and the charter's per-process results (facet bitsets, rendered lists,
     signatory data) outlive a test's transaction: every test starts without them."""
