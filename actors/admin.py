@@ -180,3 +180,47 @@ class MeetingAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     date_hierarchy = "starts_at"
     inlines = [MeetingParticipantInline, DecisionInline]
+
+
+# --- News and the newsletter's subscriptions ----------------------------------------------------------
+
+from actors.models import NewsItem, NewsletterSubscription, NewsletterTopic  # noqa: E402
+
+
+@admin.register(NewsletterTopic)
+class NewsletterTopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    ordering = ["position", "name"]
+
+
+@admin.register(NewsItem)
+class NewsItemAdmin(admin.ModelAdmin):
+    # Written and published from /equipe/actualites/ (image checks, links); the admin reads and fixes.
+    list_display = ["title", "published_at", "author", "updated_at"]
+    search_fields = ["title", "summary"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["author", "events"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(NewsletterSubscription)
+class NewsletterSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["email", "status", "source", "created_at", "consented_at", "unsubscribed_at"]
+    list_filter = ["status", "source", "topics"]
+    search_fields = ["email"]
+    raw_id_fields = ["user"]
+    # The consent is the subscriber's own act (a confirmed link, a click in Mon espace): the admin
+    # reads it, never writes it; nobody is subscribed by hand.
+    readonly_fields = [
+        "email",
+        "user",
+        "status",
+        "source",
+        "created_at",
+        "confirmation_sent_at",
+        "consented_at",
+        "unsubscribed_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False

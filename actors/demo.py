@@ -7,6 +7,8 @@ from actors.demo_charter import seed_charter
 from actors.enums import Role
 from actors.events.demo import seed_events
 from actors.models import User
+from actors.newsletter.demo import seed_news
+from actors.newsletter.demo_issues import seed_issues
 from actors.services.accounts import user_add_role
 
 DEMO_PASSWORD = "demo-cops-occitanie"
@@ -45,3 +47,5 @@ def seed(ctx) -> None:
     # The directory's persons, structures and memberships are there (directory/demo.py runs first).
     seed_charter(ctx)
     seed_events(ctx)
+    seed_news(ctx)  # after the events: news items link to them
+    seed_issues(ctx)  # after the news and the subscribers: the newsletter's issues pick from them

@@ -6,10 +6,23 @@ from django.utils.translation import gettext as _
 from actors.charter_enums import EventKind, MeetingStatus
 from actors.charter_permissions import can_manage_charter, can_manage_committees
 from actors.models import Meeting, User
+from actors.newsletter.news import latest_news
 from actors.selectors.charter import charter_versions_published_cached, signatory_counts
 from actors.selectors.committees import committee_meetings, meeting_year_counts, upcoming_meetings_count
-from actors.signals import charter_data_version
-from cops.figures import Figure, StaffLink, StaffSection, WorkItem
+from actors.signals import CHARTER_VERSION_KEY, charter_data_version
+from cops.figures import Figure, HomeBlock, StaffLink, StaffSection, WorkItem
+
+# What the home figures are counted from (cops.figures keeps them until one of these changes, or the
+# charter's data token moves): not the newsletter's deliveries nor the rest of the app's tables.
+HOME_FIGURES_MODELS = (
+    "actors.User",
+    "actors.Signature",
+    "actors.CharterVersion",
+    "actors.Committee",
+    "actors.Meeting",
+    "actors.MeetingParticipant",
+)
+HOME_FIGURES_VERSION_KEYS = (CHARTER_VERSION_KEY,)
 
 
 def home_figures() -> list[Figure]:
@@ -22,7 +35,7 @@ def home_figures() -> list[Figure]:
 
 
 def staff_sections(user) -> list[StaffSection]:
-    return charter_staff_sections(user)
+    return charter_staff_sections(user) + news_staff_sections(user)
 
 
 def staff_work(user) -> list[WorkItem]:
@@ -139,5 +152,41 @@ def event_figures() -> list[Figure]:
             value=counts["participants"],
             label=_("participants aux événements en %(year)s") % {"year": year},
             url=reverse("events:past"),
+        ),
+    ]
+
+
+# --- News (« Actualités ») -------------------------------------------------------------------------
+
+
+def home_blocks() -> list[HomeBlock]:
+    """The latest three published news items on the home page (nothing when there is none)."""
+    return [HomeBlock(template="news/partials/_home.html", items=latest_news(), position=10)]
+
+
+def news_staff_sections(user) -> list[StaffSection]:
+    if not user.is_cops_staff:
+        return []
+    return [
+        StaffSection(
+            title=_("Actualités"),
+            description=_(
+                "Écrire, publier et retirer les actualités du site (accueil, page Actualités, flux RSS)."
+            ),
+            links=[
+                StaffLink(_("Gérer les actualités"), reverse("news:staff_list")),
+                StaffLink(_("Écrire une actualité"), reverse("news:staff_create")),
+            ],
+        ),
+        StaffSection(
+            title=_("La lettre du COPS"),
+            description=_(
+                "Composer un numéro à partir des actualités, des événements, des projets et des ressources, "
+                "le relire, s'envoyer un essai, puis l'envoyer aux abonnés."
+            ),
+            links=[
+                StaffLink(_("Les numéros de la lettre"), reverse("newsletter:staff_list")),
+                StaffLink(_("Composer un numéro"), reverse("newsletter:staff_create")),
+            ],
         ),
     ]

@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
 from actors.charter_enums import EventKind, RegistrationStatus
-from actors.models import Meeting, MeetingParticipant, RenewalInvitation, User
+from actors.models import Meeting, MeetingParticipant, NewsletterSubscription, RenewalInvitation, User
+from actors.models.newsletter import SubscriptionStatus
 from actors.services.charter import signatures_anonymise
 from cops.personal_data import (
     ANONYMISED_EMAIL_DOMAIN,
@@ -159,8 +160,26 @@ def export_personal_data() -> list[Section]:
         Section(
             "actors.EventContributor",
             gettext_lazy("Les événements que vous organisez ou où vous intervenez."),
-            ("event", "role", "detail", "accepted_at", "invited_at"),
+            ("event", "role", "detail", "accepted_at", "refused_at", "invited_at"),
             person=("person",),
+        ),
+        Section(
+            "actors.NewsletterSubscription",
+            gettext_lazy(
+                "Votre abonnement à « La lettre du COPS » : adresse, thèmes, état, date et origine de votre accord."
+            ),
+            (
+                "email",
+                "topics",
+                "status",
+                "source",
+                "created_at",
+                "confirmation_sent_at",
+                "consented_at",
+                "unsubscribed_at",
+            ),
+            user=("user",),
+            email=("email",),
         ),
     ]
 
@@ -178,6 +197,10 @@ def personal_data_not_exported() -> dict[tuple[str, str], str]:
         ("actors.Mandate", "created_by"): "staff attribution",
         ("actors.Meeting", "created_by"): "staff attribution",
         ("actors.EventDocument", "added_by"): "staff attribution",
+        # The staff member who wrote to an event's registrants: a message of the team, not of a person.
+        ("actors.EventMessage", "sent_by"): "staff attribution",
+        ("actors.NewsItem", "author"): "staff attribution (a news item the staff wrote)",
+        ("actors.NewsletterIssue", "created_by"): "staff attribution (an issue the staff composed)",
     }
 
 
@@ -205,6 +228,12 @@ def erase_personal_data(subject: Subject) -> dict[str, int]:
         )
         .delete()[1]
         .get("actors.RenewalInvitation", 0),
+        # The newsletter: the subscription goes, with its deliveries (nothing more is sent).
+        "newsletter_subscriptions_deleted": NewsletterSubscription.objects.filter(
+            Q(user=subject.user) | Q(email__iexact=subject.email)
+        )
+        .delete()[1]
+        .get("actors.NewsletterSubscription", 0),
     }
 
 
@@ -321,6 +350,30 @@ def event_unconfirmed_purge(*, now: datetime) -> int:
     return rows.delete()[1].get("actors.MeetingParticipant", 0)
 
 
+# --- The newsletter -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def newsletter_unconfirmed_purge(*, now: datetime) -> int:
+    """Subscriptions never confirmed, RETENTION_NEWSLETTER_UNCONFIRMED_DAYS after the (latest) request."""
+    rows = NewsletterSubscription.objects.filter(
+        status=SubscriptionStatus.PENDING,
+        created_at__lt=cutoff(now, settings.RETENTION_NEWSLETTER_UNCONFIRMED_DAYS),
+    )
+    return rows.delete()[1].get("actors.NewsletterSubscription", 0)
+
+
+@transaction.atomic
+def newsletter_unsubscribed_purge(*, now: datetime) -> int:
+    """Unsubscribed addresses, kept as proof of the opposition, RETENTION_NEWSLETTER_UNSUBSCRIBED_DAYS
+    after the unsubscription."""
+    rows = NewsletterSubscription.objects.filter(
+        status=SubscriptionStatus.UNSUBSCRIBED,
+        unsubscribed_at__lt=cutoff(now, settings.RETENTION_NEWSLETTER_UNSUBSCRIBED_DAYS),
+    )
+    return rows.delete()[1].get("actors.NewsletterSubscription", 0)
+
+
 def purge_expired_data(*, now: datetime) -> dict[str, int]:
     return {
         "unverified_accounts": unverified_accounts_purge(now=now),
@@ -328,4 +381,6 @@ def purge_expired_data(*, now: datetime) -> dict[str, int]:
         "event_needs": event_needs_erase(now=now),
         "event_guests": event_guests_purge(now=now),
         "event_unconfirmed": event_unconfirmed_purge(now=now),
+        "newsletter_unconfirmed": newsletter_unconfirmed_purge(now=now),
+        "newsletter_unsubscribed": newsletter_unsubscribed_purge(now=now),
     }

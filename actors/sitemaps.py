@@ -71,6 +71,54 @@ class EventSitemap(Sitemap):
 # --- End of events ---------------------------------------------------------------------------------------
 
 
+# --- News (« Actualités ») and the newsletter's subscription form -----------------------------------
+
+
+class NewsPagesSitemap(PagesSitemap):
+    names = ("news:list", "news:subscribe")
+
+
+class NewsSitemap(Sitemap):
+    """Every published news item (drafts and scheduled ones never)."""
+
+    changefreq = "monthly"
+
+    def items(self):
+        from actors.newsletter.news import published_news
+
+        return published_news().only("slug", "updated_at", "published_at").prefetch_related(None)
+
+    def location(self, item) -> str:
+        return reverse("news:detail", args=[item.slug])
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+# --- The newsletter's public archive ---------------------------------------------------------------------
+
+
+class NewsletterPagesSitemap(PagesSitemap):
+    names = ("newsletter:archive",)
+
+
+class NewsletterIssueSitemap(Sitemap):
+    """Every issue sent (drafts and issues being sent never)."""
+
+    changefreq = "yearly"
+
+    def items(self):
+        from actors.newsletter.issues import sent_issues
+
+        return sent_issues().only("number", "sent_at")
+
+    def location(self, item) -> str:
+        return reverse("newsletter:issue", kwargs={"number": item.number})
+
+    def lastmod(self, item):
+        return item.sent_at
+
+
 def sitemaps() -> dict[str, type[Sitemap]]:
     return {
         "charte-pages": CharterPagesSitemap,
@@ -78,4 +126,8 @@ def sitemaps() -> dict[str, type[Sitemap]]:
         "instances": CommitteeSitemap,
         "agenda-pages": AgendaPagesSitemap,
         "agenda": EventSitemap,
+        "actualites-pages": NewsPagesSitemap,
+        "actualites": NewsSitemap,
+        "lettre-pages": NewsletterPagesSitemap,
+        "lettre": NewsletterIssueSitemap,
     }

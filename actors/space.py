@@ -12,7 +12,9 @@ from actors.charter_enums import EventKind, MeetingResponse, MeetingStatus, Regi
 from actors.enums import ActorKind
 from actors.events.certificates import refusal_reason as certificate_refusal
 from actors.events.services import personal_token
-from actors.models import Mandate, MeetingParticipant, Person, Signature
+from actors.models import EventContributor, Mandate, MeetingParticipant, Person, Signature
+from actors.models.newsletter import SubscriptionStatus
+from actors.newsletter.subscriptions import subscription_of_user
 from actors.selectors.charter import (
     charter_current_version,
     charter_version_is_open,
@@ -120,7 +122,7 @@ def space_waiting(user) -> list[Waiting]:
                 due=version.published_at,  # waiting since the version became current
             )
         )
-    return waiting + _events_waiting(user, registrations)
+    return waiting + _events_waiting(user, registrations) + _contributions_waiting(user)
 
 
 # --- Sections ------------------------------------------------------------------------------------
@@ -134,6 +136,7 @@ def space_sections(user) -> list[SpaceSection]:
         _committees_section(user, charter),
         _meetings_section(meetings),
         _events_section(registrations),
+        _newsletter_section(user),
     ]
 
 
@@ -278,11 +281,23 @@ def _participations(
     the invitations still to answer (`invitations_only`, for « À faire ») or all the person's
     meetings (« Mes réunions »). Events: never committee meetings, cancelled registrations left
     out; the account's own, and those made with its verified address without signing in."""
+    committee, registrations = remembered_for_page(
+        ("actors.participations", user.pk), lambda: _all_participations(user)
+    )
+    if invitations_only:  # read once for both lists of the page: the invitations are a part of it
+        now = timezone.now()
+        committee = [
+            row
+            for row in committee
+            if row.response == MeetingResponse.NONE
+            and row.meeting.starts_at >= now
+            and row.meeting.status != MeetingStatus.CANCELLED
+        ]
+    return committee, registrations
+
+
+def _all_participations(user) -> tuple[list[MeetingParticipant], list[MeetingParticipant]]:
     committee = Q(user=user, meeting__kind=EventKind.COMMITTEE)
-    if invitations_only:
-        committee &= Q(response=MeetingResponse.NONE, meeting__starts_at__gte=timezone.now()) & ~Q(
-            meeting__status=MeetingStatus.CANCELLED
-        )
     rows = list(
         MeetingParticipant.objects.filter(committee | _event_registrations_q(user))
         .select_related("meeting__committee", "meeting__commune")
@@ -330,6 +345,39 @@ def _events_waiting(user, registrations: list[MeetingParticipant]) -> list[Waiti
             )
         )
     return waiting
+
+
+def _contributions_waiting(user) -> list[Waiting]:
+    """Invitations to appear as organiser or speaker of a coming event, not answered yet."""
+    rows = (
+        EventContributor.objects.filter(
+            person__user=user,
+            accepted_at__isnull=True,
+            refused_at__isnull=True,
+            event__ends_at__gte=timezone.now(),
+        )
+        .exclude(event__status=MeetingStatus.CANCELLED)
+        .select_related("event")
+        .order_by("event__starts_at", "pk")
+    )
+    answers = [Answer(_("J'accepte d'apparaître"), "accepte"), Answer(_("Je refuse"), "refuse")]
+    return [
+        Waiting(
+            title=_("Apparaître comme %(role)s : %(title)s ?")
+            % {"role": contributor.get_role_display().lower(), "title": contributor.event.title},
+            detail=_(
+                "Votre nom ne figure sur la page de l'événement qu'avec votre accord. Événement le %(when)s."
+            )
+            % {"when": _meeting_when(contributor.event)},
+            url=reverse("events:contributor_answer", args=[contributor.pk]),
+            action=_("Voir l'invitation"),
+            due=contributor.event.starts_at,
+            answer_url=reverse("events:contributor_answer", args=[contributor.pk]),
+            answer_field="reponse",
+            answers=answers,
+        )
+        for contributor in rows
+    ]
 
 
 def _waiting_positions(registrations: list[MeetingParticipant]) -> dict[int, int]:
@@ -409,4 +457,51 @@ def _events_section(registrations: list[MeetingParticipant]) -> SpaceSection:
         items=items,
         applies=bool(items),
         links=[SpaceLink(_("L'agenda du COPS"), reverse("events:agenda"))],
+    )
+
+
+# --- « La lettre du COPS » -------------------------------------------------------------------------
+
+
+def _newsletter_section(user) -> SpaceSection:
+    """Subscribed or not, the topics, and the one-click « M'abonner » (the account's address is
+    verified: no confirmation email). Two queries: the subscription, its topics."""
+    subscription = subscription_of_user(user) if user.is_verified else None
+    manage = reverse("news:my_subscription")
+    if subscription is not None and subscription.status == SubscriptionStatus.CONFIRMED:
+        topics = [topic.name for topic in subscription.topics.order_by("position", "name")]
+        item = SpaceItem(
+            title=_("Vous recevez « La lettre du COPS »"),
+            detail=_("À %(email)s, depuis le %(day)s. Thèmes : %(topics)s.")
+            % {
+                "email": subscription.email,
+                "day": format_day(subscription.consented_at),
+                "topics": ", ".join(topics) or _("aucun"),
+            },
+            badges=[Badge(_("Abonné·e"), "ok")],
+            links=[
+                SpaceLink(_("Gérer mes thèmes"), manage),
+                SpaceLink(_("Me désabonner"), manage + "#desabonnement"),
+            ],
+        )
+    else:
+        item = SpaceItem(
+            title=_("Vous ne recevez pas « La lettre du COPS »"),
+            detail=_(
+                "Actualités, événements, projets et ressources du partenariat en santé, à l'adresse de votre "
+                "compte. Un clic suffit : votre adresse est déjà vérifiée."
+            ),
+            badges=[Badge(_("Non abonné·e"), "neutral")],
+            answer_url=reverse("news:space_subscribe"),
+            answer_field="abonner",
+            answers=[Answer(_("M'abonner"), "1")],
+            links=[SpaceLink(_("Choisir mes thèmes"), manage)],
+        )
+    return SpaceSection(
+        key="lettre",
+        title=_("La lettre du COPS"),
+        position=85,
+        items=[item],
+        applies=bool(user.is_verified),
+        links=[SpaceLink(_("Les actualités du COPS"), reverse("news:list"))],
     )

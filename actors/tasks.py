@@ -8,7 +8,9 @@ import logging
 
 from celery import shared_task
 
+from actors.events.messages import event_thanks_send
 from actors.events.services import event_reminders_send
+from actors.newsletter.sending import send_newsletter_issue, send_newsletter_issues
 from actors.services.charter import (
     reindex_charter_signatories,
     renewal_invitations_send,
@@ -28,6 +30,8 @@ __all__ = [
     "send_charter_renewals",
     "send_meeting_invitations",
     "send_meeting_reminders",
+    "send_newsletter_issue",
+    "send_newsletter_issues",
     "send_pending_committee_mail",
 ]
 
@@ -60,5 +64,7 @@ def send_meeting_reminders() -> int:
 
 @shared_task(name="actors.send_event_reminders")
 def send_event_reminders() -> int:
-    """Periodic (hourly): the reminders 7 days and 1 day before an event, once each, to those registered."""
-    return event_reminders_send()
+    """Periodic (hourly): the reminders 7 days and 1 day before an event, once each, to those registered;
+    then, after the events, the invitations to their satisfaction questionnaires (other apps, through
+    actors/events/hooks.py) and the plain thank-yous of the others, once each."""
+    return event_reminders_send() + event_thanks_send()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from barometer.enums import CampaignStatus, QuestionRole, QuestionType
 from barometer.forms import ContactRow
 from barometer.logic import OTHER, Value, visible_ids
-from barometer.models import Answer, Campaign, Invitation
+from barometer.models import Answer, Campaign, Delivery, Invitation
 from barometer.reference import load_first_edition
 from barometer.selectors import questions_for
 from barometer.services import answering, campaigns, invitations, sending
@@ -188,12 +188,91 @@ def seed(ctx) -> None:
     ):
         for sending_round in current.rounds.filter(scheduled_at__lte=timezone.now()).order_by("number"):
             if sending_round.number == 1:
-                responders = list(Invitation.objects.filter(campaign=current).order_by("?")[: size // 4])
+                invited = list(Invitation.objects.filter(campaign=current).order_by("pk"))
+                responders = rng.sample(invited, min(size // 4, len(invited)))
                 _responses(rng, current, len(responders), current.opens_on, today, 10_000, invited=responders)
             sending.send_round(round_id=sending_round.pk)
+            # Sent on the day it was planned (the demo builds this history at once): the reminders
+            # then find who was invited before them, as they would have.
+            Delivery.objects.filter(invitation__campaign=current, round=sending_round.number).update(
+                claimed_at=sending_round.scheduled_at, sent_at=sending_round.scheduled_at
+            )
     _responses(rng, current, size // 10, current.opens_on, today, 20_000)
+    _event_survey(ctx)
     ctx.log(
         f"Baromètre : 2023 publié ({count_2023} réponses), 2026 ouvert "
         f"({current.invitations.count()} invitations, "
         f"{current.invitations.filter(has_responded=True).count()} ont répondu)"
+    )
+
+
+# --- The satisfaction questionnaire of the JRPS 2023 (barometer/event_surveys.py) ------------------------
+
+SURVEY_TEXTS = {
+    "manque": [
+        "Plus de temps pour échanger entre les ateliers.",
+        "Une salle plus grande pour l'atelier du matin : nous étions serrés.",
+        "Des témoignages de proches-aidants.",
+    ],
+    "suggestions": [
+        "Refaire les pitchs de projets, c'était très inspirant.",
+        "Proposer une visioconférence pour celles et ceux qui ne peuvent pas se déplacer.",
+        "Prévoir un temps de rencontre en binômes patient-professionnel.",
+        "Envoyer les supports avant la journée.",
+    ],
+}
+
+
+def _survey_values(rng, questions) -> dict[int, Value]:
+    values: dict[int, Value] = {}
+    for question in questions:
+        if question.is_conditional and question.pk not in visible_ids(questions, values):
+            continue
+        choices = [c.value for c in question.choices.all()]
+        if question.type == QuestionType.LIKERT:
+            # Most people were satisfied; a few were not (they are asked what they missed).
+            values[question.pk] = Value(choices=(rng.choices(choices, weights=[1, 2, 9, 8])[0],))
+        elif question.type == QuestionType.MULTIPLE:
+            picked = [c for c in choices if rng.random() < 0.45] or [rng.choice(choices)]
+            values[question.pk] = Value(choices=tuple(picked))
+        elif question.type == QuestionType.YES_NO:
+            values[question.pk] = Value(choices=("oui" if rng.random() < 0.9 else "non",))
+        elif question.code in SURVEY_TEXTS and (question.is_conditional or rng.random() < 0.4):
+            values[question.pk] = Value(text=rng.choice(SURVEY_TEXTS[question.code]))
+    return values
+
+
+def _event_survey(ctx) -> None:
+    """The JRPS 2023 (actors/events/demo.py) had its questionnaire: its participants were invited,
+    about sixty answered (fewer if fewer came), and the results are published on its page."""
+    from actors.models import Meeting
+    from barometer import event_surveys
+
+    event = Meeting.objects.filter(title__startswith="Journée Régionale du Partenariat en Santé 2023").first()
+    if event is None or event_surveys.survey_for(event) is not None:
+        return
+    rng = ctx.rng
+    campaign = event_surveys.survey_create(event=event)  # the event has ended: its participants are invited
+    # 2023 predates the platform: the thank-you went out by other means, no round is kept.
+    campaigns.campaign_schedule_rounds(campaign=campaign, moments=[])
+    questionnaire = campaign.questionnaires.get()
+    questions = questions_for(questionnaire)
+    invited = list(Invitation.objects.filter(campaign=campaign).order_by("pk"))
+    count = min(60, len(invited) * 3 // 4)
+    responders = rng.sample(invited, count)
+    answering.responses_import(
+        questionnaire=questionnaire,
+        entries=[
+            answering.ImportedResponse(
+                values=_survey_values(rng, questions),
+                submitted_on=campaign.opens_on + timedelta(days=min(20, int(rng.expovariate(0.3)))),
+                invitation=invitation,
+            )
+            for invitation in responders
+        ],
+    )
+    for status in (CampaignStatus.OPEN, CampaignStatus.CLOSED, CampaignStatus.PUBLISHED):
+        event_surveys.survey_set_status(campaign=campaign, status=status)
+    ctx.log(
+        f"Questionnaire de satisfaction de la JRPS 2023 : {count} réponses sur {len(invited)} invitations"
     )

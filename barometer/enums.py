@@ -1,6 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# One status set for every at-most-once bulk sending (the barometer's rounds, the newsletter).
+from cops.enums import DeliveryStatus  # noqa: F401
+
 
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", _("En préparation")
@@ -78,21 +81,6 @@ class TextTag(models.TextChoices):
     LEVIER = "levier", _("Levier")
     BESOIN = "besoin", _("Besoin")
     IMPACT = "impact", _("Impact")
-
-
-class DeliveryStatus(models.TextChoices):
-    # Claimed: reserved by a worker, the SMTP server has not been asked to accept it yet.
-    CLAIMED = "claimed", _("En cours d'envoi")
-    # Committing: the message body is with the SMTP server and the worker is about to send the
-    # final "." that makes the server accept it. After a crash this one is never sent again.
-    COMMITTING = "committing", _("Transmis au serveur")
-    SENT = "sent", _("Envoyé")
-    # Uncertain: left "committing" by a worker that died. The server may have accepted it: it
-    # counts as sent for the reminders and is never sent again, but the staff see the doubt.
-    UNCERTAIN = "uncertain", _("Incertain")
-    FAILED = "failed", _("Échec")
-    # Skipped: the person answered or unsubscribed between the claim and the commit point.
-    SKIPPED = "skipped", _("Non envoyé")
 
 
 # Why a delivery was not sent or may have been: stored in Delivery.error, shown to the staff.

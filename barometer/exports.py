@@ -14,6 +14,7 @@ from barometer.enums import QuestionType, ResponseStatus
 from barometer.logic import OTHER
 from barometer.models import Answer, Campaign, Question, Response
 from cops.spreadsheets import neutralise
+from cops.suppression import MIN_CELL
 
 CHUNK = 500
 
@@ -128,3 +129,58 @@ def xlsx_file(campaign: Campaign, public: str | None = None):
     workbook.save(handle)
     handle.seek(0)
     return handle
+
+
+# --- One cross-table (results page « Télécharger ce tableau ») -----------------------------------
+
+
+def _table_lines(table) -> list[list]:
+    """The table's lines under a title line; the cells as the page shows them."""
+    title = f"{table.label} — {_('par')} {str(table.by_label).lower()}"
+    lines = [[title]]
+    lines += [[note] for note in table.notes]
+    lines += table.flat()
+    return [[neutralise(cell) for cell in line] for line in lines]
+
+
+def cross_table_csv(table) -> str:
+    import io
+
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # so that Excel opens the UTF-8 file with its accents
+    writer = csv.writer(buffer, delimiter=";")
+    for line in _table_lines(table):
+        # A French spreadsheet reads « 33,3 » as a number, « 33.3 » as text.
+        writer.writerow([str(cell).replace(".", ",") if isinstance(cell, float) else cell for cell in line])
+    return buffer.getvalue()
+
+
+def cross_table_xlsx(table, *, title: str):
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    for line in _table_lines(table):
+        sheet.append(line)
+    handle = tempfile.TemporaryFile()
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def cross_table_pdf(table, *, campaign: Campaign, filters, options) -> bytes:
+    """One table on one page: small enough to be rendered in the request (about 0.1 s), unlike
+    the campaign's report, which a worker builds."""
+    from cops.pdf import render_pdf
+
+    summary = " · ".join(f"{options.label(dim, value)}" for dim, value in filters.subgroup.items())
+    return render_pdf(
+        "barometer/pdf/cross_table.html",
+        {
+            "campaign": campaign,
+            "table": table,
+            "filter_summary": summary,
+            "min_cell": MIN_CELL,
+            "public": table.public,
+        },
+    )

@@ -8,9 +8,22 @@ from barometer.models import Campaign, Contact, Delivery, Response, SendingRound
 from barometer.permissions import can_manage_campaigns
 from cops.figures import Figure, StaffLink, StaffSection, WorkItem
 
+# What the home figures count (cops.figures keeps them until one of these changes): not the
+# answers, invitations or deliveries written by the thousand while a campaign runs.
+HOME_FIGURES_MODELS = ("barometer.Response", "barometer.Contact")
+
+
+def home_figures_counts(instance) -> bool:
+    """A response counts once submitted: saving a draft (the consent of each respondent) changes
+    no figure. Its deletion always may (the receiver of deletes does not ask)."""
+    return not isinstance(instance, Response) or instance.status == ResponseStatus.SUBMITTED
+
 
 def home_figures() -> list[Figure]:
-    responses = Response.objects.filter(status=ResponseStatus.SUBMITTED).count()
+    # The yearly editions only: events' satisfaction questionnaires are not the regional barometer.
+    responses = Response.objects.filter(
+        status=ResponseStatus.SUBMITTED, questionnaire__campaign__event__isnull=True
+    ).count()
     joiners = Contact.objects.filter(wants_to_join=True).count()
     url = reverse("barometer:landing")
     return [
@@ -88,6 +101,7 @@ def staff_work(user) -> list[WorkItem]:
         SendingRound.objects.filter(
             scheduled_at__lte=timezone.now(),
             campaign__status=CampaignStatus.OPEN,
+            campaign__event__isnull=True,  # an event's questionnaire is followed from its own page
         )
         .annotate(
             failed=Exists(deliveries.filter(status=DeliveryStatus.FAILED)),
@@ -96,7 +110,26 @@ def staff_work(user) -> list[WorkItem]:
         .filter(Q(failed=True) | Q(reached=False))
     )
     oldest = rounds.select_related("campaign").order_by("scheduled_at", "pk").first()
+    # Emails a dead worker may have handed to the server: never resent on their own; the staff
+    # decide, one by one, on the campaign page.
+    uncertain = Delivery.objects.filter(
+        status=DeliveryStatus.UNCERTAIN, invitation__campaign__status=CampaignStatus.OPEN
+    )
+    oldest_uncertain = uncertain.select_related("invitation__campaign").order_by("sent_at", "pk").first()
     return [
+        WorkItem(
+            label=_("Envois du baromètre incertains, à vérifier"),
+            count=uncertain.count(),
+            url=reverse("barometer:staff_campaigns"),
+            position=61,
+            oldest_since=oldest_uncertain.sent_at if oldest_uncertain else None,
+            oldest_name=f"{oldest_uncertain.invitation.campaign.title} · {ROUND_LABELS[oldest_uncertain.round]}"
+            if oldest_uncertain
+            else "",
+            oldest_url=f"{oldest_uncertain.invitation.campaign.get_absolute_url()}#incertains"
+            if oldest_uncertain
+            else "",
+        ),
         WorkItem(
             label=_("Envois du baromètre en échec ou sans destinataire"),
             count=rounds.count(),
@@ -105,5 +138,5 @@ def staff_work(user) -> list[WorkItem]:
             oldest_since=oldest.scheduled_at if oldest else None,
             oldest_name=f"{oldest.campaign.title} · {ROUND_LABELS[oldest.number]}" if oldest else "",
             oldest_url=oldest.campaign.get_absolute_url() if oldest else "",
-        )
+        ),
     ]

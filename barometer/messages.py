@@ -20,8 +20,8 @@ from django.utils.html import escape
 
 from barometer.enums import LINK_TOKEN_BYTES
 from barometer.models import Invitation
-from barometer.smtp import Envelope, transparent
 from cops.mail import render_email
+from cops.smtp import CompiledMessage, Envelope
 from cops.tokens import token_length
 
 TOKEN_LENGTH = token_length(LINK_TOKEN_BYTES)  # characters of a personal link's token
@@ -33,22 +33,6 @@ TOKEN_MARK = "zQtOkEnMaRkQz" + "x" * (TOKEN_LENGTH - 26) + "zQtOkEnMaRkQz"
 UNSUBSCRIBE_MARK = "zQuNsUbMaRkQz" + "x" * (TOKEN_LENGTH - 26) + "zQuNsUbMaRkQz"
 NAME_TEXT_MARK, NAME_HTML_MARK = "zQnAmEtExTqZ", "zQnAmEhTmLqZ"
 ADDRESS_MARK, DATE_MARK, ID_MARK = "zq-adresse@marque.invalid", "zQdAtEqZ", "<zQiDqZ@marque.invalid>"
-_MARKS = re.compile(
-    b"("
-    + b"|".join(
-        re.escape(m.encode())
-        for m in (
-            TOKEN_MARK,
-            UNSUBSCRIBE_MARK,
-            NAME_TEXT_MARK,
-            NAME_HTML_MARK,
-            ADDRESS_MARK,
-            DATE_MARK,
-            ID_MARK,
-        )
-    )
-    + b")"
-)
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
 MAX_LINE = 998  # RFC 5322: longer lines make the generator switch to quoted-printable
 MAX_HEADER = 78  # the generator folds longer headers
@@ -63,30 +47,22 @@ def personal_urls(raw_token: str, raw_unsubscribe: str) -> tuple[str, str]:
     )
 
 
-class _Template:
-    """One email as MIME bytes cut at the markers: literal, marker, literal, marker, ..."""
+class _Template(CompiledMessage):
+    """A compiled email (cops.smtp) that also knows its longest line holding a name."""
 
-    def __init__(self, parts: list[bytes], longest_name_line: int):
-        self.parts = parts
-        self.longest_name_line = longest_name_line  # without the name
+    longest_name_line = 0  # without the name
 
     @classmethod
     def compile(cls, message: EmailMultiAlternatives, expected: dict[str, int]) -> "_Template | None":
-        data = transparent(message.message().as_bytes(linesep="\r\n"))
-        if any(data.count(mark.encode()) != count for mark, count in expected.items()):
-            return None  # encoded, folded or wrapped somewhere: the markers are not reliable
-        if data.count(b"Content-Transfer-Encoding: ") != data.count(b"Content-Transfer-Encoding: 8bit"):
-            return None  # a part in 7bit, quoted-printable or base64 cannot take raw UTF-8 names
+        template = super().compile(message, expected)
+        if template is None:
+            return None
         names = (NAME_TEXT_MARK.encode(), NAME_HTML_MARK.encode())
-        name_lines = [line for line in data.split(b"\r\n") if any(mark in line for mark in names)]
-        longest = max((len(line) - 2 * len(NAME_HTML_MARK) for line in name_lines), default=0)
-        return cls(_MARKS.split(data), longest)
-
-    def fill(self, values: dict[bytes, bytes]) -> bytes:
-        parts = self.parts[:]
-        for index in range(1, len(parts), 2):
-            parts[index] = values[parts[index]]
-        return b"".join(parts)
+        name_lines = [line for line in template.data.split(b"\r\n") if any(mark in line for mark in names)]
+        template.longest_name_line = max(
+            (len(line) - 2 * len(NAME_HTML_MARK) for line in name_lines), default=0
+        )
+        return template
 
 
 class Letters:

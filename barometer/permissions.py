@@ -17,4 +17,6 @@ def can_see_public_results(campaign: Campaign) -> bool:
 
 
 def get_campaign_or_404(year: int) -> Campaign:
-    return get_object_or_404(Campaign, year=year)
+    # Campaign.objects, not the model (its default manager has the events' questionnaires too, which
+    # share the year of an edition): the year-keyed pages are the editions'.
+    return get_object_or_404(Campaign.objects, year=year)

@@ -25,7 +25,7 @@ from barometer.logic import OTHER, Value, visible_ids
 from barometer.models import Answer, Campaign, Invitation, Question, Questionnaire, Response
 from barometer.selectors import questions_for
 from cops import charts
-from cops.suppression import MIN_CELL, is_small, suppress_distribution
+from cops.suppression import MIN_CELL, is_small, suppress_distribution, suppress_linked
 
 __all__ = ["MIN_CELL"]  # re-exported: the threshold itself lives in cops.suppression
 SUBMITTED = ResponseStatus.SUBMITTED.value
@@ -70,6 +70,7 @@ class QuestionResult:
     year: int | None = None
     previous_year: int | None = None
     previous_stats: dict = field(default_factory=dict)  # number questions, earlier edition
+    filtered: bool = False  # one group's results (a filter): no non-response figures
 
     @property
     def has_previous(self) -> bool:
@@ -111,57 +112,64 @@ def _percent(count: int | None, total: int | None) -> float | None:
     return round(100.0 * count / total, 1)
 
 
-def _choice_counts(questionnaire_ids: list[int]) -> dict[int, dict[str, int]]:
+# A subset of the submitted responses (a filter), as the list of their ids; None: all of them.
+ResponseIds = list[int] | None
+_IN_SUBSET = "(%s::bigint[] IS NULL OR r.id = ANY(%s))"
+
+
+def _choice_counts(
+    questionnaire_ids: list[int], response_ids: ResponseIds = None
+) -> dict[int, dict[str, int]]:
     """{question_id: {choice value: number of submitted responses that chose it}}"""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     if not questionnaire_ids:
         return counts
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT a.question_id, v.value, COUNT(*)
             FROM barometer_answer a
             JOIN barometer_response r ON r.id = a.response_id
             CROSS JOIN LATERAL unnest(a.choices) AS v(value)
-            WHERE r.questionnaire_id = ANY(%s) AND r.status = %s
+            WHERE r.questionnaire_id = ANY(%s) AND r.status = %s AND {_IN_SUBSET}
             GROUP BY a.question_id, v.value
-            """,
-            [questionnaire_ids, SUBMITTED],
+            """,  # noqa: S608 (a constant)
+            [questionnaire_ids, SUBMITTED, response_ids, response_ids],
         )
         for question_id, value, count in cursor.fetchall():
             counts[question_id][value] = count
     return counts
 
 
-def _answered_counts(questionnaire_ids: list[int]) -> dict[int, int]:
+def _answered_counts(questionnaire_ids: list[int], response_ids: ResponseIds = None) -> dict[int, int]:
     if not questionnaire_ids:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT a.question_id, COUNT(*)
             FROM barometer_answer a JOIN barometer_response r ON r.id = a.response_id
-            WHERE r.questionnaire_id = ANY(%s) AND r.status = %s
+            WHERE r.questionnaire_id = ANY(%s) AND r.status = %s AND {_IN_SUBSET}
             GROUP BY a.question_id
-            """,
-            [questionnaire_ids, SUBMITTED],
+            """,  # noqa: S608 (a constant)
+            [questionnaire_ids, SUBMITTED, response_ids, response_ids],
         )
         return dict(cursor.fetchall())
 
 
-def _number_stats(questionnaire_ids: list[int]) -> dict[int, dict]:
+def _number_stats(questionnaire_ids: list[int], response_ids: ResponseIds = None) -> dict[int, dict]:
     if not questionnaire_ids:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT a.question_id, COUNT(a.number), AVG(a.number),
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY a.number), MIN(a.number), MAX(a.number)
             FROM barometer_answer a JOIN barometer_response r ON r.id = a.response_id
-            WHERE r.questionnaire_id = ANY(%s) AND r.status = %s AND a.number IS NOT NULL
+            WHERE r.questionnaire_id = ANY(%s) AND r.status = %s AND a.number IS NOT NULL AND {_IN_SUBSET}
             GROUP BY a.question_id
-            """,
-            [questionnaire_ids, SUBMITTED],
+            """,  # noqa: S608 (a constant)
+            [questionnaire_ids, SUBMITTED, response_ids, response_ids],
         )
         return {
             row[0]: {"n": row[1], "mean": row[2], "median": row[3], "min": row[4], "max": row[5]}
@@ -169,11 +177,177 @@ def _number_stats(questionnaire_ids: list[int]) -> dict[int, dict]:
         }
 
 
-def _submitted_count(questionnaire_id: int) -> int:
+def _submitted_count(questionnaire_id: int, response_ids: ResponseIds = None) -> int:
+    if response_ids is not None:
+        return len(response_ids)
     return Response.objects.filter(questionnaire_id=questionnaire_id, status=SUBMITTED).count()
 
 
-def _asked_counts(questions: list[Question], submitted: int) -> dict[int, int]:
+# --- Filters: territory and profile -------------------------------------------------------------
+
+# The questions that split a public's respondents into groups (their codes, the same every
+# year and in every questionnaire that asks them): « Où exercez-vous principalement ? »
+# (Est, Ouest, Région) and « Vous êtes… » (the patients' profile).
+DIMENSIONS = ("territoire", "profil")
+NOT_GIVEN = ""  # the group of respondents who did not answer the dimension's question
+N = "__n__"  # the cell of a group's number of answers, in the masks
+
+
+def subgroup_response_ids(questionnaire_ids: list[int], subgroup: dict[str, str]) -> ResponseIds:
+    """The submitted responses whose answer to each dimension question is the one asked for."""
+    if not subgroup:
+        return None
+    queryset = Response.objects.filter(questionnaire_id__in=questionnaire_ids, status=SUBMITTED)
+    for code, value in subgroup.items():
+        queryset = queryset.filter(
+            pk__in=Answer.objects.filter(question__code=code, choices__contains=[value]).values("response_id")
+        )
+    return list(queryset.values_list("pk", flat=True))
+
+
+def _split_counts(questionnaire_ids: list[int], response_ids: ResponseIds = None):
+    """Every question's counts split by each dimension's groups, in one query.
+
+    Returns ({question_id: {(dimension, group): {value: count}}}, {question_id: {(dimension,
+    group): answered}}); a questionnaire that does not ask a dimension's question has no group.
+    """
+    counts: dict = defaultdict(lambda: defaultdict(dict))
+    answered: dict = defaultdict(dict)
+    if not questionnaire_ids:
+        return counts, answered
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH g AS (
+                SELECT r.id AS response_id, dq.code AS dim, COALESCE(da.choices[1], %s) AS grp
+                FROM barometer_response r
+                JOIN barometer_question dq
+                  ON dq.questionnaire_id = r.questionnaire_id AND dq.code = ANY(%s::text[])
+                LEFT JOIN barometer_answer da ON da.response_id = r.id AND da.question_id = dq.id
+                WHERE r.questionnaire_id = ANY(%s) AND r.status = %s AND {_IN_SUBSET}
+            )
+            SELECT a.question_id, g.dim, g.grp, v.value, COUNT(*)
+            FROM barometer_answer a JOIN g ON g.response_id = a.response_id
+            CROSS JOIN LATERAL unnest(a.choices) AS v(value)
+            GROUP BY 1, 2, 3, 4
+            UNION ALL
+            SELECT a.question_id, g.dim, g.grp, NULL, COUNT(*)
+            FROM barometer_answer a JOIN g ON g.response_id = a.response_id
+            GROUP BY 1, 2, 3
+            """,  # noqa: S608 (a constant)
+            [NOT_GIVEN, list(DIMENSIONS), questionnaire_ids, SUBMITTED, response_ids, response_ids],
+        )
+        for question_id, dim, group, value, count in cursor.fetchall():
+            if value is None:
+                answered[question_id][(dim, group)] = count
+            else:
+                counts[question_id][(dim, group)][value] = count
+    return counts, answered
+
+
+def dimension_groups(questions: list[Question]) -> dict[int, dict[str, list[tuple[str, str]]]]:
+    """{questionnaire_id: {dimension: [(group, label)…]}}: the answers of each dimension question,
+    then « Non renseigné » (the people who left it blank, or were not asked)."""
+    groups: dict[int, dict[str, list[tuple[str, str]]]] = defaultdict(dict)
+    for question in questions:
+        if question.code in DIMENSIONS and question.has_choices:
+            groups[question.questionnaire_id][question.code] = [
+                *_options(question),
+                (NOT_GIVEN, _("Non renseigné")),
+            ]
+    return groups
+
+
+@dataclass
+class Split:
+    """What the public rule needs to know about one question's counts split by the dimensions."""
+
+    groups: dict[str, list[str]]  # dimension: its groups (the questionnaire's)
+    counts: dict  # (dimension, group): {value: count}
+    answered: dict  # (dimension, group): number of answers
+
+
+@dataclass
+class Masks:
+    """The cells a public figure hides, for one question: in the whole public (`total`), and in
+    each group of each dimension (`groups`); `hidden_n`: groups whose number of answers is hidden."""
+
+    total: set[str]
+    groups: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    hidden_n: set[tuple[str, str]] = field(default_factory=set)
+
+    def of(self, key: tuple[str, str] | None) -> set[str]:
+        return self.total if key is None else self.groups.get(key, set())
+
+
+def _masks(question: Question, per_value: dict[str, int], total: int, split: Split | None = None) -> Masks:
+    """The one place the barometer asks the rule (cops.suppression), for one question.
+
+    The whole public's answers and the same answers split by territory and by profile are
+    published side by side (filters, cross-tables), so they are suppressed together: each
+    group's answers add up to its number of answers, and each answer's groups add up to the
+    whole public's (as each group's numbers of answers add up to the question's). A cell hidden
+    anywhere cannot then be worked out by subtracting shown cells elsewhere. The whole public's
+    own cells are hidden by the usual rule first and never as partners of a group's.
+    """
+    options = [value for value, _label in _options(question)]
+    single = question.type != QuestionType.MULTIPLE
+    counts: dict[tuple[int, int], int] = {}
+    hidden: set[tuple[int, int]] = set()
+    lines: list[list[tuple[int, int]]] = []
+    whole: set[int] = set()  # columns under MIN_CELL answers (a group nobody is in hides nothing)
+
+    def column(col: int, values: dict[str, int], answered: int, with_n: bool) -> None:
+        cells = [(col, row) for row in range(len(options))]
+        for (c, row), value in zip(cells, options, strict=True):
+            counts[(c, row)] = values.get(value, 0)
+        if (answered < MIN_CELL) if col == 0 else is_small(answered):
+            # Masked whole (see `whole` below); its zeros name nobody and need no partner.
+            whole.add(col)
+            hidden.update(cell for cell in cells if counts[cell])
+        else:
+            hidden.update(cell for cell in cells if is_small(counts[cell]))
+        if with_n:
+            counts[(col, len(options))] = answered
+            if is_small(answered):
+                hidden.add((col, len(options)))
+        if single:
+            # Only single answers add up to the number of answers.
+            lines.append(cells + ([(col, len(options))] if with_n else []))
+
+    column(0, per_value, total, with_n=False)
+    # The whole public's answers are suppressed on their own, exactly as its page always did;
+    # the groups then hide what they must around them, never more of the whole public.
+    hidden = suppress_linked(counts, lines, hidden)
+    fixed = set(counts)
+    keys: list[tuple[str, str]] = []
+    if split is not None:
+        for dim, groups in split.groups.items():
+            first = len(keys) + 1
+            for group in groups:
+                keys.append((dim, group))
+                column(
+                    len(keys), split.counts.get((dim, group), {}), split.answered.get((dim, group), 0), True
+                )
+            columns = range(first, len(keys) + 1)
+            # Each answer: its groups add up to the whole public's; the groups' numbers of answers too.
+            for row in range(len(options)):
+                lines.append([(col, row) for col in columns] + [(0, row)])
+            lines.append([(col, len(options)) for col in columns])
+    hidden = suppress_linked(counts, lines, hidden, fixed=fixed)
+    masks = Masks(total={value for row, value in enumerate(options) if (0, row) in hidden or 0 in whole})
+    for col, key in enumerate(keys, start=1):
+        masks.groups[key] = {
+            value for row, value in enumerate(options) if (col, row) in hidden or col in whole
+        }
+        if (col, len(options)) in hidden:
+            masks.hidden_n.add(key)
+    return masks
+
+
+def _asked_counts(
+    questions: list[Question], submitted: int, response_ids: ResponseIds = None
+) -> dict[int, int]:
     """{question_id: number of submitted responses the question was shown to}.
 
     An unconditional question is asked to every respondent; a conditional one to those whose
@@ -195,7 +369,10 @@ def _asked_counts(questions: list[Question], submitted: int) -> dict[int, int]:
         question_id__in=controllers,
         response__status=SUBMITTED,
         response__questionnaire_id=questions[0].questionnaire_id,
-    ).values_list("response_id", "question_id", "choices")
+    )
+    if response_ids is not None:
+        rows = rows.filter(response_id__in=response_ids)
+    rows = rows.values_list("response_id", "question_id", "choices")
     for response_id, question_id, choices in rows:
         values[response_id][question_id] = Value(choices=tuple(choices or ()))
     relevant = [by_id[pk] for pk in controllers if pk in by_id] + conditional
@@ -242,29 +419,75 @@ def _options(question: Question) -> list[tuple[str, str]]:
     return options
 
 
-def _hidden_values(question: Question, per_value: dict[str, int], total: int) -> set[str]:
+def _hidden_values(
+    question: Question, per_value: dict[str, int], total: int, split: Split | None = None
+) -> set[str]:
     """The answers of `question` whose count (and percentage) a public figure must hide.
 
-    The one place the barometer asks the rule, so that a question's distribution, its column
-    among the publics side by side and its column as « édition précédente » hide the same cells.
+    The one place the barometer asks the rule (through `_masks`), so that a question's
+    distribution, its column among the publics side by side, its column as « édition
+    précédente » and its columns split by territory or profile hide the same cells.
     """
-    options = _options(question)
-    if total < MIN_CELL:
-        return {value for value, _label in options}
-    mask = suppress_distribution(
-        [per_value.get(value, 0) for value, _label in options],
-        # Only single answers add up to the published number of respondents.
-        total_published=question.type != QuestionType.MULTIPLE,
-    )
-    return {value for (value, _label), hidden in zip(options, mask, strict=True) if hidden}
+    return _masks(question, per_value, total, split).total
 
 
-def _follows_hidden(questions: list[Question], counts: dict, answered: dict[int, int]) -> set[int]:
+class _Counts:
+    """Some questionnaires' counts, whole and split by the dimensions, read once (4 queries)."""
+
+    def __init__(self, questions: list[Question], ids: list[int], *, counts=None, answered=None, split=True):
+        self.counts = _choice_counts(ids) if counts is None else counts
+        self.answered = _answered_counts(ids) if answered is None else answered
+        self.with_split = split
+        self.split_counts, self.split_answered = _split_counts(ids) if split else ({}, {})
+        self.groups = dimension_groups(questions)
+        self._masks: dict[int, Masks] = {}
+
+    def split(self, question: Question) -> Split:
+        groups = self.groups.get(question.questionnaire_id, {})
+        return Split(
+            groups={dim: [group for group, _label in options] for dim, options in groups.items()},
+            counts=self.split_counts.get(question.pk, {}),
+            answered=self.split_answered.get(question.pk, {}),
+        )
+
+    def masks(self, question: Question) -> Masks:
+        if question.pk not in self._masks:
+            self._masks[question.pk] = _masks(
+                question,
+                self.counts.get(question.pk, {}),
+                self.answered.get(question.pk, 0),
+                self.split(question) if self.with_split else None,
+            )
+        return self._masks[question.pk]
+
+    def conceals(self, question: Question, dimension: str | None = None) -> bool:
+        """Whether a public figure hides anything of this question: in the whole public, or (with
+        a dimension) in the whole public or any of its groups."""
+        if not question.has_choices:
+            if self.answered.get(question.pk, 0) < MIN_CELL:
+                return True
+            return dimension is not None and any(
+                n < MIN_CELL
+                for (dim, _g), n in self.split(question).answered.items()
+                if dim == dimension and n
+            )
+        masks = self.masks(question)
+        if masks.total:
+            return True
+        return dimension is not None and any(
+            cells or key in masks.hidden_n for key, cells in masks.groups.items() if key[0] == dimension
+        )
+
+
+def _follows_hidden(questions: list[Question], data: "_Counts", dimension: str | None = None) -> set[int]:
     """Conditional questions asked after an answer that public figures hide (at any depth).
 
     Such a question has as many respondents as those answers had, so its total (or its
     percentages' base) would give the controlling question's hidden cells back: it is masked
-    whole. Questions that have fewer than MIN_CELL answers are masked anyway and not listed.
+    whole. Seen through a filter (`dimension`), a question is masked in every group as soon as
+    its controller hides a cell in the whole public or in any group of that dimension, so that
+    no group's number of respondents can be subtracted from the others'. Questions that have
+    fewer than MIN_CELL answers are masked anyway and not listed.
     """
     by_id = {q.pk: q for q in questions}
     memo: dict[int, bool] = {}
@@ -272,19 +495,14 @@ def _follows_hidden(questions: list[Question], counts: dict, answered: dict[int,
     def conceals(question: Question) -> bool:
         if question.pk not in memo:
             memo[question.pk] = True  # a condition loop hides rather than recurses
-            total = answered.get(question.pk, 0)
-            memo[question.pk] = follows(question) or (
-                bool(_hidden_values(question, counts.get(question.pk, {}), total))
-                if question.has_choices
-                else total < MIN_CELL
-            )
+            memo[question.pk] = follows(question) or data.conceals(question, dimension)
         return memo[question.pk]
 
     def follows(question: Question) -> bool:
         controller = by_id.get(question.show_if_question_id) if question.is_conditional else None
         return controller is not None and conceals(controller)
 
-    return {q.pk for q in questions if answered.get(q.pk, 0) >= MIN_CELL and follows(q)}
+    return {q.pk for q in questions if data.answered.get(q.pk, 0) >= MIN_CELL and follows(q)}
 
 
 def previous_questionnaire(questionnaire: Questionnaire) -> Questionnaire | None:
@@ -302,29 +520,51 @@ def previous_questionnaire(questionnaire: Questionnaire) -> Questionnaire | None
 
 
 def questionnaire_results(
-    questionnaire: Questionnaire, *, public: bool = False, compare: bool = True
+    questionnaire: Questionnaire,
+    *,
+    public: bool = False,
+    compare: bool = True,
+    subgroup: dict[str, str] | None = None,
 ) -> list[QuestionResult]:
-    """One result per question that can be counted (choices and numbers)."""
+    """One result per question that can be counted (choices and numbers).
+
+    `subgroup` ({dimension: group}, e.g. {"territoire": "est"}) keeps the respondents of that
+    group only; public figures take one dimension at a time (see `_subgroup_results`)."""
     questions = [
         q
         for q in questions_for(questionnaire)
         if (q.has_choices or q.type == QuestionType.NUMBER) and q.role != QuestionRole.CONTACT_EMAIL
     ]
     ids = [questionnaire.pk]
-    counts, answered, numbers = _choice_counts(ids), _answered_counts(ids), _number_stats(ids)
-    submitted = _submitted_count(questionnaire.pk)
-    asked_counts = _asked_counts(questions, submitted) if questions else {}
+    response_ids: ResponseIds = None
+    if subgroup:
+        compare = False  # the earlier edition's whole public would not compare with a group
+        if public:
+            return _subgroup_results(questionnaire, questions, dict(subgroup))
+        response_ids = subgroup_response_ids(ids, subgroup)
+    counts, answered = _choice_counts(ids, response_ids), _answered_counts(ids, response_ids)
+    numbers = _number_stats(ids, response_ids)
+    submitted = _submitted_count(questionnaire.pk, response_ids)
+    asked_counts = _asked_counts(questions, submitted, response_ids) if questions else {}
     previous = previous_questionnaire(questionnaire) if compare else None
     prev_by_code: dict[str, tuple[Question, dict[str, int], int]] = {}
     prev_numbers: dict[int, dict] = {}
+    prev_data: _Counts | None = None
+    prev_follows: set[int] = set()
     if previous is not None:
         prev_counts, prev_answered = _choice_counts([previous.pk]), _answered_counts([previous.pk])
         prev_numbers = _number_stats([previous.pk])
         prev_questions = list(previous.questions.prefetch_related("choices"))
-        prev_follows = _follows_hidden(prev_questions, prev_counts, prev_answered) if public else set()
+        if public:
+            # The whole public's masks only: they never depend on the split (see `_masks`).
+            prev_data = _Counts(
+                prev_questions, [previous.pk], counts=prev_counts, answered=prev_answered, split=False
+            )
+            prev_follows = _follows_hidden(prev_questions, prev_data)
         for q in prev_questions:
             prev_by_code[q.code] = (q, prev_counts.get(q.pk, {}), prev_answered.get(q.pk, 0))
-    follows_hidden = _follows_hidden(questions, counts, answered) if public else set()
+    data = _Counts(questions, ids, counts=counts, answered=answered, split=False) if public else None
+    follows_hidden = _follows_hidden(questions, data) if public else set()
     results = []
     year = questionnaire.campaign.year
     previous_year = previous.campaign.year if previous is not None else None
@@ -391,7 +631,7 @@ def questionnaire_results(
                 elif prev_question.pk in prev_follows:
                     prev_hidden = {value for value, _label in _options(prev_question)}
                 else:
-                    prev_hidden = _hidden_values(prev_question, prev_values, prev_total)
+                    prev_hidden = prev_data.masks(prev_question).total
                 for row in result.rows:
                     if row.value in prev_hidden:
                         row.previous_hidden = True
@@ -400,7 +640,7 @@ def questionnaire_results(
                         row.previous_count = None if public else prev_values.get(row.value, 0)
         _non_response(result, submitted, asked, public=public)
         if public:
-            hidden = _hidden_values(question, per_value, total)
+            hidden = data.masks(question).total
             if total < MIN_CELL:
                 result.masked = True
                 result.answered = None
@@ -412,6 +652,62 @@ def questionnaire_results(
                     row.other_percent = None  # its base is hidden: the percentage would give it back
         result.chart = _chart(result)
         results.append(result)
+    return results
+
+
+def _subgroup_results(
+    questionnaire: Questionnaire, questions: list[Question], subgroup: dict[str, str]
+) -> list[QuestionResult]:
+    """Public figures of one group (one dimension: a territory, or a profile).
+
+    The counts are the group's column of the question split by that dimension, hidden with the
+    masks computed on the whole split (`_masks`): the cells, the group's number of answers,
+    and a question asked after a hidden answer, as everywhere else. Only the number of people
+    who answered is given (no « sans réponse »: it would be one more figure to subtract), and no
+    comparison with the earlier edition. [] when the questionnaire does not ask that dimension.
+    """
+    (dimension, group), *_rest = subgroup.items()
+    key = (dimension, group)
+    ids = [questionnaire.pk]
+    data = _Counts(questions, ids)
+    if dimension not in data.groups.get(questionnaire.pk, {}):
+        return []
+    numbers = _number_stats(ids, subgroup_response_ids(ids, {dimension: group}))
+    follows = _follows_hidden(questions, data, dimension)
+    results = []
+    for question in questions:
+        split = data.split(question)
+        n = split.answered.get(key, 0)
+        result = QuestionResult(
+            question=question, answered=n, year=questionnaire.campaign.year, filtered=True
+        )
+        results.append(result)
+        if question.pk in follows or n < MIN_CELL:
+            result.masked = True
+            result.masked_by_condition = question.pk in follows and n >= MIN_CELL
+            result.answered = None
+            result.rows = [Row(value, label, None, None, hidden=True) for value, label in _options(question)]
+            continue
+        if question.type == QuestionType.NUMBER:
+            stats = numbers.get(question.pk)
+            if stats and not data.conceals(question, dimension):
+                result.stats = {k: v for k, v in stats.items() if k not in ("min", "max")}
+            else:
+                result.masked = True
+                result.answered = None
+            continue
+        masks = data.masks(question)
+        hidden = masks.groups.get(key, set())
+        if key in masks.hidden_n:
+            result.answered = None
+        per_value = split.counts.get(key, {})
+        result.rows = [
+            Row(value, label, None, None, hidden=True)
+            if value in hidden
+            else Row(value, label, None, _percent(per_value.get(value, 0), n))
+            for value, label in _options(question)
+        ]
+        result.chart = _chart(result)
     return results
 
 
@@ -585,13 +881,29 @@ class CrossTab:
         return list(zip(self.publics, self.answered, strict=True))
 
 
-def cross_tabs(campaign: Campaign, *, public: bool = False, compact: bool = True) -> list[CrossTab]:
+def cross_tabs(
+    campaign: Campaign,
+    *,
+    public: bool = False,
+    compact: bool = True,
+    subgroup: dict[str, str] | None = None,
+    code: str | None = None,
+    publics: list[str] | None = None,
+) -> list[CrossTab]:
     """Questions asked to several publics (same code): percentages per public, side by side.
 
-    `compact` charts suit screens down to a phone's; the PDF, a page wide, takes the wide ones."""
+    `subgroup` keeps one group of respondents in every public (public figures: one dimension,
+    each public's column hidden as that public's own filtered results are); `code` keeps one
+    question (then even a single public makes a table: the cross-table « par public »);
+    `publics` keeps some publics. `compact` charts suit screens down to a phone's; the PDF, a
+    page wide, takes the wide ones."""
     questionnaires = list(campaign.questionnaires.order_by("position"))
+    if publics:
+        questionnaires = [q for q in questionnaires if q.public in publics]
     ids = [q.pk for q in questionnaires]
-    counts, answered = _choice_counts(ids), _answered_counts(ids)
+    subgroup = dict(subgroup or {})
+    key = next(iter(subgroup.items())) if subgroup and public else None
+    response_ids = subgroup_response_ids(ids, subgroup) if subgroup and not public else None
     by_code: dict[str, list[Question]] = defaultdict(list)
     questions = (
         Question.objects.filter(questionnaire__in=ids, type__in=QuestionType.with_choices())
@@ -601,25 +913,52 @@ def cross_tabs(campaign: Campaign, *, public: bool = False, compact: bool = True
         .order_by("section__position", "position")
     )
     by_id = {question.pk: question for question in questions}
+    data = _Counts(list(by_id.values()), ids, split=bool(subgroup)) if public else None
+    if public:
+        counts, answered = data.counts, data.answered
+    else:
+        counts, answered = _choice_counts(ids, response_ids), _answered_counts(ids, response_ids)
+    if key is not None:
+        # Each public's group: its column of the split (the masks are computed on the whole split).
+        counts = {pk: data.split_counts.get(pk, {}).get(key, {}) for pk in by_id}
+        answered = {pk: data.split_answered.get(pk, {}).get(key, 0) for pk in by_id}
+    asked_dimensions = dimension_groups(list(by_id.values()))
     for question in by_id.values():
-        by_code[question.code].append(question)
+        if subgroup and not all(
+            dim in asked_dimensions.get(question.questionnaire_id, {}) for dim in subgroup
+        ):
+            continue  # a public not asked the filter's question: « non disponible pour ce public »
+        if code is None or question.code == code:
+            by_code[question.code].append(question)
     labels = Public.short_labels()
-    follows_hidden = _follows_hidden(list(by_id.values()), counts, answered) if public else set()
+    follows_hidden = _follows_hidden(list(by_id.values()), data, key[0] if key else None) if public else set()
+    submitted_rows = Response.objects.filter(questionnaire_id__in=ids, status=SUBMITTED)
+    if response_ids is not None:
+        submitted_rows = submitted_rows.filter(pk__in=response_ids)
     submitted = dict(
-        Response.objects.filter(questionnaire_id__in=ids, status=SUBMITTED)
-        .values("questionnaire_id")
-        .annotate(n=Count("pk"))
-        .values_list("questionnaire_id", "n")
+        submitted_rows.values("questionnaire_id").annotate(n=Count("pk")).values_list("questionnaire_id", "n")
     )
 
     def hidden_values(question: Question, total: int) -> set[str]:
-        if question.pk in follows_hidden:
+        if question.pk in follows_hidden or (
+            key is not None and key[0] not in data.groups.get(question.questionnaire_id, {})
+        ):
             return {value for value, _label in _options(question)}
-        return _hidden_values(question, counts.get(question.pk, {}), total)
+        if key is not None:
+            return data.masks(question).of(key) | (
+                {value for value, _label in _options(question)} if total < MIN_CELL else set()
+            )
+        return data.masks(question).total
 
+    def total_hidden(question: Question, total: int) -> bool:
+        if total < MIN_CELL or question.pk in follows_hidden:
+            return True
+        return key is not None and key in data.masks(question).hidden_n
+
+    minimum = 1 if code is not None else 2
     tabs = []
-    for code, group in by_code.items():
-        if len(group) < 2:
+    for question_code, group in by_code.items():
+        if len(group) < minimum:
             continue
         # The publics in their usual order; two questionnaires at one position keep their creation order.
         group.sort(key=lambda q: (q.questionnaire.position, q.questionnaire_id))
@@ -627,7 +966,7 @@ def cross_tabs(campaign: Campaign, *, public: bool = False, compact: bool = True
         # Only questions offering the same answers compare (a shared code may hold public-specific lists).
         reference_values = [c.value for c in reference.choices.all()]
         group = [q for q in group if [c.value for c in q.choices.all()] == reference_values]
-        if len(group) < 2:
+        if len(group) < minimum:
             continue
         options = [(c.value, c.label) for c in reference.choices.all()]
         if all(q.allow_other for q in group):
@@ -636,7 +975,11 @@ def cross_tabs(campaign: Campaign, *, public: bool = False, compact: bool = True
         totals = [answered.get(q.pk, 0) for q in group]
         # « Souhaitez-vous… » reads over each public's respondents, as on its own page.
         base, bases = BASE_ANSWERED, totals
-        if reference.role == QuestionRole.FOLLOW_UP and not any(q.is_conditional for q in group):
+        if (
+            reference.role == QuestionRole.FOLLOW_UP
+            and not any(q.is_conditional for q in group)
+            and not subgroup
+        ):
             base, bases = BASE_ASKED, [submitted.get(q.questionnaire_id, 0) for q in group]
         # Each public's column hides exactly what that public's own results hide (same counts,
         # same rule, « Autre » included), so setting the two side by side reveals nothing more.
@@ -656,7 +999,7 @@ def cross_tabs(campaign: Campaign, *, public: bool = False, compact: bool = True
             hidden_rows.append(hidden_cells)
             counts_rows.append(count_cells)
         shown_totals = [
-            None if public and (total < MIN_CELL or question.pk in follows_hidden) else shown
+            None if public and total_hidden(question, total) else shown
             for question, total, shown in zip(group, totals, bases, strict=True)
         ]
         series = [
@@ -679,7 +1022,7 @@ def cross_tabs(campaign: Campaign, *, public: bool = False, compact: bool = True
         )
         tabs.append(
             CrossTab(
-                code,
+                question_code,
                 reference.label,
                 publics,
                 rows,
@@ -716,3 +1059,379 @@ def by_section(results: list[QuestionResult]) -> list[dict]:
             )
         groups[-1]["results"].append(result)
     return groups
+
+
+# --- Filters and cross-tables (LimeSurvey's « statistiques rapides ») ----------------------------
+
+BY_PUBLIC = "public"
+BY_CHOICES = (BY_PUBLIC, *DIMENSIONS)
+
+
+def short_label(label) -> str:
+    """« Est de l'Occitanie » for « Est de l'Occitanie (Aude, Gard, …) »: a column's heading."""
+    return str(label).split(" (")[0]
+
+
+def dimension_label(dimension: str) -> str:
+    return {BY_PUBLIC: _("Public"), "territoire": _("Territoire"), "profil": _("Profil")}[dimension]
+
+
+@dataclass
+class Filters:
+    """The GET parameters of a results page, validated: ?public=…&territoire=…&profil=…
+    &croiser=<question code>&par=public|territoire|profil."""
+
+    public: str = ""
+    territoire: str = ""
+    profil: str = ""
+    croiser: str = ""
+    par: str = ""
+
+    @property
+    def subgroup(self) -> dict[str, str]:
+        return {dim: getattr(self, dim) for dim in DIMENSIONS if getattr(self, dim)}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.public or self.subgroup or self.croiser)
+
+    def query(self) -> str:
+        from urllib.parse import urlencode
+
+        return urlencode({k: v for k, v in self.__dict__.items() if v})
+
+
+@dataclass
+class FilterOptions:
+    """What the filter form offers for a campaign (read in two queries)."""
+
+    publics: list[tuple[str, str]]
+    groups: dict[str, list[tuple[str, str]]]  # dimension: [(value, label)…], without « non renseigné »
+    available: dict[str, list[str]]  # dimension: publics whose questionnaire asks it
+    questions: list[tuple[str, str]]  # (code, label) of the questions that can be crossed
+
+    def label(self, dimension: str, value: str) -> str:
+        if dimension == BY_PUBLIC:
+            return dict(self.publics).get(value, value)
+        return dict(self.groups.get(dimension, [])).get(value, value)
+
+
+def filter_options(campaign: Campaign) -> FilterOptions:
+    questionnaires = list(campaign.questionnaires.order_by("position", "pk"))
+    labels = Public.short_labels()
+    questions = (
+        Question.objects.filter(questionnaire__campaign=campaign, type__in=QuestionType.with_choices())
+        .exclude(role=QuestionRole.CONTACT_EMAIL)
+        .select_related("questionnaire")
+        .prefetch_related("choices")
+        .order_by("questionnaire__position", "questionnaire_id", "section__position", "position")
+    )
+    groups: dict[str, list[tuple[str, str]]] = {dim: [] for dim in DIMENSIONS}
+    available: dict[str, list[str]] = {dim: [] for dim in DIMENSIONS}
+    crossable: dict[str, str] = {}
+    for question in questions:
+        crossable.setdefault(question.code, question.label)
+        if question.code in DIMENSIONS:
+            available[question.code].append(question.questionnaire.public)
+            known = {value for value, _label in groups[question.code]}
+            groups[question.code] += [
+                (v, short_label(label)) for v, label in _options(question) if v not in known
+            ]
+    return FilterOptions(
+        publics=[(q.public, str(labels.get(q.public, q.get_public_display()))) for q in questionnaires],
+        groups=groups,
+        available=available,
+        questions=list(crossable.items()),
+    )
+
+
+def parse_filters(query, options: FilterOptions, *, public: bool) -> tuple[Filters, list[str]]:
+    """The filters of a GET query, and the French messages about what was ignored and why.
+
+    A bookmarked link whose value no longer exists still opens the page: the value is ignored
+    and the page says so. Public figures take one dimension at a time (a group within a group
+    would need a third table to hide its small counts), and a cross-table by territory or
+    profile needs one public (a table mixing publics is published nowhere else)."""
+    notes: list[str] = []
+    values = {
+        name: (query.get(name) or "").strip() for name in ("public", "territoire", "profil", "croiser", "par")
+    }
+
+    def refuse(name: str, label: str) -> None:
+        notes.append(
+            _("La valeur « %(value)s » du filtre « %(filter)s » n'existe pas : le filtre est ignoré.")
+            % {"value": values[name][:40], "filter": label}
+        )
+        values[name] = ""
+
+    if values["public"] and values["public"] not in dict(options.publics):
+        refuse("public", _("Public"))
+    for dim in DIMENSIONS:
+        if values[dim] and values[dim] not in dict(options.groups[dim]):
+            refuse(dim, dimension_label(dim))
+        elif values[dim] and values["public"] and values["public"] not in options.available[dim]:
+            notes.append(
+                _("« %(filter)s » : non disponible pour ce public ; le filtre est ignoré.")
+                % {"filter": dimension_label(dim)}
+            )
+            values[dim] = ""
+    for dim in DIMENSIONS:
+        missing = [label for public_, label in options.publics if public_ not in options.available[dim]]
+        if values[dim] and not values["public"] and missing:
+            notes.append(
+                _(
+                    "« %(filter)s » : non disponible pour ce public : %(publics)s ; leurs réponses ne sont pas comptées."
+                )
+                % {"filter": dimension_label(dim), "publics": ", ".join(missing)}
+            )
+    if values["croiser"] and values["croiser"] not in dict(options.questions):
+        refuse("croiser", _("Question à croiser"))
+    if values["par"] and values["par"] not in BY_CHOICES:
+        refuse("par", _("Croiser par"))
+    if values["croiser"] and not values["par"]:
+        values["par"] = BY_PUBLIC
+    if not values["croiser"]:
+        values["par"] = ""
+    if values["par"] in DIMENSIONS and values[values["par"]]:
+        notes.append(
+            _("Le tableau est croisé par « %(filter)s » : le filtre « %(filter)s » est ignoré.")
+            % {"filter": dimension_label(values["par"])}
+        )
+        values[values["par"]] = ""
+    if public:
+        if values["territoire"] and values["profil"]:
+            notes.append(
+                _(
+                    "Les résultats publics se filtrent par territoire ou par profil, pas les deux à la "
+                    "fois : le profil est ignoré."
+                )
+            )
+            values["profil"] = ""
+        if values["par"] in DIMENSIONS:
+            if not values["public"]:
+                notes.append(_("Choisissez un public pour croiser par territoire ou par profil."))
+                values["par"] = BY_PUBLIC
+            else:
+                other = next(dim for dim in DIMENSIONS if dim != values["par"])
+                if values[other]:
+                    notes.append(
+                        _(
+                            "Un tableau croisé public ne prend pas de filtre en plus : « %(filter)s » est ignoré."
+                        )
+                        % {"filter": dimension_label(other)}
+                    )
+                    values[other] = ""
+    return Filters(**values), notes
+
+
+@dataclass
+class Cell:
+    count: int | None  # None on public figures
+    percent: float | None
+    hidden: bool = False  # reads « < 5 »
+
+
+@dataclass
+class CrossTable:
+    """One question crossed by public, territory or profile: its answers in rows, the groups in
+    columns (and the whole in « Ensemble »), each cell a count (staff) and a percentage of its
+    column's number of answers (N)."""
+
+    code: str
+    label: str
+    by: str
+    columns: list[str]
+    column_n: list[int | None]  # None: hidden
+    column_masked: list[bool]  # fewer than MIN_CELL answers: the column is masked
+    rows: list[tuple[str, list[Cell]]]
+    multiple: bool = False
+    public: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def by_label(self) -> str:
+        return dimension_label(self.by)
+
+    @property
+    def header(self) -> list[tuple[str, int | None, bool]]:
+        return list(zip(self.columns, self.column_n, self.column_masked, strict=True))
+
+    def flat(self) -> list[list]:
+        """The table as the CSV and XLSX exports write it: one line per answer, then the N line."""
+        head = [_("Réponse")]
+        for name in self.columns:
+            head += [f"{name} ({_('effectif')})", f"{name} (%)"] if not self.public else [f"{name} (%)"]
+        lines = [head]
+        hidden = _("< %(n)s") % {"n": MIN_CELL}
+        for label, cells in self.rows:
+            line = [label]
+            for cell in cells:
+                if cell.hidden:
+                    line += [hidden, hidden] if not self.public else [hidden]
+                else:
+                    line += [cell.count, cell.percent] if not self.public else [cell.percent]
+            lines.append(line)
+        n_line = [_("Nombre de réponses (N)")]
+        for n, masked in zip(self.column_n, self.column_masked, strict=True):
+            text = hidden if masked else (_("masqué") if n is None else n)
+            n_line += [text, ""] if not self.public else [text]
+        lines.append(n_line)
+        return lines
+
+
+def _table_from_tab(tab: CrossTab, *, public: bool) -> CrossTable:
+    counts = tab.counts_rows or [[None] * len(tab.publics) for _row in tab.rows]
+    rows = [
+        (
+            label,
+            [
+                Cell(None if public else count, percent, hidden)
+                for percent, count, hidden in zip(cells, row_counts, hidden_row, strict=True)
+            ],
+        )
+        for (label, cells), row_counts, hidden_row in zip(tab.rows, counts, tab.hidden, strict=True)
+    ]
+    masked = [public and n is None and all(r[i] for r in tab.hidden) for i, n in enumerate(tab.answered)]
+    return CrossTable(
+        tab.code, tab.label, BY_PUBLIC, tab.publics, tab.answered, masked, rows, tab.multiple, public
+    )
+
+
+def cross_table(campaign: Campaign, filters: Filters, *, public: bool) -> CrossTable | None:
+    """The cross-table the filters ask for (`filters.croiser` by `filters.par`), or None."""
+    if not filters.croiser or filters.par not in BY_CHOICES:
+        return None
+    if filters.par == BY_PUBLIC:
+        tabs = cross_tabs(
+            campaign,
+            public=public,
+            subgroup=filters.subgroup,
+            code=filters.croiser,
+            publics=[filters.public] if filters.public else None,
+        )
+        return _table_from_tab(tabs[0], public=public) if tabs else None
+    return _dimension_table(campaign, filters, public=public)
+
+
+def _dimension_table(campaign: Campaign, filters: Filters, *, public: bool) -> CrossTable | None:
+    dimension = filters.par
+    questionnaires = list(campaign.questionnaires.order_by("position", "pk"))
+    if filters.public:
+        questionnaires = [q for q in questionnaires if q.public == filters.public]
+    ids = [q.pk for q in questionnaires]
+    all_questions = list(
+        Question.objects.filter(questionnaire__in=ids, type__in=QuestionType.with_choices())
+        .exclude(role=QuestionRole.CONTACT_EMAIL)
+        .select_related("questionnaire")
+        .prefetch_related("choices")
+    )
+    group = [q for q in all_questions if q.code == filters.croiser]
+    if not group:
+        return None
+    group.sort(key=lambda q: (q.questionnaire.position, q.questionnaire_id))
+    reference = group[0]
+    values = [c.value for c in reference.choices.all()]
+    notes = []
+    skipped = [q for q in group if [c.value for c in q.choices.all()] != values]
+    group = [q for q in group if q not in skipped]
+    options = (
+        _options(reference)
+        if all(q.allow_other for q in group)
+        else [(v.value, v.label) for v in reference.choices.all()]
+    )
+    groups_by_questionnaire = dimension_groups(all_questions)
+    without = [q for q in group if dimension not in groups_by_questionnaire.get(q.questionnaire_id, {})]
+    labels = Public.short_labels()
+    if without:
+        notes.append(
+            _("« %(filter)s » : non disponible pour ce public : %(publics)s.")
+            % {
+                "filter": dimension_label(dimension),
+                "publics": ", ".join(str(labels.get(q.questionnaire.public, "")) for q in without),
+            }
+        )
+    if skipped:
+        notes.append(
+            _("Réponses proposées différentes, non comptées : %(publics)s.")
+            % {"publics": ", ".join(str(labels.get(q.questionnaire.public, "")) for q in skipped)}
+        )
+    columns_keys: list[str] = []
+    column_labels: list[str] = []
+    for q in group:
+        for value, label in groups_by_questionnaire.get(q.questionnaire_id, {}).get(dimension, []):
+            if value not in columns_keys:
+                columns_keys.append(value)
+                column_labels.append(short_label(label))
+    if NOT_GIVEN in columns_keys:  # « Non renseigné » last
+        i = columns_keys.index(NOT_GIVEN)
+        columns_keys.append(columns_keys.pop(i))
+        column_labels.append(column_labels.pop(i))
+    per_column: list[dict[str, int]] = [defaultdict(int) for _key in columns_keys]
+    n_column = [0] * len(columns_keys)
+    total_counts: dict[str, int] = defaultdict(int)
+    total_n = 0
+    hidden_columns: list[set[str]] = [set() for _key in columns_keys]
+    hidden_n = [False] * len(columns_keys)
+    total_hidden: set[str] = set()
+    if public:
+        # One public (parse_filters sees to it): the masks of its own split, as its filtered pages.
+        data = _Counts(all_questions, ids)
+        question = group[0]
+        masks = data.masks(question)
+        follows_whole = question.pk in _follows_hidden(all_questions, data)
+        follows_groups = question.pk in _follows_hidden(all_questions, data, dimension)
+        split = data.split(question)
+        all_values = {value for value, _label in options}
+        for i, key in enumerate(columns_keys):
+            per_column[i].update(split.counts.get((dimension, key), {}))
+            n_column[i] = split.answered.get((dimension, key), 0)
+            hidden_columns[i] = all_values if follows_groups else masks.of((dimension, key))
+            hidden_n[i] = follows_groups or (dimension, key) in masks.hidden_n
+        total_counts.update(data.counts.get(question.pk, {}))
+        total_n = data.answered.get(question.pk, 0)
+        total_hidden = all_values if follows_whole else masks.total
+    else:
+        response_ids = subgroup_response_ids(ids, filters.subgroup) if filters.subgroup else None
+        split_counts, split_answered = _split_counts(ids, response_ids)
+        counts, answered = _choice_counts(ids, response_ids), _answered_counts(ids, response_ids)
+        for question in group:
+            for i, key in enumerate(columns_keys):
+                for value, count in split_counts.get(question.pk, {}).get((dimension, key), {}).items():
+                    per_column[i][value] += count
+                n_column[i] += split_answered.get(question.pk, {}).get((dimension, key), 0)
+            for value, count in counts.get(question.pk, {}).items():
+                total_counts[value] += count
+            total_n += answered.get(question.pk, 0)
+    if NOT_GIVEN in columns_keys and n_column[-1] == 0:  # everyone answered: no empty column
+        for values in (columns_keys, column_labels, per_column, n_column, hidden_columns, hidden_n):
+            values.pop()
+    columns = [*column_labels, _("Ensemble")]
+    per_column.append(total_counts)
+    n_column.append(total_n)
+    hidden_columns.append(total_hidden)
+    hidden_n.append(False)
+    masked = [public and n < MIN_CELL and n > 0 for n in n_column]
+    masked[-1] = public and total_n < MIN_CELL
+    rows = []
+    for value, label in options:
+        cells = []
+        for i in range(len(columns)):
+            count = per_column[i].get(value, 0)
+            if public and (value in hidden_columns[i] or masked[i]):
+                cells.append(Cell(None, None, True))
+            else:
+                cells.append(Cell(None if public else count, _percent(count, n_column[i])))
+        rows.append((label, cells))
+    shown_n = [None if public and (masked[i] or hidden_n[i]) else n_column[i] for i in range(len(columns))]
+    return CrossTable(
+        reference.code,
+        reference.label,
+        dimension,
+        columns,
+        shown_n,
+        masked,
+        rows,
+        multiple=reference.type == QuestionType.MULTIPLE,
+        public=public,
+        notes=notes,
+    )

@@ -1,6 +1,7 @@
 """Reads used by the views, the exports and the reports."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -171,3 +172,166 @@ def featured_quotes(campaign: Campaign) -> QuerySet[Answer]:
         .select_related("question", "response__questionnaire")
         .order_by("response__questionnaire__position", "question__position", "pk")
     )
+
+
+def results_fingerprint(campaign: Campaign) -> str:
+    """What the public results of `campaign` depend on, read in one query (about 2 ms).
+
+    The editions only (an event's satisfaction questionnaire is a campaign of its own, with no
+    part in an edition's results).
+
+    Changes whenever a submitted response of the campaign or of an earlier edition (the
+    comparison column) is added, deleted or changed (PostgreSQL gives every written row a new
+    `xmin`), whenever an answer is featured or no longer is, a report is published, or the
+    campaign's own row changes (publication, title, dates). The answers of a submitted response
+    are written with it and never change afterwards (tags aside, which no public page shows).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT
+              (SELECT count(*) || ':' || coalesce(sum(r.id), 0) || ':' || coalesce(max(r.xmin::text::bigint), 0)
+                 FROM barometer_response r
+                WHERE r.questionnaire_id IN (SELECT q.id FROM barometer_questionnaire q
+                    JOIN barometer_campaign c ON c.id = q.campaign_id
+                    WHERE c.year <= %s AND c.event_id IS NULL)
+                  AND r.status = %s),
+              (SELECT count(*) || ':' || coalesce(sum(a.id), 0) || ':' || coalesce(max(a.xmin::text::bigint), 0)
+                 FROM barometer_answer a WHERE a.featured),
+              (SELECT count(*) || ':' || coalesce(max(p.xmin::text::bigint), 0)
+                 FROM barometer_publishedreport p WHERE p.campaign_id = %s),
+              (SELECT string_agg(c.id || ':' || c.xmin, ',' ORDER BY c.id)
+                 FROM barometer_campaign c WHERE c.year <= %s AND c.event_id IS NULL)
+            """,
+            [campaign.year, ResponseStatus.SUBMITTED, campaign.pk, campaign.year],
+        )
+        return "|".join(str(part) for part in cursor.fetchone())
+
+
+def uncertain_deliveries(campaign: Campaign) -> QuerySet[Delivery]:
+    return (
+        Delivery.objects.filter(invitation__campaign=campaign, status=DeliveryStatus.UNCERTAIN)
+        .select_related("invitation__questionnaire")
+        .order_by("sent_at", "pk")
+    )
+
+
+def round_eligibility(campaign: Campaign, rounds: dict) -> dict[int, dict]:
+    """Per scheduled round: who it can still reach and why the others cannot (one query).
+
+    Mirrors the sending engine's rule: a person gets a round if they have not answered, not
+    unsubscribed, not already had this round, and — for a reminder — were sent an earlier
+    email before the reminder's date. Returns {number: {"eligible", "responded", "unsubscribed",
+    "delivered", "invited_late", "never_invited", "total"}}.
+    """
+    if not rounds:
+        return {}
+    pending = Q(has_responded=False, unsubscribed_at__isnull=True)
+    queryset = Invitation.objects.filter(campaign=campaign)
+    aggregates = {
+        "total": Count("pk"),
+        "responded": Count("pk", filter=Q(has_responded=True)),
+        "unsubscribed": Count("pk", filter=Q(has_responded=False, unsubscribed_at__isnull=False)),
+    }
+    reached = [DeliveryStatus.SENT, DeliveryStatus.UNCERTAIN]
+    for number, sending_round in rounds.items():
+        queryset = queryset.annotate(
+            **{f"had_{number}": Exists(Delivery.objects.filter(invitation=OuterRef("pk"), round=number))}
+        )
+        if number == 0:
+            aggregates["eligible_0"] = Count("pk", filter=pending & Q(had_0=False))
+            aggregates["delivered_0"] = Count("pk", filter=pending & Q(had_0=True))
+            continue
+        earlier = Delivery.objects.filter(invitation=OuterRef("pk"), round__lt=number, status__in=reached)
+        queryset = queryset.annotate(
+            **{
+                f"before_{number}": Exists(earlier.filter(sent_at__lt=sending_round.scheduled_at)),
+                f"ever_{number}": Exists(earlier),
+            }
+        )
+        had, before, ever = f"had_{number}", f"before_{number}", f"ever_{number}"
+        aggregates[f"eligible_{number}"] = Count("pk", filter=pending & Q(**{had: False, before: True}))
+        aggregates[f"delivered_{number}"] = Count("pk", filter=pending & Q(**{had: True}))
+        aggregates[f"late_{number}"] = Count(
+            "pk", filter=pending & Q(**{had: False, before: False, ever: True})
+        )
+        aggregates[f"never_{number}"] = Count("pk", filter=pending & Q(**{had: False, ever: False}))
+    found = queryset.aggregate(**aggregates)
+    return {
+        number: {
+            "total": found["total"],
+            "responded": found["responded"],
+            "unsubscribed": found["unsubscribed"],
+            "eligible": found[f"eligible_{number}"],
+            "delivered": found[f"delivered_{number}"],
+            "invited_late": found.get(f"late_{number}", 0),
+            "never_invited": found.get(f"never_{number}", 0),
+        }
+        for number in rounds
+    }
+
+
+def first_invitation_sent_at(campaign: Campaign):
+    """When the first invitation email left (None if none did)."""
+    return (
+        Delivery.objects.filter(
+            invitation__campaign=campaign,
+            round=0,
+            status__in=[DeliveryStatus.SENT, DeliveryStatus.UNCERTAIN],
+        )
+        .order_by("sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+
+
+def round_reason(number: int, found: dict, first_sent) -> str:
+    """Why a due round can reach nobody, in words computed from `round_eligibility`'s figures."""
+    from django.utils import formats
+    from django.utils import timezone as tz
+    from django.utils.translation import ngettext
+
+    if found["eligible"]:
+        return ""
+    if not found["total"]:
+        return _("Aucune invitation importée : importez d'abord la liste des personnes à inviter.")
+    parts = []
+    if found["responded"]:
+        parts.append(
+            ngettext("%(n)s personne a déjà répondu", "%(n)s personnes ont déjà répondu", found["responded"])
+            % {"n": found["responded"]}
+        )
+    if found["unsubscribed"]:
+        parts.append(
+            ngettext("%(n)s s'est désinscrite", "%(n)s se sont désinscrites", found["unsubscribed"])
+            % {"n": found["unsubscribed"]}
+        )
+    if found["delivered"]:
+        parts.append(
+            ngettext("%(n)s l'a déjà reçu", "%(n)s l'ont déjà reçu", found["delivered"])
+            % {"n": found["delivered"]}
+        )
+    if found["invited_late"]:
+        when = formats.date_format(tz.localtime(first_sent), "j F Y à H:i") if first_sent is not None else "?"
+        parts.append(
+            ngettext(
+                "%(n)s n'a pas reçu l'invitation avant cette relance : l'invitation est partie le %(date)s, "
+                "après la date de cette relance",
+                "%(n)s n'ont pas reçu l'invitation avant cette relance : l'invitation est partie le %(date)s, "
+                "après la date de cette relance",
+                found["invited_late"],
+            )
+            % {"n": found["invited_late"], "date": when}
+        )
+    if found["never_invited"] and number > 0:
+        parts.append(
+            ngettext(
+                "%(n)s n'a jamais reçu l'invitation",
+                "%(n)s n'ont jamais reçu l'invitation",
+                found["never_invited"],
+            )
+            % {"n": found["never_invited"]}
+        )
+    everyone_done = found["delivered"] and not (found["invited_late"] or found["never_invited"])
+    lead = _("Envoi terminé") if everyone_done else _("Personne ne peut recevoir cet envoi")
+    return f"{lead} : {' ; '.join(parts)}."

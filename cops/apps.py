@@ -14,6 +14,7 @@ cops never imports an app: `grep -rn "def <hook>"` lists every contribution.
 | `space.py`    | `space_waiting(user)`, `space_sections(user)` (Mon espace)   | cops/space         |
 | `sitemaps.py` | `sitemaps()`                                                 | cops/sitemaps      |
 | `reports.py`  | builders decorated with `@register_report("app.kind", …)`    | cops/reports       |
+| `newsletter.py` | `newsletter_sources()` (news, events, projects, resources)   | actors/newsletter  |
 | `demo.py`     | `seed_accounts(ctx)`, `seed(ctx)` (discovered by seed_demo)  | cops/demo          |
 
 Hooks run in INSTALLED_APPS order, unless a contributing module sets `<HOOK>_ORDER` (an int,
@@ -31,7 +32,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 # Imported at start-up. `demo` is not: only `manage.py seed_demo` needs it (cops/demo.py discovers it).
-CONTRIBUTION_MODULES = ("privacy", "figures", "space", "sitemaps", "reports")
+CONTRIBUTION_MODULES = ("privacy", "figures", "space", "sitemaps", "reports", "newsletter")
 
 
 class CopsConfig(AppConfig):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cops.enums import ReportStatus
+from cops.enums import DeliveryStatus, ReportStatus
 from cops.storage import private_storage
 
 
@@ -127,3 +127,20 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class BulkDelivery(models.Model):
+    """One email of a bulk sending (a barometer round, an issue of the newsletter) to one person:
+    the claim row of cops.bulk_sending, inserted (committed) before the SMTP call and marked
+    "committing" just before the server accepts the message, so that it goes out at most once."""
+
+    status = models.CharField(
+        _("statut"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.CLAIMED
+    )
+    claimed_at = models.DateTimeField(_("pris en charge le"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("essais"), default=1)
+    error = models.TextField(_("erreur"), blank=True)
+
+    class Meta:
+        abstract = True

@@ -192,6 +192,12 @@ RETENTION_EVENT_NEEDS_DAYS = env_int("RETENTION_EVENT_NEEDS_DAYS", 30)
 RETENTION_EVENT_REGISTRATION_DAYS = env_int("RETENTION_EVENT_REGISTRATION_DAYS", 365)
 # a registration whose address was never confirmed (it holds no seat), deleted after a week.
 RETENTION_EVENT_UNCONFIRMED_DAYS = env_int("RETENTION_EVENT_UNCONFIRMED_DAYS", 7)
+# The newsletter: a subscription whose address was never confirmed, deleted after 30 days (its
+# confirmation link dies then too);
+RETENTION_NEWSLETTER_UNCONFIRMED_DAYS = env_int("RETENTION_NEWSLETTER_UNCONFIRMED_DAYS", 30)
+# an unsubscribed address, kept with its dates as proof of the opposition (nothing is sent to it),
+# deleted three years after the unsubscription.
+RETENTION_NEWSLETTER_UNSUBSCRIBED_DAYS = env_int("RETENTION_NEWSLETTER_UNSUBSCRIBED_DAYS", 1095)
 
 # --- Committee meetings ----------------------------------------------------------------------------
 # How long before a meeting its reminder goes to those who said they come or did not answer.
@@ -221,6 +227,9 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Public uploads (photos, logos, news images) served by the site itself, DEBUG or not: `make run`
+# and the compose setup have no other web server in front. Turn off where one serves /media/.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # Files only served through permission-checked views (reports, signed conventions).
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -273,8 +282,12 @@ CELERY_TIMEZONE = TIME_ZONE
 EMAIL_RATE_PER_MINUTE = env_int("EMAIL_RATE_PER_MINUTE", 600)
 # Barometer invitations and reminders, sent by the worker that claims each round.
 BAROMETER_EMAILS_PER_MINUTE = env_int("BAROMETER_EMAILS_PER_MINUTE", 6000)
-# SMTP connections one worker uses side by side for a round (see barometer.services.sending).
+# SMTP connections one worker uses side by side for a round (see cops.bulk_sending).
 BAROMETER_SMTP_CONNECTIONS = env_int("BAROMETER_SMTP_CONNECTIONS", 8)
+# The newsletter's issues go through the same engine (cops.bulk_sending), at their own pace;
+# unset, they follow the barometer's values.
+NEWSLETTER_EMAILS_PER_MINUTE = env_int("NEWSLETTER_EMAILS_PER_MINUTE", BAROMETER_EMAILS_PER_MINUTE)
+NEWSLETTER_SMTP_CONNECTIONS = env_int("NEWSLETTER_SMTP_CONNECTIONS", BAROMETER_SMTP_CONNECTIONS)
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -412,6 +425,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=10, minute=0),
     },
     "barometer.send_due_rounds": {"task": "barometer.send_due_rounds", "schedule": 60.0},
+    # Newsletter issues still sending (a worker lost, the SMTP server down): a pass finishes what is left.
+    "actors.send_newsletter_issues": {"task": "actors.send_newsletter_issues", "schedule": 60.0},
     # Accompaniments: à distance evaluations whose date has come, and reminders due (each claimed once).
     "accompaniment.send_due_evaluations": {"task": "accompaniment.send_due_evaluations", "schedule": 900.0},
     # Charter renewals and meeting invitations left unsent (broker down, worker lost): each row claimed once.

@@ -79,6 +79,11 @@ class SpaceItem:
     detail: str = ""
     badges: list[Badge] = field(default_factory=list)
     links: list[SpaceLink] = field(default_factory=list)
+    # A one-click form posted from the item (e.g. « M'abonner »), as Waiting's answers; shown
+    # before the links.
+    answer_url: str = ""
+    answer_field: str = ""
+    answers: list[Answer] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -126,3 +126,43 @@ def evolution(current: float | None, previous: float | None) -> float | None:
     if current is None or previous is None:
         return None
     return round(current - previous, 1)
+
+
+def suppress_linked(
+    counts: dict[object, int],
+    lines: Sequence[Sequence[object]],
+    hidden: set[object],
+    *,
+    fixed: frozenset | set = frozenset(),
+) -> set[object]:
+    """Secondary suppression over cells bound by several published relations at once.
+
+    `counts` maps any cell key to its count; each line is a set of cells whose sum is known to a
+    reader (a published total, or the same total reached two ways: a question's answers in the
+    whole public and the same answers split by territory); `hidden` holds the cells already
+    hidden (small counts, columns over a small total). The rule is suppress_table's, applied
+    until no line changes: on every line with a hidden cell, at least two hidden cells adding
+    up to MIN_CELL or more (and to more than one each). Used where one distribution is
+    published both whole and split (filters, cross-tabulations): a single table per split would
+    let a reader subtract one table's shown cells from the other's. Cells in `fixed` are
+    already published as they are (shown or hidden) and never picked as partners.
+    """
+    hidden = set(hidden)
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            concealed = [cell for cell in line if cell in hidden]
+            if not concealed:
+                continue
+            hidden_sum = sum(counts[cell] for cell in concealed)
+            if len(concealed) >= 2 and hidden_sum >= max(MIN_CELL, len(concealed) + 1):
+                continue
+            shown = [cell for cell in line if cell not in hidden and cell not in fixed]
+            non_zero = [cell for cell in shown if counts[cell] > 0]
+            candidates = non_zero or (shown if len(concealed) == 1 else [])
+            if not candidates:
+                continue
+            hidden.add(min(candidates, key=lambda cell: (counts[cell], repr(cell))))
+            changed = True
+    return hidden

@@ -1,10 +1,13 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 
 from cops import views
+from cops.media import public_media
 from cops.sitemaps import all_sitemaps, robots_txt
 
 urlpatterns = [
@@ -23,10 +26,19 @@ urlpatterns = [
     path("auto-evaluation/", include("selfassess.urls")),
     path("accompagnements/", include("accompaniment.urls")),
     path("agenda/", include("actors.events.urls")),
+    path("", include("actors.newsletter.urls")),
+    path("", include("actors.newsletter.issue_urls")),
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # Only the public uploads: private files (reports, conventions, documents) live elsewhere and
+    # are served by permission-checked views.
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            public_media,
+            {"document_root": settings.MEDIA_ROOT},
+            name="media",
+        )
+    ]

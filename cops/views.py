@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from cops.figures import home_figures, staff_sections, staff_work
+from cops.figures import home_blocks, home_figures, staff_sections, staff_work
 from cops.health import check_broker, check_database
 from cops.permissions import staff_required
 
@@ -18,7 +18,11 @@ def home(request):
         request.user.is_authenticated
         and get_user_model().objects.filter(pk=request.user.pk, person__isnull=False).exists()
     )
-    return render(request, "home.html", {"figures": home_figures(), "has_profile": has_profile})
+    return render(
+        request,
+        "home.html",
+        {"figures": home_figures(), "has_profile": has_profile, "home_blocks": home_blocks()},
+    )
 
 
 @never_cache
@@ -62,6 +66,8 @@ def privacy(request):
         "event_needs": settings.RETENTION_EVENT_NEEDS_DAYS,
         "event_registration": settings.RETENTION_EVENT_REGISTRATION_DAYS,
         "event_unconfirmed": settings.RETENTION_EVENT_UNCONFIRMED_DAYS,
+        "newsletter_unconfirmed": settings.RETENTION_NEWSLETTER_UNCONFIRMED_DAYS,
+        "newsletter_unsubscribed": settings.RETENTION_NEWSLETTER_UNSUBSCRIBED_DAYS,
         "contact_message": settings.RETENTION_CONTACT_MESSAGE_DAYS,
     }
     return render(request, "pages/privacy.html", {"retention": retention})

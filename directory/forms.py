@@ -22,7 +22,7 @@ from actors.models import (
     StructureType,
 )
 from actors.validators import normalize_identifier, validate_finess, validate_postal_code, validate_siret
-from directory.images import reencode_image
+from cops.images import reencode_image
 
 OCCITANIE_DEPARTEMENTS = {"09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"}
 
@@ -99,7 +99,7 @@ def commune_initial(commune_id: str | None, outside: str) -> str:
 
 
 class ImageUploadField(forms.ImageField):
-    """Size and type checked, then re-encoded with Pillow (see directory.images)."""
+    """Size and type checked, then re-encoded with Pillow (see cops.images)."""
 
     def __init__(self, *, kind: str, **kwargs):
         self.kind = kind

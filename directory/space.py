@@ -1,7 +1,8 @@
 """The directory's part of Mon espace: the person's profile, their structures, the requests to
 join those, the yearly « still accurate? » check and who may write to them (cops/space.py)."""
 
-from django.db.models import Count, IntegerField, Min, OuterRef, Subquery
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Count, IntegerField, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,8 +34,13 @@ STATUS_TONES = {
 
 
 def _person(user) -> Person | None:
+    """The person's profile, with the sides of its actor profiles (its default contact policy) in
+    the same query."""
     return remembered_for_page(
-        ("directory.person", user.pk), lambda: Person.objects.filter(user=user).first()
+        ("directory.person", user.pk),
+        lambda: Person.objects.filter(user=user)
+        .annotate(profile_sides=ArrayAgg("profiles__side", distinct=True, default=Value([])))
+        .first(),
     )
 
 
@@ -299,7 +305,12 @@ def _preferences_section(structures: list[Structure], person: Person | None) -> 
     if person is not None:
         items.append(
             SpaceItem(
-                title=_("Ma fiche : %(policy)s") % {"policy": POLICY_LABELS[person.contact_policy()]},
+                title=_("Ma fiche : %(policy)s")
+                % {
+                    "policy": POLICY_LABELS[
+                        person.contact_policy([side for side in person.profile_sides if side])
+                    ]
+                },
                 detail=_("Votre adresse reste cachée : les messages vous sont relayés par la plateforme."),
             )
         )

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cops.space import Badge, SpaceItem, SpaceLink, SpaceSection, Waiting, format_day
+from cops.space import Badge, SpaceItem, SpaceLink, SpaceSection, Waiting, format_day, remembered_for_page
 from selfassess.enums import Step
 from selfassess.models import AssessmentSession, Criterion, Participant
 
@@ -20,6 +20,11 @@ STEP_TONES = {Step.INDIVIDUAL: "pending", Step.GROUP: "pending", Step.CLOSED: "o
 
 
 def _participations(user) -> list[Participant]:
+    """Read once per page: « À faire » and the section both use them."""
+    return remembered_for_page(("selfassess.participations", user.pk), lambda: _participations_of(user))
+
+
+def _participations_of(user) -> list[Participant]:
     if not user.is_verified:  # an unconfirmed address proves nothing about whose it is
         return []
     criteria = (

@@ -3,7 +3,7 @@ event management (/agenda/gestion/)."""
 
 from django.urls import path, register_converter
 
-from actors.events import staff_views, views
+from actors.events import staff_views, views, views_contributors, views_messages
 from actors.events.urls_attendance import attendance_urlpatterns
 
 
@@ -36,6 +36,8 @@ urlpatterns = [
     path("inscription/<str:token>/confirmer/", views.confirm, name="confirm"),
     path("inscription/<str:token>/", views.manage, name="manage"),
     path("inscription/<str:token>/agenda.ics", views.manage_ics, name="manage_ics"),
+    # A person's answer to the invitation to appear as organiser or speaker (signed in)
+    path("intervention/<int:pk>/", views_contributors.contributor_answer, name="contributor_answer"),
     # Staff
     path("gestion/", staff_views.event_list, name="staff_list"),
     path("gestion/nouveau/", staff_views.event_edit, name="staff_create"),
@@ -62,6 +64,7 @@ urlpatterns = [
         staff_views.event_registrations_export,
         name="staff_export",
     ),
+    path("gestion/<int:pk>/messages/", views_messages.event_messages_page, name="staff_messages"),
     # Attendance: check-in list, the QR code's page, certificates (actors/events/attendance.py)
     *attendance_urlpatterns,
     # An event's page (last: a slug must not shadow the pages above)

@@ -55,8 +55,28 @@ __all__ += [
 from actors.models.events import (  # noqa: E402
     EventContributor,
     EventDocument,
+    EventMessage,
     EventSession,
     SessionRegistration,
 )
 
-__all__ += ["EventContributor", "EventDocument", "EventSession", "SessionRegistration"]
+__all__ += ["EventContributor", "EventDocument", "EventMessage", "EventSession", "SessionRegistration"]
+
+# --- News and the newsletter ---
+from actors.models.newsletter import (  # noqa: E402
+    NewsItem,
+    NewsletterDelivery,
+    NewsletterIssue,
+    NewsletterIssueItem,
+    NewsletterSubscription,
+    NewsletterTopic,
+)
+
+__all__ += [
+    "NewsItem",
+    "NewsletterDelivery",
+    "NewsletterIssue",
+    "NewsletterIssueItem",
+    "NewsletterSubscription",
+    "NewsletterTopic",
+]

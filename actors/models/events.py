@@ -95,6 +95,9 @@ class EventContributor(models.Model):
     detail = models.CharField(_("précision"), max_length=200, blank=True)
     # A structure appears at once (its profile is public); a person only once they accepted.
     accepted_at = models.DateTimeField(_("accord donné le"), null=True, blank=True)
+    # A person with an account answers from Mon espace or the invitation email: a refusal is kept
+    # (the staff see it; the person may still change their mind).
+    refused_at = models.DateTimeField(_("refus exprimé le"), null=True, blank=True)
     invited_at = models.DateTimeField(_("invité·e le"), auto_now_add=True)
 
     class Meta:
@@ -141,3 +144,32 @@ class EventDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class EventMessage(models.Model):
+    """A message the staff sent to the people registered to an event (one email each, through the
+    outbox). Keeps the words and the count, not the addresses: the registrations hold those."""
+
+    class Audience(models.TextChoices):
+        CONFIRMED = "inscrits", _("Les personnes inscrites")
+        WITH_WAITING = "inscrits_attente", _("Les personnes inscrites et celles sur liste d'attente")
+
+    event = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="staff_messages")
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(_("message"))
+    audience = models.CharField(_("destinataires"), max_length=20, choices=Audience.choices)
+    recipient_count = models.PositiveIntegerField(_("nombre de destinataires"), default=0)
+    # The form's key: a second submission of the same form (double click, reload) sends nothing.
+    client_key = models.UUIDField(_("clé du formulaire"), unique=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("envoyé le"))
+
+    class Meta:
+        verbose_name = _("message aux inscrits")
+        verbose_name_plural = _("messages aux inscrits")
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.cache import caches
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from actors.charter_enums import Attendance, CommitteeKind, EventKind, MeetingResponse, MeetingStatus
 from actors.enums import ActorKind, MembershipStatus, ModerationStatus, Side, Visibility
@@ -24,6 +30,7 @@ from actors.models import (
     Signature,
 )
 from actors.selectors.charter import charter_current_version, charter_versions_published, directory_url
+from actors.signals import CHARTER_VERSION_KEY, DIRECTORY_VERSION_KEY
 from cops.tokens import hash_token, is_well_formed
 
 # --- Committees and mandates --------------------------------------------------------------------------
@@ -473,3 +480,126 @@ def binomes_of(committee: Committee) -> QuerySet[Binome]:
     return committee.binomes.prefetch_related(
         Prefetch("mandates", queryset=Mandate.objects.select_related("person", "validation__meeting"))
     ).order_by("pk")
+
+
+# --- What the public committee pages show, kept per version of their data ---------------------------------
+# The committees' page and the CoPil's read committees, mandates, binômes, held meetings and their
+# decisions (and the names of the members, as the charter's lists show them): a few queries and a
+# page of rendering for data that changes a few times a month. Each web process keeps them, keyed by
+# a token replaced when one of COMMITTEES_DATA_MODELS is saved or deleted (at commit, once per
+# transaction; this process forgets at once), by the charter's data token (members' names and
+# visibility, signatures), by the day (current mandates, past meetings) and the language.
+# PUBLIC_MAX_AGE bounds what a write sending no model signal (a queryset update) could leave.
+
+COMMITTEES_VERSION_KEY = "actors:committees-version"
+COMMITTEES_DATA_MODELS = (
+    "actors.Committee",
+    "actors.Mandate",
+    "actors.Binome",
+    "actors.CompositionValidation",
+    "actors.Meeting",
+    "actors.Decision",
+)
+PUBLIC_MAX_AGE = 300.0
+_public_lock = threading.Lock()
+_public: dict[tuple, tuple[float, object]] = {}
+
+
+def bump_committees_version() -> None:
+    caches["shared"].set(COMMITTEES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def forget_public_committees() -> None:
+    with _public_lock:
+        _public.clear()
+
+
+def committees_data_changed(sender=None, **kwargs) -> None:
+    forget_public_committees()
+    using = kwargs.get("using") or "default"
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block and any(
+        entry[1] is bump_committees_version for entry in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(bump_committees_version, using=using)
+
+
+for _model in COMMITTEES_DATA_MODELS:
+    post_save.connect(committees_data_changed, sender=_model, dispatch_uid=f"committees_data.save.{_model}")
+    post_delete.connect(
+        committees_data_changed, sender=_model, dispatch_uid=f"committees_data.delete.{_model}"
+    )
+
+
+def public_committees_version() -> str:
+    """The committees' token and the charter's (its data and the directory's index), one query."""
+    values = caches["shared"].get_many([COMMITTEES_VERSION_KEY, CHARTER_VERSION_KEY, DIRECTORY_VERSION_KEY])
+    return ":".join(
+        values.get(key, "") for key in (COMMITTEES_VERSION_KEY, CHARTER_VERSION_KEY, DIRECTORY_VERSION_KEY)
+    )
+
+
+def public_remembered(key: tuple, compute):
+    """`compute()` once per version of the committees' data, day, language and process."""
+    full_key = (public_committees_version(), timezone.localdate(), get_language(), *key)
+    with _public_lock:
+        found = _public.get(full_key)
+    if found is not None and time.monotonic() - found[0] < PUBLIC_MAX_AGE:
+        return found[1]
+    value = compute()
+    with _public_lock:
+        if len(_public) > 64:
+            _public.clear()
+        _public[full_key] = (time.monotonic(), value)
+    return value
+
+
+@dataclass
+class CommitteesPage:
+    committees: list
+    version: object
+    signatory_count: int
+    binomes_count: int
+
+
+def committees_page() -> CommitteesPage:
+    """What the public committees' page shows (kept: see public_remembered)."""
+
+    def compute() -> CommitteesPage:
+        from actors.selectors.charter import signatory_counts
+
+        version = charter_current_version()
+        binomes, _structures = copil_public_composition()
+        return CommitteesPage(
+            committees=list(committees_active()),
+            version=version,
+            signatory_count=signatory_counts(version).total if version else 0,
+            binomes_count=len(binomes),
+        )
+
+    return public_remembered(("committees",), compute)
+
+
+@dataclass
+class CopilPage:
+    committee: Committee | None
+    binomes: list
+    structures: list
+    held_meetings: list
+
+
+def copil_page() -> CopilPage:
+    """What the CoPil's public page shows (kept: see public_remembered)."""
+
+    def compute() -> CopilPage:
+        binomes, structures = copil_public_composition()
+        committee = committee_by_kind(CommitteeKind.COPIL)
+        return CopilPage(
+            committee=committee,
+            binomes=binomes,
+            structures=structures,
+            held_meetings=committee_held_meetings(committee) if committee else [],
+        )
+
+    return public_remembered(("copil",), compute)

@@ -10,9 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -43,7 +45,6 @@ from actors.forms.committees import (
 )
 from actors.models import Committee, Decision, Mandate
 from actors.permissions import directory_viewer_level, staff_required
-from actors.selectors import charter as charter_selectors
 from actors.selectors import committees as selectors
 from actors.services import committees as services
 from cops.ratelimit import limit_secret_guesses, secret_link_found
@@ -65,16 +66,15 @@ def _committee_meeting_or_404(request, pk: int, *, write: bool = False):
 
 @require_GET
 def committees(request):
-    version = charter_selectors.charter_current_version()
-    binomes, structures = selectors.copil_public_composition()
+    page = selectors.committees_page()  # kept per version of the committees' and charter's data
     return render(
         request,
         "committees/committees.html",
         {
-            "committees": list(selectors.committees_active()),
-            "version": version,
-            "signatory_count": charter_selectors.signatory_counts(version).total if version else 0,
-            "binomes_count": len(binomes),
+            "committees": page.committees,
+            "version": page.version,
+            "signatory_count": page.signatory_count,
+            "binomes_count": page.binomes_count,
             "can_manage": can_manage_committees(request.user),
         },
     )
@@ -82,18 +82,25 @@ def committees(request):
 
 @require_GET
 def copil(request):
-    binomes, structures = selectors.copil_public_composition()
-    committee = selectors.committee_by_kind(CommitteeKind.COPIL)
+    # The page's body is the same for every visitor: rendered once per version of the committees'
+    # and the charter's data (actors.selectors.committees.public_remembered), like its data.
+    def body() -> str:
+        page = selectors.copil_page()
+        return render_to_string(
+            "committees/partials/_copil_body.html",
+            {
+                "committee": page.committee,
+                "binomes": page.binomes,
+                "structures": page.structures,
+                "held_meetings": page.held_meetings,
+            },
+        )
+
     return render(
         request,
         "committees/copil.html",
-        {
-            "committee": committee,
-            "binomes": binomes,
-            "structures": structures,
-            "held_meetings": selectors.committee_held_meetings(committee) if committee else [],
-        },
-    )
+        {"body": mark_safe(selectors.public_remembered(("copil_html",), body))},
+    )  # noqa: S308 - our own template's output
 
 
 @require_GET

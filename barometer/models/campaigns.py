@@ -15,11 +15,31 @@ def new_public_key() -> str:
     return secrets.token_urlsafe(12)
 
 
+class EditionManager(models.Manager):
+    """The barometer's yearly editions (every list, result and report of the barometer)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(event__isnull=True)
+
+
 class Campaign(models.Model):
-    """One yearly edition of the barometer: five questionnaires, one per public."""
+    """One yearly edition of the barometer: five questionnaires, one per public.
+
+    The same engine (questionnaire, answering pages, sending, results) also runs the satisfaction
+    questionnaire of an event of the community: such a campaign has an `event` and one
+    questionnaire with no public. `Campaign.objects` are the editions only; `all_objects` both.
+    """
 
     year = models.PositiveSmallIntegerField(
-        _("année"), unique=True, validators=[MinValueValidator(2020), MaxValueValidator(2100)]
+        _("année"), validators=[MinValueValidator(2020), MaxValueValidator(2100)]
+    )
+    event = models.ForeignKey(
+        "actors.Meeting",
+        verbose_name=_("événement"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="surveys",
     )
     title = models.CharField(_("titre"), max_length=200)
     intro = models.TextField(_("présentation"), blank=True)
@@ -44,14 +64,27 @@ class Campaign(models.Model):
     published_at = models.DateTimeField(_("résultats publiés le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
 
+    all_objects = models.Manager()
+    objects = EditionManager()
+
     class Meta:
         verbose_name = _("campagne")
         verbose_name_plural = _("campagnes")
         ordering = ["-year"]
+        default_manager_name = "all_objects"
+        base_manager_name = "all_objects"
         constraints = [
+            models.UniqueConstraint(
+                fields=["year"], condition=models.Q(event__isnull=True), name="campaign_one_edition_per_year"
+            ),
+            models.UniqueConstraint(
+                fields=["event"],
+                condition=models.Q(event__isnull=False),
+                name="campaign_one_survey_per_event",
+            ),
             models.CheckConstraint(
                 condition=models.Q(closes_on__gte=models.F("opens_on")), name="campaign_dates_in_order"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -75,7 +108,8 @@ class Questionnaire(models.Model):
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("campagne"), on_delete=models.CASCADE, related_name="questionnaires"
     )
-    public = models.CharField(_("public"), max_length=16, choices=Public.choices)
+    # Empty for the questionnaire of an event's satisfaction survey (its participants).
+    public = models.CharField(_("public"), max_length=16, choices=Public.choices, blank=True)
     title = models.CharField(_("titre"), max_length=250)
     intro = models.TextField(_("introduction"), blank=True)
     public_key = models.CharField(_("clé du lien public"), max_length=32, unique=True, default=new_public_key)

@@ -4,7 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from barometer.enums import DeliveryStatus, Public
+from barometer.enums import Public
+from cops.models import BulkDelivery
 
 
 class Invitation(models.Model):
@@ -47,7 +48,7 @@ class Invitation(models.Model):
         return self.questionnaire.public
 
 
-class Delivery(models.Model):
+class Delivery(BulkDelivery):
     """One round (0 = invitation, 1–3 = reminders) sent to one invitation: the claim row.
 
     The row is inserted (committed) before the SMTP call; the unique (invitation, round)
@@ -67,18 +68,11 @@ class Delivery(models.Model):
         db_index=False,
     )
     round = models.PositiveSmallIntegerField(_("envoi"))
-    status = models.CharField(
-        _("statut"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.CLAIMED
-    )
     token_hash = models.CharField(_("empreinte du lien"), max_length=64, null=True, blank=True)
     # Empty on emails sent before it existed: their unsubscribe link carries `token_hash`'s token.
     unsubscribe_hash = models.CharField(
         _("empreinte du lien de désinscription"), max_length=64, null=True, blank=True
     )
-    claimed_at = models.DateTimeField(_("pris en charge le"), default=timezone.now)
-    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("essais"), default=1)
-    error = models.TextField(_("erreur"), blank=True)
 
     class Meta:
         verbose_name = _("envoi")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from barometer.enums import LINK_TOKEN_BYTES, WANTS_REPORT, WANTS_TO_JOIN, QuestionRole, ResponseStatus
 from barometer.logic import Value, visible_ids
 from barometer.models import Answer, Contact, Invitation, Question, Questionnaire, Response, Section
+from barometer.selectors import questions_for
 from cops.tokens import new_token
 
 logger = logging.getLogger(__name__)
@@ -116,10 +117,13 @@ def response_save_page(
         )
 
 
-def missing_answers(questionnaire: Questionnaire, values: dict[int, Value]) -> IncompleteResponse | None:
-    questions = list(
-        questionnaire.questions.select_related("section").order_by("section__position", "position")
-    )
+def missing_answers(
+    questionnaire: Questionnaire, values: dict[int, Value], questions: list[Question] | None = None
+) -> IncompleteResponse | None:
+    """`questions`: the questionnaire's questions in display order, with their section (read here
+    when not given)."""
+    if questions is None:
+        questions = questions_for(questionnaire)
     visible = visible_ids(questions, values)
     missing = [q for q in questions if q.required and q.pk in visible and values.get(q.pk, Value()).is_empty]
     if not missing:
@@ -149,10 +153,11 @@ def response_submit(*, response_id: int) -> tuple[Response, bool]:
         _check_open(questionnaire)
         answers = list(response.answers.select_related("question"))
         values = {a.question_id: Value.from_answer(a) for a in answers}
-        problem = missing_answers(questionnaire, values)
+        # Fixed once the campaign is open: kept per process (one read, not two, per submission).
+        questions = questions_for(questionnaire)
+        problem = missing_answers(questionnaire, values, questions)
         if problem is not None:
             raise problem
-        questions = list(questionnaire.questions.all())
         visible = visible_ids(questions, values)
         hidden = [a.pk for a in answers if a.question_id not in visible]
         if hidden:

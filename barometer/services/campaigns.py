@@ -127,7 +127,8 @@ def campaign_update(
     *, campaign: Campaign, title: str, intro: str, opens_on: date, closes_on: date, anonymous: bool, by=None
 ) -> Campaign:
     # The stored row, not `campaign`: an edit form may already have written the new values on it.
-    stored = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    # all_objects: an event's satisfaction questionnaire is a campaign too (barometer/event_surveys.py).
+    stored = Campaign.all_objects.select_for_update().get(pk=campaign.pk)
     if stored.status != CampaignStatus.DRAFT and anonymous != stored.anonymous:
         # Respondents were told whether their answers are anonymous: that promise cannot change.
         raise ValidationError(
@@ -144,7 +145,7 @@ def campaign_update(
 
 @transaction.atomic
 def campaign_set_status(*, campaign: Campaign, status: str, by=None) -> Campaign:
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = Campaign.all_objects.select_for_update().get(pk=campaign.pk)  # editions and event surveys
     if status not in ALLOWED_TRANSITIONS[campaign.status]:
         target = CampaignStatus(status).label if status in CampaignStatus.values else status
         raise ValidationError(

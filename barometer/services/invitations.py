@@ -79,14 +79,3 @@ def invitation_unsubscribe(*, invitation: Invitation) -> bool:
             unsubscribed_at=timezone.now()
         )
     )
-
-
-@transaction.atomic
-def deliveries_retry_failed(*, campaign: Campaign, by=None) -> int:
-    """Failed sends become eligible again at the next pass of their round."""
-    from barometer.enums import DeliveryStatus
-
-    deleted, _detail = Delivery.objects.filter(
-        invitation__campaign=campaign, status=DeliveryStatus.FAILED
-    ).delete()
-    return deleted

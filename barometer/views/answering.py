@@ -13,10 +13,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from barometer import selectors
-from barometer.enums import ResponseStatus
+from barometer.enums import CampaignStatus, ResponseStatus
 from barometer.forms import ConsentForm, PageForm, field_name, other_name
 from barometer.logic import visible_ids
-from barometer.models import Delivery, Invitation, Questionnaire, Response
+from barometer.models import Delivery, Invitation, Questionnaire, Response, Section
 from barometer.services import answering as services
 from barometer.services import invitations
 from cops import tokens
@@ -57,7 +57,25 @@ def _invalid_link(request):
 
 
 def _questionnaire(key: str) -> Questionnaire:
+    # Read on every request: the campaign's status and dates decide whether answers are accepted.
     return get_object_or_404(Questionnaire.objects.select_related("campaign"), public_key=key)
+
+
+# The pages of a questionnaire, like its questions (barometer.selectors.questions_for): fixed once
+# its campaign left the draft state, so kept per process instead of read on every answered page.
+_frozen_sections: dict[int, list[Section]] = {}
+
+
+def _sections(questionnaire: Questionnaire) -> list[Section]:
+    cached = _frozen_sections.get(questionnaire.pk)
+    if cached is not None:
+        return cached
+    sections = list(questionnaire.sections.all())
+    if questionnaire.campaign.status != CampaignStatus.DRAFT:
+        if len(_frozen_sections) > 100:
+            _frozen_sections.clear()
+        _frozen_sections[questionnaire.pk] = sections
+    return sections
 
 
 def _draft(request, questionnaire: Questionnaire) -> tuple[Response | None, dict]:
@@ -161,7 +179,7 @@ def answer_start(request, key: str):
             state["resume"] = services.response_issue_resume_key(response=response)
         _set_state(request, questionnaire, state)
         return redirect("barometer:answer_page", key=key, number=1)
-    sections = list(questionnaire.sections.all())
+    sections = _sections(questionnaire)
     return render(
         request,
         "barometer/answer/start.html",
@@ -271,7 +289,7 @@ def answer_page(request, key: str, number: int):
     if response is None:
         messages.info(request, _("Commencez par lire les informations ci-dessous et donner votre accord."))
         return redirect("barometer:answer_start", key=key)
-    sections = list(questionnaire.sections.all())
+    sections = _sections(questionnaire)
     if not 1 <= number <= len(sections):
         raise Http404
     questions = selectors.questions_for(questionnaire)
@@ -333,7 +351,7 @@ def answer_autosave(request, key: str, number: int):
     """Called by htmx when an answer changes: saves the page without enforcing required answers."""
     questionnaire = _questionnaire(key)
     response, _state_ = _draft(request, questionnaire)
-    sections = list(questionnaire.sections.all())
+    sections = _sections(questionnaire)
     if response is None or not 1 <= number <= len(sections):
         raise Http404
     if not questionnaire.campaign.is_accepting_answers or response.is_submitted:
@@ -380,7 +398,7 @@ def answer_review(request, key: str):
                 _("Il manque des réponses obligatoires : %(list)s")
                 % {"list": " ; ".join(q.label for q in problem.questions)},
             )
-            sections = list(questionnaire.sections.all())
+            sections = _sections(questionnaire)
             number = next(i for i, s in enumerate(sections, start=1) if s.pk == problem.section.pk)
             return redirect("barometer:answer_page", key=key, number=number)
         except services.AnsweringClosed:
@@ -390,7 +408,7 @@ def answer_review(request, key: str):
         return redirect("barometer:answer_thanks", key=key)
     if response.is_submitted:
         return redirect("barometer:answer_thanks", key=key)
-    sections = list(questionnaire.sections.all())
+    sections = _sections(questionnaire)
     summary = selectors.response_summary(response, sections)
     return render(
         request,

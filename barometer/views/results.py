@@ -1,16 +1,19 @@
 """Results: staff dashboards, free texts, exports, report, follow-ups; and the public results."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from actors.permissions import staff_required
-from barometer import exports, results, selectors
+from barometer import exports, results, results_cache, selectors
 from barometer.enums import Public, TextTag
 from barometer.forms import TagForm
 from barometer.models import Answer, Contact, PublishedReport, Questionnaire
@@ -18,7 +21,54 @@ from barometer.permissions import can_see_public_results, get_campaign_or_404
 from barometer.services import answering as answering_services
 from barometer.services import follow_ups
 from barometer.services.reports import report_publish_request
+from cops.ratelimit import rate_limit
 from cops.reports import report_request
+
+
+def _filtered_context(request, campaign, *, public: bool) -> dict:
+    """The filters of a results page (validated GET parameters), what they select, and the
+    cross-table they ask for; public figures go through the small-numbers rule."""
+    options = results.filter_options(campaign)
+    filters, notes = results.parse_filters(request.GET, options, public=public)
+    context = {
+        "filters": filters,
+        "filter_options": options,
+        "filter_notes": notes,
+        "cross_table": results.cross_table(campaign, filters, public=public),
+        "dimension_labels": {dim: results.dimension_label(dim) for dim in results.DIMENSIONS},
+        "filter_summary": _summary(filters, options),
+    }
+    if filters.public:
+        questionnaire = campaign.questionnaires.select_related("campaign").get(public=filters.public)
+        context["filtered"] = _filtered_public(questionnaire, filters.subgroup, public=public)
+    return context
+
+
+def _summary(filters, options) -> str:
+    """« Territoire : Est », the filters in words (empty without any)."""
+    return " · ".join(
+        f"{results.dimension_label(dim)} : {options.label(dim, value)}"
+        for dim, value in filters.subgroup.items()
+    )
+
+
+def _filtered_public(questionnaire, subgroup: dict[str, str], *, public: bool) -> dict:
+    """One public's results, for a group of its respondents (or all of them)."""
+    group_size = None
+    if subgroup:
+        group_size = len(results.subgroup_response_ids([questionnaire.pk], subgroup))
+    small = public and group_size is not None and group_size < results.MIN_CELL
+    found = [] if small else results.questionnaire_results(questionnaire, public=public, subgroup=subgroup)
+    submitted = questionnaire.responses.filter(status="submitted").count()
+    if public and submitted < results.MIN_CELL:
+        submitted = None
+    return {
+        "questionnaire": questionnaire,
+        "groups": results.by_section(found),
+        "group_size": group_size,
+        "small": small,
+        "submitted": submitted,
+    }
 
 
 @staff_required
@@ -26,20 +76,70 @@ from cops.reports import report_request
 def campaign_results(request, year: int):
     campaign = get_campaign_or_404(year)
     participation = results.participation(campaign)
+    context = _filtered_context(request, campaign, public=False)
+    filters = context["filters"]
     return render(
         request,
         "barometer/results/campaign.html",
         {
+            **context,
             "campaign": campaign,
             "participation": participation,
             "participation_chart": results.participation_chart(participation),
             "per_day": results.responses_per_day(campaign),
             "total": sum(p.submitted for p in participation),
-            "cross_tabs": results.cross_tabs(campaign),
+            "cross_tabs": [] if filters.public else results.cross_tabs(campaign, subgroup=filters.subgroup),
             "public": False,
             "min_cell": results.MIN_CELL,
         },
     )
+
+
+@staff_required
+@require_GET
+def cross_table_export(request, year: int, fmt: str):
+    """The cross-table the filters ask for, as CSV or XLSX (exact counts: staff only)."""
+    campaign = get_campaign_or_404(year)
+    return _cross_table_file(request, campaign, fmt, public=False)
+
+
+@rate_limit(group="barometer.public_cross_table", rate="120/h", methods=("GET",))
+@require_GET
+def public_cross_table_export(request, year: int, fmt: str):
+    """The public cross-table as CSV or XLSX: percentages only, hidden cells read « < 5 ».
+
+    Computed for each download (not cached, unlike the page): hence a budget per visitor."""
+    campaign = get_campaign_or_404(year)
+    if not can_see_public_results(campaign):
+        raise Http404
+    return _cross_table_file(request, campaign, fmt, public=True)
+
+
+def _cross_table_file(request, campaign, fmt: str, *, public: bool):
+    options = results.filter_options(campaign)
+    filters, _notes = results.parse_filters(request.GET, options, public=public)
+    table = results.cross_table(campaign, filters, public=public)
+    if table is None:
+        raise Http404
+    name = f"barometre-{campaign.year}-{table.code}-par-{table.by}"
+    if fmt == "csv":
+        response = HttpResponse(exports.cross_table_csv(table), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt == "xlsx":
+        return FileResponse(
+            exports.cross_table_xlsx(table, title=str(campaign.year)),
+            as_attachment=True,
+            filename=f"{name}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    if fmt == "pdf" and not public:
+        return HttpResponse(
+            exports.cross_table_pdf(table, campaign=campaign, filters=filters, options=options),
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+        )
+    raise Http404
 
 
 @staff_required
@@ -228,52 +328,104 @@ def contacts_send_report(request, year: int):
 # --- Public -------------------------------------------------------------------------------------
 
 
+def _cached_body(request, campaign, name: str, build) -> str:
+    """The page's results block, rendered once per state of its data (see results_cache)."""
+    key = results_cache.key(
+        name=name,
+        campaign_id=campaign.pk,
+        fingerprint=selectors.results_fingerprint(campaign),
+        query=request.GET,
+    )
+    body = results_cache.get(key)
+    if body is None:
+        body = build()
+        results_cache.put(key, body)
+    return body
+
+
 @require_GET
 def public_results(request, year: int):
     campaign = get_campaign_or_404(year)
     if not can_see_public_results(campaign):
         raise Http404
-    participation = results.participation(campaign, public=True)
-    # Each public's results load on demand (public_results_section): the page stays light.
-    sections = [{"questionnaire": p.questionnaire, "participation": p} for p in participation]
-    return render(
-        request,
-        "barometer/results/public.html",
-        {
-            "campaign": campaign,
-            "participation": participation,
-            "total": sum(p.submitted or 0 for p in participation),
-            "cross_tabs": results.cross_tabs(campaign, public=True),
-            "sections": sections,
-            "quotes": list(selectors.featured_quotes(campaign)[:12]),
-            "has_report": PublishedReport.objects.filter(campaign=campaign).exists(),
-            "min_cell": results.MIN_CELL,
-            "public": True,
-        },
-    )
+
+    def build() -> str:
+        participation = results.participation(campaign, public=True)
+        context = _filtered_context(request, campaign, public=True)
+        filters = context["filters"]
+        # Each public's results load on demand (public_results_section): the page stays light.
+        sections = [{"questionnaire": p.questionnaire, "participation": p} for p in participation]
+        return render_to_string(
+            "barometer/results/_public_body.html",
+            {
+                **context,
+                "campaign": campaign,
+                "participation": participation,
+                "total": sum(p.submitted or 0 for p in participation),
+                "cross_tabs": []
+                if filters.public
+                else results.cross_tabs(campaign, public=True, subgroup=filters.subgroup),
+                "sections": sections,
+                "section_query": urlencode(filters.subgroup),
+                "quotes": list(selectors.featured_quotes(campaign)[:12]),
+                "has_report": PublishedReport.objects.filter(campaign=campaign).exists(),
+                "min_cell": results.MIN_CELL,
+                "public": True,
+            },
+        )
+
+    body = _cached_body(request, campaign, "public_results", build)
+    return render(request, "barometer/results/public.html", {"campaign": campaign, "body": body})
 
 
 @require_GET
 def public_results_section(request, year: int, public: str):
-    """One public's results: a fragment for the results page (htmx), or a page of its own."""
+    """One public's results: a fragment for the results page (htmx), or a page of its own.
+
+    ?territoire=… or ?profil=… (one of them) keeps one group of its respondents."""
     campaign = get_campaign_or_404(year)
     if not can_see_public_results(campaign) or public not in Public.values:
         raise Http404
     questionnaire = get_object_or_404(campaign.questionnaires.select_related("campaign"), public=public)
-    found = results.questionnaire_results(questionnaire, public=True)
-    submitted = questionnaire.responses.filter(status="submitted").count()
-    context = {
-        "campaign": campaign,
-        "questionnaire": questionnaire,
-        "groups": results.by_section(found),
-        "previous": results.previous_questionnaire(questionnaire),
-        "submitted": submitted if submitted >= results.MIN_CELL else None,
-        "min_cell": results.MIN_CELL,
-        "public": True,
-        "nested": bool(request.htmx),  # inside the results page: headings one level down
-    }
-    template = "partials/_public_section.html" if request.htmx else "public_section.html"
-    response = render(request, f"barometer/results/{template}", context)
+    nested = bool(request.htmx)  # inside the results page: headings one level down
+
+    def build() -> str:
+        if any(request.GET.get(dim) for dim in results.DIMENSIONS):
+            options = results.filter_options(campaign)
+            filters, notes = results.parse_filters(
+                {**request.GET.dict(), "public": public, "croiser": "", "par": ""}, options, public=True
+            )
+        else:  # the whole public (the usual case): no filter to validate
+            options, filters, notes = None, results.Filters(public=public), []
+        filtered = _filtered_public(questionnaire, filters.subgroup, public=True)
+        context = {
+            "campaign": campaign,
+            "questionnaire": questionnaire,
+            "groups": filtered["groups"],
+            "filtered": filtered,
+            "filters": filters,
+            "filter_notes": notes,
+            "filter_options": options,
+            "filter_summary": _summary(filters, options) if options else "",
+            "dimension_labels": {dim: results.dimension_label(dim) for dim in results.DIMENSIONS},
+            "previous": None if filters.subgroup else results.previous_questionnaire(questionnaire),
+            "submitted": filtered["submitted"],
+            "min_cell": results.MIN_CELL,
+            "public": True,
+            "nested": nested,
+        }
+        template = "partials/_public_section.html" if nested else "_public_section_page.html"
+        return render_to_string(f"barometer/results/{template}", context)
+
+    body = _cached_body(request, campaign, f"public_section:{public}:{int(nested)}", build)
+    if request.htmx:
+        response = HttpResponse(body)
+    else:
+        response = render(
+            request,
+            "barometer/results/public_section.html",
+            {"campaign": campaign, "questionnaire": questionnaire, "body": body},
+        )
     patch_vary_headers(response, ("HX-Request",))  # one URL, two bodies: caches must tell them apart
     return response
 

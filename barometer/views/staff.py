@@ -28,10 +28,11 @@ from barometer.forms import (
     SectionForm,
     parse_contacts,
 )
-from barometer.models import Question, Questionnaire, Section
+from barometer.models import Delivery, Question, Questionnaire, Section
 from barometer.permissions import get_campaign_or_404
 from barometer.services import campaigns as services
 from barometer.services import invitations as invitation_services
+from barometer.services import retries
 from barometer.views.answering import _page_context
 from cops.views_helpers import apply_service
 
@@ -78,12 +79,21 @@ def campaign(request, year: int):
     campaign = get_campaign_or_404(year)
     rounds = {r.number: r for r in campaign.rounds.all()}
     counts = selectors.delivery_counts(campaign)
+    # Sending transparency: who each round can still reach, and for a due round that can reach
+    # nobody, why (computed from the data, as the sending engine decides).
+    eligibility = selectors.round_eligibility(campaign, rounds)
+    first_sent = selectors.first_invitation_sent_at(campaign) if rounds else None
+    now = timezone.now()
     round_rows = [
         {
             "number": n,
             "label": ROUND_LABELS[n],
             "round": rounds.get(n),
             "counts": counts.get(n, {s.value: 0 for s in DeliveryStatus}),
+            "eligible": eligibility[n]["eligible"] if n in eligibility else None,
+            "reason": selectors.round_reason(n, eligibility[n], first_sent)
+            if n in rounds and rounds[n].scheduled_at <= now
+            else "",
         }
         for n in range(4)
     ]
@@ -102,6 +112,8 @@ def campaign(request, year: int):
             "import_form": ImportForm(),
             "failures": selectors.failed_deliveries(campaign)[:50],
             "failure_count": selectors.failed_deliveries(campaign).count(),
+            "uncertain": selectors.uncertain_deliveries(campaign)[:50],
+            "uncertain_count": selectors.uncertain_deliveries(campaign).count(),
             "invitation_stats": selectors.invitation_stats(campaign),
             "transitions": [CampaignStatus(s) for s in sorted(services.ALLOWED_TRANSITIONS[campaign.status])],
         },
@@ -213,17 +225,60 @@ def invitations(request, year: int):
 @require_POST
 def deliveries_retry(request, year: int):
     campaign = get_campaign_or_404(year)
-    count = invitation_services.deliveries_retry_failed(campaign=campaign, by=request.user)
+    try:
+        count = retries.deliveries_retry_failed(campaign=campaign, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(campaign)
     messages.success(
         request,
         ngettext(
-            "%(n)s envoi en échec sera retenté au prochain passage de son envoi.",
-            "%(n)s envois en échec seront retentés au prochain passage de leur envoi.",
+            "%(n)s envoi en échec est renvoyé : il part dans quelques instants.",
+            "%(n)s envois en échec sont renvoyés : ils partent dans quelques instants.",
             count,
         )
         % {"n": count},
     )
     return redirect(campaign)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def delivery_resend(request, year: int, pk: int):
+    """One « uncertain » email sent again, after an explicit confirmation."""
+    campaign = get_campaign_or_404(year)
+    delivery = get_object_or_404(
+        Delivery.objects.select_related("invitation__questionnaire"),
+        pk=pk,
+        invitation__campaign=campaign,
+        status=DeliveryStatus.UNCERTAIN,
+    )
+    error = ""
+    if request.method == "POST":
+        try:
+            retries.delivery_resend_uncertain(
+                delivery=delivery, confirmed=request.POST.get("confirm") == "on", by=request.user
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                _("Le courriel à %(email)s est renvoyé : il part dans quelques instants.")
+                % {"email": delivery.invitation.email},
+            )
+            return redirect(campaign)
+    return render(
+        request,
+        "barometer/staff/campaign_resend.html",
+        {
+            "campaign": campaign,
+            "delivery": delivery,
+            "round_label": ROUND_LABELS[delivery.round],
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
 
 
 # --- Questionnaire builder -------------------------------------------------------------------------

@@ -108,6 +108,9 @@ class Project(ModeratedProfile):
     events = models.ManyToManyField(
         "actors.Meeting", verbose_name=_("événements"), blank=True, related_name="projects"
     )
+    news_items = models.ManyToManyField(
+        "actors.NewsItem", verbose_name=_("actualités"), blank=True, related_name="projects"
+    )
     accompaniment = models.ForeignKey(
         "accompaniment.Accompaniment",
         verbose_name=_("accompagnement d'origine"),

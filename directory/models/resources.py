@@ -78,6 +78,9 @@ class Resource(models.Model):
     file_format = models.CharField(_("format du fichier"), max_length=10, blank=True, editable=False)
     file_size = models.PositiveIntegerField(_("taille du fichier (octets)"), default=0)
     link = models.URLField(_("lien"), max_length=500, blank=True)
+    news_items = models.ManyToManyField(
+        "actors.NewsItem", verbose_name=_("actualités"), blank=True, related_name="resources"
+    )
     audience = models.CharField(_("public"), max_length=20, choices=ResourceAudience.choices)
     themes = models.ManyToManyField(
         "actors.Domain", verbose_name=_("thèmes"), related_name="resources", blank=True

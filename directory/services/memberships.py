@@ -11,6 +11,7 @@ from actors.enums import MembershipStatus, ModerationStatus
 from actors.models import Membership, Person, Structure, User
 from actors.permissions import directory_viewer_level
 from cops.mail import send_templated_email
+from directory.facets import bump_version
 from directory.indexing import index_persons
 from directory.selectors.profiles import person_title
 from directory.services.profiles import _staff_recipients
@@ -139,6 +140,8 @@ def membership_set_referent(*, membership: Membership, is_referent: bool, by: Us
         Membership.objects.filter(pk=membership.pk, status=MembershipStatus.ACCEPTED).update(
             is_referent=is_referent
         )
+        # The profiles' pages show who is référent: a page kept per index version reads it again.
+        bump_version()
 
 
 def membership_leave(*, membership: Membership, by: User) -> None:

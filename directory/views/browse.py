@@ -24,7 +24,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from actors.enums import ContactPolicy, MembershipStatus, ModerationStatus, RevisionStatus, Visibility
-from actors.models import Commune, Person, Structure
+from actors.models import Commune, Membership, Person, Structure
 from actors.permissions import directory_viewer_level, is_cops_staff
 from cops.middleware import csp_frame_ancestors
 from cops.ratelimit import rate_limit
@@ -39,7 +39,7 @@ from directory.selectors.contact import (
     policies_admitting,
     structure_target,
 )
-from directory.selectors.listing import ResultPages, directory_search, entry_filter
+from directory.selectors.listing import ResultPages, actor_badges, directory_search, entry_filter
 from directory.selectors.profiles import (
     person_of_user,
     person_view,
@@ -48,6 +48,7 @@ from directory.selectors.profiles import (
     structures_for_display,
 )
 from directory.selectors.projects import projects_of_person, projects_of_structure
+from directory.selectors.remembered import remembered
 from directory.selectors.resources import lexicon
 
 PAGE_SIZE = 20
@@ -281,7 +282,38 @@ def _map_data(request, *, embed: bool) -> dict:
 @limit_searches
 def directory_map(request):
     """The map with the result list beside it. Asked by htmx (the map moved, filters changed), it
-    answers with the list only: the cards of the current filters inside the map's box (`bbox`)."""
+    answers with the list only: the cards of the current filters inside the map's box (`bbox`).
+
+    The page's content is kept like the directory's list (directory.listing_cache): per index
+    version, viewer level, staff or not, query — and host, its embed code holding absolute links."""
+    if not request.htmx:
+        level = directory_viewer_level(request.user)
+        key = listing_cache.listing_key(
+            name=f"map:{request.get_host()}",
+            version=current_version(),
+            level=level,
+            staff=is_cops_staff(request.user),
+            query=request.GET,
+        )
+        content = listing_cache.get(key)
+        if content is None:
+            content = render_to_string(
+                "directory/partials/_map_page.html", _map_page_context(request), request
+            )
+            listing_cache.put(key, content)
+        response = render(request, "directory/map.html", {"map_page": mark_safe(content)})  # noqa: S308 - rendered by our template
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+    context = _map_page_context(request)
+    template = "directory/partials/_map_list.html"
+    # Filters changed (not just the map's box): their panel comes back too, with its counts.
+    context["with_filters"] = request.headers.get("X-Map-Refresh") == "filtres"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _map_page_context(request) -> dict:
     context = {**_listing_context(request), **map_context(), **_map_data(request, embed=False)}
     context["in_area"] = bool(request.GET.get("bbox"))
     context["results_count"] = results_count_text(
@@ -291,15 +323,7 @@ def directory_map(request):
     for card in context["cards"]:
         # Ties a card to its marker (hover a card, its marker lights up; click a marker, its card shows).
         card["marker"] = f"{MAP_KINDS.get(card['kind'], '')}{card['id']}"
-    if request.htmx:
-        template = "directory/partials/_map_list.html"
-        # Filters changed (not just the map's box): their panel comes back too, with its counts.
-        context["with_filters"] = request.headers.get("X-Map-Refresh") == "filtres"
-    else:
-        template = "directory/map.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return context
 
 
 @require_GET
@@ -374,15 +398,35 @@ def _status_context(profile, *, can_edit: bool) -> dict:
     }
 
 
+def _person_page(pk: int, level: int) -> tuple:
+    """What a person's page shows at `level`: (view, projects, badges, sides of their profiles).
+    Read from a dozen tables; kept per index version for published profiles
+    (directory.selectors.remembered)."""
+    person = persons_for_display().get(pk=pk)
+    return (
+        person_view(person, level),
+        projects_of_person(person, level),
+        actor_badges("personne", pk),
+        frozenset(profile.side for profile in person.profiles.all()),
+    )
+
+
 @require_GET
 def person_detail(request, pk: int):
-    person = get_object_or_404(persons_for_display(), pk=pk)
+    # The row alone decides who may see what (status, owner, visibility); the page's content comes
+    # from the kept view of a published profile.
+    person = get_object_or_404(Person.objects.select_related("user"), pk=pk)
     can_edit = can_edit_person(request.user, person)
     if person.status != ModerationStatus.PUBLISHED and not can_edit:
         raise Http404
     # The author sees all of their own profile; the page says what others see.
     level = Visibility.STAFF if can_edit else directory_viewer_level(request.user)
-    view = person_view(person, level)
+    if can_edit:  # the author and the staff read the current rows, published or not
+        view, projects, badges, sides = _person_page(pk, level)
+    else:
+        view, projects, badges, sides = remembered(
+            ("person_page", pk, int(level)), lambda: _person_page(pk, level)
+        )
     is_owner = person.user_id is not None and person.user_id == request.user.pk
     return render(
         request,
@@ -390,11 +434,16 @@ def person_detail(request, pk: int):
         {
             "actor": view,
             # Projects the person accepted to appear on, shown like their memberships.
-            "projects": projects_of_person(person, level),
+            "projects": projects,
+            "badges": badges,
             "can_edit": can_edit,
             "is_owner": is_owner,
             **_contact_context(
-                request, person_target(person), "directory:contact_person", own=is_owner, level=level
+                request,
+                person_target(person, sides=sides),
+                "directory:contact_person",
+                own=is_owner,
+                level=level,
             ),
             "seen_by": {name: Visibility(value).label for name, value in person.field_levels.items()}
             if can_edit
@@ -404,25 +453,43 @@ def person_detail(request, pk: int):
     )
 
 
+def _structure_page(pk: int, level: int) -> tuple:
+    """What a structure's page shows at `level`: (view, projects); kept like a person's."""
+    structure = structures_for_display().get(pk=pk)
+    return structure_view(structure, level), projects_of_structure(structure), actor_badges("structure", pk)
+
+
 @require_GET
 def structure_detail(request, pk: int):
-    structure = get_object_or_404(structures_for_display(), pk=pk)
+    structure = get_object_or_404(
+        Structure.objects.select_related("structure_type", "commune__departement"), pk=pk
+    )
     can_edit = can_edit_structure(request.user, structure)
     if structure.status != ModerationStatus.PUBLISHED and not can_edit:
         raise Http404
     level = directory_viewer_level(request.user)
-    view = structure_view(structure, level)
+    if can_edit:
+        view, projects, badges = _structure_page(pk, level)
+    else:
+        view, projects, badges = remembered(
+            ("structure_page", pk, int(level)), lambda: _structure_page(pk, level)
+        )
     own_person = person_of_user(request.user)
     membership = None
     if own_person is not None:
-        membership = next((m for m in structure.memberships.all() if m.person_id == own_person.pk), None)
+        membership = (
+            Membership.objects.filter(structure_id=structure.pk, person_id=own_person.pk)
+            .order_by("pk")
+            .first()
+        )
     return render(
         request,
         "directory/structure_detail.html",
         {
             "actor": view,
             "can_edit": can_edit,
-            "projects": projects_of_structure(structure),
+            "projects": projects,
+            "badges": badges,
             "own_person": own_person,
             "membership": membership,
             "can_request_membership": (

@@ -50,11 +50,23 @@ def resource_list(request):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # The three lists of the filter form, with the chosen value (an unknown one selects nothing).
+    filter_fields = [
+        {
+            "name": name,
+            "label": form.fields[name].label,
+            "choices": [(str(value), label) for value, label in form.fields[name].choices],
+            "selected": request.GET.get(name, ""),
+        }
+        for name in ("type", "public", "theme")
+    ]
     return render(
         request,
         "directory/resources/list.html",
         {
             "form": form,
+            "filter_fields": filter_fields,
+            "selected": {"q": request.GET.get("q", "")},
             "page": page,
             "resources": page.object_list,
             "filtered": any(cleaned.get(name) for name in ("q", "type", "public", "theme")),

@@ -10,7 +10,7 @@ import pytest
 from barometer.enums import LINK_TOKEN_BYTES
 from barometer.messages import Letters
 from barometer.models import Invitation
-from barometer.smtp import Envelope
+from cops.smtp import Envelope
 from cops.tokens import new_token
 
 BOUNDARY = re.compile(rb'boundary="([^"]+)"')

@@ -1,5 +1,5 @@
 """Several emails over several SMTP connections at once, one commit before their final dots
-(barometer/smtp.py), against a real SMTP server on loopback."""
+(cops/smtp.py), against a real SMTP server on loopback."""
 
 import pytest
 from django.db import connection
@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from barometer.enums import DeliveryStatus
 from barometer.models import Delivery
 from barometer.services import sending
-from barometer.smtp import Envelope, SMTPPool, TemporarySMTPError, transparent
+from cops.smtp import Envelope, SMTPPool, TemporarySMTPError, transparent
 from tests.barometer.test_sending import schedule
 from tests.factories.barometer import make_invitation
 from tests.workers import SMTPSink, free_port

@@ -179,7 +179,7 @@ def test_new_partner_sees_what_they_can_start_and_nothing_that_does_not_apply(pa
 
     assert response.status_code == 200
     assert "<title>Mon espace · COPS Occitanie</title>" in response.content.decode()
-    assert section_ids(response) == ["a-faire", "fiches", "charte", "preferences", "compte"]
+    assert section_ids(response) == ["a-faire", "fiches", "charte", "lettre", "preferences", "compte"]
     assert (
         section_text(response, "a-faire") == "À faire Rien ne vous attend pour l'instant : vous êtes à jour."
     )
@@ -529,6 +529,7 @@ def test_sections_follow_the_order_of_usefulness(partner_client, member):
         "accompagnements",
         "auto-evaluation",
         "rapports",
+        "lettre",
         "preferences",
         "compte",
     ]
@@ -593,6 +594,7 @@ def test_login_stores_the_applicable_sections_in_the_session(client, partner, pa
         ["accompagnements", "Mes accompagnements"],
         ["auto-evaluation", "Mes séances d'auto-évaluation"],
         ["rapports", "Mes rapports"],
+        ["lettre", "La lettre du COPS"],
         ["preferences", "Mes préférences de courriel et de contact"],
     ]
 
@@ -624,6 +626,7 @@ def test_mon_espace_refreshes_the_menu(partner, partner_client):
     assert partner_client.session[MENU_SESSION_KEY] == [
         ["fiches", "Mes fiches"],
         ["charte", "Mes signatures de la charte"],
+        ["lettre", "La lettre du COPS"],
         ["preferences", "Mes préférences de courriel et de contact"],
     ]
 

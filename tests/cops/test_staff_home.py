@@ -105,6 +105,9 @@ def build_staff_work(staff_user) -> None:
     SendingRound.objects.create(campaign=campaign, number=2, scheduled_at=ago(1))
     Delivery.objects.create(invitation=invitation, round=0, status=DeliveryStatus.SENT, sent_at=ago(9))
     Delivery.objects.create(invitation=invitation, round=1, status=DeliveryStatus.FAILED, error="550")
+    # An email a dead worker may have handed to the server (H4: sending transparency).
+    uncertain = make_invitation(questionnaire, email="incertain@exemple.fr")
+    Delivery.objects.create(invitation=uncertain, round=0, status=DeliveryStatus.UNCERTAIN, sent_at=ago(3))
     # Abuse reports on relayed messages: two open, one handled.
     recipient = PersonFactory(user=None, first_name="Inès", last_name="Garcia")
     for days, handled in ((4, False), (1, False), (20, True)):
@@ -160,6 +163,7 @@ def test_staff_home_lists_the_work_with_counts_and_oldest_items(staff_user, staf
         "2 Accompagnements au-delà de la fin prévue de leur convention le plus ancien : 15 jours, "
         "Accompagnement ancien — Retour d'expérience",
         "2 Envois du baromètre en échec ou sans destinataire le plus ancien : 6 jours, Baromètre 2040 · Relance 1",
+        "1 Envois du baromètre incertains, à vérifier le plus ancien : 3 jours, Baromètre 2040 · Invitation",
         "2 Signalements d'abus sur les messages relayés le plus ancien : 4 jours, message à Inès Garcia",
         "2 Rapports prêts à télécharger le plus ancien : 2 jours, Rapport d'activité 2026",
     ]
@@ -175,6 +179,7 @@ def test_staff_home_says_when_nothing_waits(staff_client):
         "0 Réunions sans compte rendu approuvé Rien en attente.",
         "0 Accompagnements au-delà de la fin prévue de leur convention Rien en attente.",
         "0 Envois du baromètre en échec ou sans destinataire Rien en attente.",
+        "0 Envois du baromètre incertains, à vérifier Rien en attente.",
         "0 Signalements d'abus sur les messages relayés Rien en attente.",
         "0 Rapports prêts à télécharger Rien en attente.",
     ]

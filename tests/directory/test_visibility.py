@@ -147,7 +147,7 @@ def _jpeg() -> SimpleUploadedFile:
 
 
 def test_photo_is_served_only_to_those_who_may_see_it(client, published_partner_client, staff_client):
-    from directory.images import reencode_image
+    from cops.images import reencode_image
 
     person = make_person(first_name="Iris", last_name="Photo", visibility={"photo": PARTNERS})
     person_save(person=person, by=person.user, changes={"photo": reencode_image(_jpeg(), kind="photo")})

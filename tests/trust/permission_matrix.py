@@ -141,6 +141,7 @@ COMMITTEE = lambda w: {"slug": w.committee.slug}  # noqa: E731
 PROJECT = lambda w: {"slug": w.project.slug}  # noqa: E731
 EVENT = _pk("event")
 EVENT_SLUG = lambda w: {"slug": w.event.slug}  # noqa: E731
+SURVEY_EVENT = lambda w: {"event_pk": w.survey_event.pk}  # noqa: E731
 TO_EVENT_EDIT = Redirect(lambda w: f"/agenda/gestion/{w.event.pk}/")
 TO_PROJECT_PERSONS = Redirect(lambda w: f"/projets/{w.project.slug}/personnes/")
 TO_PROJECT_DOCUMENTS = Redirect(lambda w: f"/projets/{w.project.slug}/documents/")
@@ -186,11 +187,11 @@ MATRIX: dict[str, Entry] = {
     "robots_txt": Entry(PUBLIC),
     "set_language": Entry(everyone(Redirect("/")), method="POST"),
     "javascript-catalog": Entry(PUBLIC),
-    "route:^media/(?P<path>.*)$": Entry(
+    "media": Entry(
         everyone(404),
         kwargs=lambda w: {"path": "rien.jpg"},
         optional=True,
-        note="development only (DEBUG): uploaded files are served by Django; nothing private lives there",
+        note="public uploads (photos, logos, news images), served unless SERVE_MEDIA is off; nothing private lives there",
     ),
     # Platform: staff home, legal pages, report jobs (the job belongs to structure A's référent)
     "platform:staff_home": Entry(STAFF_ONLY),
@@ -430,6 +431,89 @@ MATRIX: dict[str, Entry] = {
     ),
     "events:certificate": Entry(everyone(404), kwargs=lambda w: {"token": UNKNOWN_TOKEN}),
     "events:staff_export": Entry(STAFF_ONLY, kwargs=lambda w: {"pk": w.event.pk, "fmt": "csv"}),
+    # The staff's message to everyone registered (actors/events/messages.py)
+    "events:staff_messages": Entry(STAFF_ONLY, kwargs=EVENT),
+    # A person's answer to the invitation to appear as speaker: their own only (the world's
+    # contributor is a structure, nobody's invitation: not found for every account).
+    "events:contributor_answer": Entry(
+        roles(LOGIN, 404, 404, 404, 404, 404), kwargs=lambda w: {"pk": w.event_contributor.pk}
+    ),
+    # An event's satisfaction questionnaire (barometer/event_surveys.py): the staff's pages keyed by
+    # the event; its published results on the public side, under the small-numbers rule.
+    "barometer:event_survey": Entry(STAFF_ONLY, kwargs=SURVEY_EVENT),
+    "barometer:event_survey_create": Entry(
+        staff_only(Redirect(lambda w: f"/barometre/equipe/evenements/{w.event.pk}/")),
+        kwargs=lambda w: {"event_pk": w.event.pk},
+        method="POST",
+    ),
+    "barometer:event_survey_status": Entry(
+        staff_only(Redirect(lambda w: f"/barometre/equipe/evenements/{w.survey_event.pk}/")),
+        kwargs=SURVEY_EVENT,
+        method="POST",
+    ),  # empty body: no such status, a message and back to the page
+    "barometer:event_survey_results": Entry(STAFF_ONLY, kwargs=SURVEY_EVENT),
+    "barometer:event_survey_export": Entry(
+        STAFF_ONLY, kwargs=lambda w: {"event_pk": w.survey_event.pk, "fmt": "csv"}
+    ),
+    "barometer:event_survey_public": Entry(PUBLIC, kwargs=lambda w: {"slug": w.survey_event.slug}),
+    # News (« Actualités »), its feeds, and the newsletter's subscriptions: the form, the personal
+    # links (unknown tokens here), the signed-in person's own subscription; the team's news pages.
+    "news:list": Entry(PUBLIC),
+    "news:rss": Entry(PUBLIC),
+    "news:atom": Entry(PUBLIC),
+    "news:detail": Entry(PUBLIC, kwargs=lambda w: {"slug": w.news.slug}),  # a draft: 404 except staff
+    "news:subscribe": Entry(PUBLIC),
+    "news:confirm": Entry(
+        everyone(404), kwargs=lambda w: {"token": UNKNOWN_TOKEN}, shows="Ce lien n’est pas ou plus valable."
+    ),
+    "news:preferences": Entry(
+        everyone(404), kwargs=lambda w: {"token": UNKNOWN_TOKEN}, shows="Ce lien n’est pas ou plus valable."
+    ),
+    "news:unsubscribe": Entry(
+        everyone(404), kwargs=lambda w: {"token": UNKNOWN_TOKEN}, shows="Ce lien n’est pas ou plus valable."
+    ),
+    "news:my_subscription": Entry(SIGNED_IN),
+    "news:space_subscribe": Entry(
+        signed_in(Redirect("/lettre/mon-abonnement/")), method="POST"
+    ),  # subscribes the account's own (verified) address, nobody else's
+    "news:staff_list": Entry(STAFF_ONLY),
+    "news:staff_create": Entry(STAFF_ONLY),
+    "news:staff_edit": Entry(STAFF_ONLY, kwargs=lambda w: {"pk": w.news_draft.pk}),
+    "news:staff_publish": Entry(
+        staff_only(Redirect(lambda w: f"/equipe/actualites/{w.news_draft.pk}/")),
+        kwargs=lambda w: {"pk": w.news_draft.pk},
+        method="POST",
+    ),  # empty body = unpublish (the draft stays a draft)
+    "news:staff_delete": Entry(STAFF_ONLY, kwargs=lambda w: {"pk": w.news_draft.pk}),  # GET: the confirmation
+    # The newsletter's issues: the public archive (sent issues only), the team's composing and
+    # sending pages. The POST endpoints with an empty body change nothing but the item removal.
+    "newsletter:archive": Entry(PUBLIC),
+    "newsletter:issue": Entry(PUBLIC, kwargs=lambda w: {"number": w.issue_sent.number}),
+    "newsletter:staff_list": Entry(STAFF_ONLY),
+    "newsletter:staff_create": Entry(STAFF_ONLY),
+    "newsletter:staff_issue": Entry(STAFF_ONLY, kwargs=_pk("issue_draft")),
+    "newsletter:staff_add_items": Entry(
+        staff_only(Redirect(lambda w: f"/equipe/lettre/{w.issue_draft.pk}/")),
+        kwargs=_pk("issue_draft"),
+        method="POST",
+    ),  # nothing picked: a message, nothing added
+    "newsletter:staff_order_items": Entry(
+        staff_only(Redirect(lambda w: f"/equipe/lettre/{w.issue_draft.pk}/#elements")),
+        kwargs=_pk("issue_draft"),
+        method="POST",
+    ),
+    "newsletter:staff_remove_item": Entry(
+        staff_only(Redirect(lambda w: f"/equipe/lettre/{w.issue_draft.pk}/#elements")),
+        kwargs=lambda w: {"pk": w.issue_draft.pk, "item_pk": w.issue_item.pk},
+        method="POST",
+    ),
+    "newsletter:staff_preview": Entry(STAFF_ONLY, kwargs=_pk("issue_draft")),
+    "newsletter:staff_send_test": Entry(
+        staff_only(Redirect(lambda w: f"/equipe/lettre/{w.issue_draft.pk}/")),
+        kwargs=_pk("issue_draft"),
+        method="POST",
+    ),  # to the staff member's own address
+    "newsletter:staff_send": Entry(STAFF_ONLY, kwargs=_pk("issue_draft")),  # GET: the confirmation
     # Directory API and its OpenAPI schema (read-only, what each level may see)
     "directory:api_actors": Entry(PUBLIC),
     "directory:api_person": Entry(PUBLIC, kwargs=_pk("person")),
@@ -526,6 +610,11 @@ MATRIX: dict[str, Entry] = {
     "barometer:landing": Entry(PUBLIC),
     "barometer:public_results": Entry(PUBLIC, kwargs=_year("published_campaign")),
     "barometer:public_report": Entry(PUBLIC, kwargs=_year("published_campaign")),
+    "barometer:public_cross_table": Entry(
+        PUBLIC,
+        kwargs=lambda w: {"year": w.published_campaign.year, "fmt": "csv"},
+        query={"croiser": "profil", "par": "public"},
+    ),
     "barometer:public_results_section": Entry(
         PUBLIC, kwargs=lambda w: {"year": w.published_campaign.year, "public": "patients"}
     ),
@@ -568,6 +657,9 @@ MATRIX: dict[str, Entry] = {
     "barometer:staff_campaign_status": Entry(staff_only(TO_CAMPAIGN), kwargs=CAMPAIGN, method="POST"),
     "barometer:staff_campaign_rounds": Entry(staff_only(TO_CAMPAIGN), kwargs=CAMPAIGN, method="POST"),
     "barometer:staff_deliveries_retry": Entry(staff_only(TO_CAMPAIGN), kwargs=CAMPAIGN, method="POST"),
+    "barometer:staff_delivery_resend": Entry(
+        STAFF_ONLY, kwargs=lambda w: {"year": w.campaign.year, "pk": w.uncertain_delivery.pk}
+    ),
     "barometer:staff_invitations": Entry(STAFF_ONLY, kwargs=CAMPAIGN),
     "barometer:staff_invitations_import": Entry(staff_only(400), kwargs=CAMPAIGN, method="POST"),
     "barometer:staff_questionnaire": Entry(STAFF_ONLY, kwargs=QUESTIONNAIRE),
@@ -578,6 +670,11 @@ MATRIX: dict[str, Entry] = {
     "barometer:staff_question_edit": Entry(STAFF_ONLY, kwargs=_pk("question")),
     "barometer:staff_results": Entry(STAFF_ONLY, kwargs=CAMPAIGN),
     "barometer:staff_export": Entry(STAFF_ONLY, kwargs=lambda w: {"year": w.campaign.year, "fmt": "csv"}),
+    "barometer:staff_cross_table": Entry(
+        STAFF_ONLY,
+        kwargs=lambda w: {"year": w.campaign.year, "fmt": "csv"},
+        query={"croiser": "profil", "par": "territoire"},
+    ),
     "barometer:staff_report": Entry(
         staff_only(Redirect("/rapports/", prefix=True)), kwargs=CAMPAIGN, method="POST"
     ),
@@ -819,6 +916,8 @@ ADMIN_MODEL_EXCEPTIONS: dict[str, dict[str, Expected]] = {
     "axes.accesslog": {"add": 403},
     "axes.accessfailurelog": {"add": 403},
     "cops.reportjob": {"add": 403},
+    # A subscription is the subscriber's own consent (a confirmed link, Mon espace): nobody adds one by hand.
+    "actors.newslettersubscription": {"add": 403},
     # contact relay: messages are written by the relay's services and purged with their retention.
     "directory.contactmessage": {"add": 403, "delete": 403},
     # Resources are proposed through the site (file checks, search vector), not added in the admin.

@@ -29,18 +29,35 @@ PUBLIC_PAGES = [
     "/agenda/passes/",
     "/carte/integrer/",
     "/annuaire/?type=projet",
+    "/actualites/",
+    "/lettre/inscription/",
+    "/lettre/archives/",
+    "/lettre/1/",
+    "/barometre/resultats/2023/?public=patients&croiser=freins&par=territoire",
 ]
-PARTNER_PAGES = ["/compte/", "/compte/mot-de-passe/", "/annuaire/", "/charte/", "/auto-evaluation/"]
+PARTNER_PAGES = [
+    "/compte/",
+    "/compte/mot-de-passe/",
+    "/annuaire/",
+    "/charte/",
+    "/auto-evaluation/",
+    "/lettre/mon-abonnement/",
+]
 STAFF_PAGES = [
     "/equipe/",
     "/rapports/",
     "/barometre/equipe/",
     "/barometre/equipe/2026/",
     "/barometre/equipe/2026/invitations/",
+    "/barometre/equipe/2023/resultats/?public=patients&territoire=est&croiser=engagement_niveau&par=profil",
     "/accompagnements/",
     "/auto-evaluation/",
     "/agenda/gestion/",
     "/annuaire/moderation/",
+    "/equipe/actualites/",
+    "/equipe/actualites/nouvelle/",
+    "/equipe/lettre/",
+    "/equipe/lettre/nouveau/",
 ]
 DEMO_PASSWORD = "demo-cops-occitanie"
 WIDTHS = {"bureau": 1280, "téléphone": 390}
@@ -88,6 +105,7 @@ def detail_pages() -> list[str]:
     from actors.charter_enums import EventKind
     from actors.enums import ModerationStatus
     from actors.models import Meeting, Person, Structure
+    from actors.newsletter.news import latest_news
     from directory.models import Project
 
     person = Person.objects.filter(status=ModerationStatus.PUBLISHED).order_by("pk").first()
@@ -108,7 +126,39 @@ def detail_pages() -> list[str]:
         f"/annuaire/structures/{structure.pk}/",
         f"/projets/{project.slug}/",
         f"/agenda/{event.slug}/",
+        *[item.get_absolute_url() for item in latest_news(1)],
+        *[f"/barometre/evenements/{slug}/satisfaction/" for slug, _pk in event_surveys_demo()],
     ]
+
+
+def newsletter_issue_pages() -> list[str]:
+    """The demo's issues of the newsletter, n° 1 sent and n° 2 a draft, as the staff see them."""
+    from actors.models import NewsletterIssue
+
+    pages = []
+    for pk in NewsletterIssue.objects.order_by("number").values_list("pk", flat=True):
+        pages += [
+            f"/equipe/lettre/{pk}/",
+            f"/equipe/lettre/{pk}/apercu/",
+            f"/equipe/lettre/{pk}/apercu/?format=texte",
+        ]
+    pages += [
+        f"/equipe/lettre/{pk}/envoyer/"
+        for pk in NewsletterIssue.objects.filter(status="draft").values_list("pk", flat=True)
+    ]
+    return pages
+
+
+def event_surveys_demo() -> list[tuple[str, int]]:
+    """The demo's event with a published satisfaction questionnaire (the JRPS 2023): slug, pk."""
+    from barometer.enums import CampaignStatus
+    from barometer.models import Campaign
+
+    return list(
+        Campaign.all_objects.filter(event__isnull=False, status=CampaignStatus.PUBLISHED).values_list(
+            "event__slug", "event_id"
+        )[:1]
+    )
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
@@ -119,7 +169,15 @@ def test_signed_in_pages_have_no_serious_accessibility_violations(live_server, p
     sign_in(page, live_server, accounts["partenaire@cops.demo"])
     partner_problems = check_pages(page, live_server, PARTNER_PAGES)
     sign_in(page, live_server, accounts["equipe@cops.demo"])
-    staff_problems = check_pages(page, live_server, STAFF_PAGES)
+    survey_pages = [
+        f"/barometre/equipe/evenements/{pk}/{suffix}"
+        for _slug, pk in event_surveys_demo()
+        for suffix in ("", "resultats/")
+    ]
+    event_pages = [f"/agenda/gestion/{pk}/messages/" for _slug, pk in event_surveys_demo()]
+    staff_problems = check_pages(
+        page, live_server, STAFF_PAGES + survey_pages + event_pages + newsletter_issue_pages()
+    )
 
     assert partner_problems == {}, report(partner_problems)
     assert staff_problems == {}, report(staff_problems)

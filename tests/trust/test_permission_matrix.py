@@ -42,11 +42,11 @@ from actors.charter_enums import EventKind
 from actors.enums import ContactPolicy, MembershipStatus, ModerationStatus, Role, Visibility
 from actors.models import Committee, Decision, Mandate, Meeting, MeetingParticipant, Membership, User
 from actors.models.events import EventContributor, EventDocument
-from barometer.enums import CampaignStatus, Public, ResponseStatus
-from barometer.models import Answer, Contact, PublishedReport, Response
+from barometer.enums import CampaignStatus, DeliveryStatus, Public, ResponseStatus
+from barometer.models import Answer, Contact, Delivery, PublishedReport, Response
 from cops.enums import ReportStatus
+from cops.images import reencode_image
 from cops.models import ReportJob
-from directory.images import reencode_image
 from directory.services.contact import (
     contact_message_report_abuse,
     contact_message_send,
@@ -58,7 +58,7 @@ from directory.services.resources import resource_propose
 from selfassess.enums import Side as AssessmentSide
 from tests.factories.accompaniment import default_template
 from tests.factories.actors import UserFactory
-from tests.factories.barometer import CampaignFactory, make_questionnaire
+from tests.factories.barometer import CampaignFactory, make_invitation, make_questionnaire
 from tests.factories.charter import CharterVersionFactory, make_meeting, sign
 from tests.factories.directory import make_person, make_project, make_structure
 from tests.factories.selfassess import AssessmentSessionFactory, FrameworkFactory, ParticipantFactory
@@ -288,6 +288,27 @@ def _events(world: World) -> None:
         event=event, structure=world.structure_a, role="organisateur", accepted_at=now
     )
     world.objects.update(event=event, event_document=document, event_contributor=contributor)
+    _event_survey(world)
+
+
+def _event_survey(world: World) -> None:
+    """A past public event whose satisfaction questionnaire (barometer) has published results."""
+    from barometer import event_surveys
+
+    now = timezone.now()
+    past = Meeting.objects.create(
+        kind=EventKind.WORKSHOP,
+        slug="atelier-matrice-passe",
+        title="Atelier matrice passé",
+        starts_at=now - timedelta(days=3, hours=3),
+        ends_at=now - timedelta(days=3),
+        location="Albi",
+        is_public=True,
+    )
+    survey = event_surveys.survey_create(event=past)
+    for status in (CampaignStatus.OPEN, CampaignStatus.CLOSED, CampaignStatus.PUBLISHED):
+        event_surveys.survey_set_status(campaign=survey, status=status)
+    world.objects.update(survey_event=past)
 
 
 def _charter(world: World) -> None:
@@ -329,7 +350,15 @@ def _barometer(world: World) -> None:
     contact = Contact.objects.create(
         campaign=open_campaign, public=Public.PATIENTS, email="contact@exemple.fr"
     )
+    # An email whose worker died after handing it to the server (staff_delivery_resend).
+    uncertain_delivery = Delivery.objects.create(
+        invitation=make_invitation(questionnaire, email="incertain@exemple.fr"),
+        round=0,
+        status=DeliveryStatus.UNCERTAIN,
+        sent_at=timezone.now(),
+    )
     world.objects.update(
+        uncertain_delivery=uncertain_delivery,
         campaign=open_campaign,
         questionnaire=questionnaire,
         published_campaign=published,
@@ -445,6 +474,44 @@ def _reports(world: World) -> None:
     world.objects.update(report_job=job)
 
 
+def _news(world: World) -> None:
+    """A published news item, a draft (the one the publishing and deleting pages act on) and a
+    subscription to the newsletter (someone outside the cast)."""
+    from actors.models import NewsItem, NewsletterSubscription
+    from actors.models.newsletter import SubscriptionSource, SubscriptionStatus
+
+    now = timezone.now()
+    news = NewsItem.objects.create(
+        title="Actualité matrice", slug="actualite-matrice", summary="En bref.", published_at=now
+    )
+    news_draft = NewsItem.objects.create(
+        title="Brouillon matrice", slug="brouillon-matrice", summary="En bref."
+    )
+    NewsletterSubscription.objects.create(
+        email="abonnee.matrice@exemple.org",
+        status=SubscriptionStatus.CONFIRMED,
+        source=SubscriptionSource.FORM,
+        consented_at=now,
+    )
+    world.objects.update(news=news, news_draft=news_draft)
+
+
+def _newsletter_issues(world: World) -> None:
+    """A draft issue with two items (one the removing endpoint acts on) and a sent issue (the
+    public archive's page)."""
+    from actors.models import NewsletterIssue, NewsletterIssueItem
+    from actors.models.newsletter import IssueItemKind, IssueStatus
+
+    draft = NewsletterIssue.objects.create(number=1, title="Numéro matrice", created_by=world.users["staff"])
+    item = {"issue": draft, "kind": IssueItemKind.NEWS, "text": "En bref.", "url": "http://testserver/"}
+    NewsletterIssueItem.objects.create(**item, source_id=1, title="Élément gardé", position=1)
+    removable = NewsletterIssueItem.objects.create(**item, source_id=2, title="Élément retiré", position=2)
+    sent = NewsletterIssue.objects.create(
+        number=2, title="Numéro envoyé matrice", status=IssueStatus.SENT, sent_at=timezone.now()
+    )
+    world.objects.update(issue_draft=draft, issue_item=removable, issue_sent=sent)
+
+
 def _admin_rows(world: World) -> None:
     """A row for the admin pages of models nothing above creates (journals, schedules…)."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -498,6 +565,8 @@ def build_world() -> World:
     _resources(world)
     _projects(world)
     _events(world)
+    _news(world)
+    _newsletter_issues(world)
     _charter(world)
     _barometer(world)
     _selfassess(world)

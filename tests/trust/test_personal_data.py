@@ -31,6 +31,8 @@ from actors.models import (
     Mandate,
     MeetingParticipant,
     Membership,
+    NewsletterSubscription,
+    NewsletterTopic,
     Person,
     RenewalInvitation,
     Signature,
@@ -292,6 +294,11 @@ def world(partner, other_partner, staff_user, django_capture_on_commit_callbacks
     )
     EvaluationLink.objects.create(invitation=evaluation_invitation, token_hash="a" * 64)
     RenewalInvitation.objects.create(version=version, user=partner, email=partner.email)
+    # The newsletter: Sacha subscribed from Mon espace; Lou through the form (not Sacha's).
+    from actors.newsletter.subscriptions import subscription_from_space, subscription_request
+
+    subscription_from_space(user=partner)
+    subscription_request(email=other_partner.email, topics=list(NewsletterTopic.objects.all()))
     for address in (partner.email, other_partner.email):
         AccessAttempt.objects.create(
             username=address,
@@ -379,6 +386,18 @@ def test_export_of_a_rich_person_has_each_section_with_their_values(world, partn
         "Présent(e)",
     )
     assert [row["version"] for row in rows(data, "actors.RenewalInvitation")] == [str(world.version)]
+    [subscription] = rows(data, "actors.NewsletterSubscription")
+    assert (
+        subscription["email"],
+        subscription["status"],
+        subscription["source"],
+        len(subscription["topics"]),
+    ) == (
+        "partenaire@exemple.fr",
+        "Confirmée",
+        "Mon espace (adresse déjà vérifiée)",
+        5,
+    )
     assert sorted(row["campaign"] for row in rows(data, "barometer.Invitation")) == [
         "Baromètre anonyme",
         "Baromètre nominatif",
@@ -430,7 +449,15 @@ def test_export_holds_no_other_person_no_anonymous_answer_and_no_secret(world, p
     ]
     for secret in secrets:
         assert secret not in text
-    for key in ('"password"', '"token_hash"', '"session_hash"', '"resume_key_hash"', '"body_text"'):
+    for key in (
+        '"password"',
+        '"token_hash"',
+        '"session_hash"',
+        '"resume_key_hash"',
+        '"body_text"',
+        '"manage_token_hash"',
+        '"confirm_token_hash"',
+    ):
         assert key not in text
 
 
@@ -645,6 +672,7 @@ def test_account_deletion_removes_the_profile_and_keeps_anonymised_statistics(
         "signatures_anonymised": 1,
         "meeting_participants_anonymised": 1,
         "renewal_invitations_deleted": 1,
+        "newsletter_subscriptions_deleted": 1,
         "barometer_draft_responses_deleted": 0,
         "barometer_invitations_anonymised": 2,
         "barometer_contacts_deleted": 2,
@@ -667,6 +695,7 @@ def test_account_deletion_removes_the_profile_and_keeps_anonymised_statistics(
     assert not Membership.objects.filter(person_id=world.person.pk).exists()
     assert not Mandate.objects.filter(pk=world.mandate.pk).exists()
     assert not RenewalInvitation.objects.filter(email="partenaire@exemple.fr").exists()
+    assert list(NewsletterSubscription.objects.values_list("email", flat=True)) == ["autre@exemple.fr"]
     # Kept, anonymised: the signature with its date, still counted.
     signature = Signature.objects.get(pk=world.signature.pk)
     assert (signature.person_id, signature.signed_by_id, signature.signer_name) == (

@@ -427,6 +427,31 @@ def test_finished_reports_and_their_files_go_after_their_period(
     assert (private_media / recent.file.name).read_bytes() == b"%PDF-1.7 rapport\n"
 
 
+def test_newsletter_requests_never_confirmed_go_after_30_days_unsubscribed_addresses_after_3_years(db):
+    from actors.models import NewsletterSubscription
+
+    def subscription(email, status, **dates):
+        consented = {"consented_at": NOW} if status == "confirmed" else {}
+        NewsletterSubscription.objects.create(
+            email=email, status=status, source="formulaire", **consented, **dates
+        )
+
+    subscription("attente.vieille@exemple.org", "pending", created_at=days_ago(30) - SECOND)
+    subscription("attente.recente@exemple.org", "pending", created_at=days_ago(30) + SECOND)
+    subscription("partie.vieille@exemple.org", "unsubscribed", unsubscribed_at=days_ago(1095) - SECOND)
+    subscription("partie.recente@exemple.org", "unsubscribed", unsubscribed_at=days_ago(1095) + SECOND)
+    subscription("abonnee.ancienne@exemple.org", "confirmed", created_at=days_ago(4000))
+
+    counts = expired_data_purge(now=NOW)
+
+    assert (counts["newsletter_unconfirmed"], counts["newsletter_unsubscribed"]) == (1, 1)
+    assert sorted(NewsletterSubscription.objects.values_list("email", flat=True)) == [
+        "abonnee.ancienne@exemple.org",
+        "attente.recente@exemple.org",
+        "partie.recente@exemple.org",
+    ]
+
+
 def test_expired_sessions_are_cleared(db):
     Session.objects.create(session_key="a" * 32, session_data="", expire_date=NOW - SECOND)
     Session.objects.create(session_key="b" * 32, session_data="", expire_date=NOW + SECOND)
@@ -462,6 +487,8 @@ def test_a_second_run_deletes_nothing_more(db):
         "event_needs": 0,
         "event_guests": 0,
         "event_unconfirmed": 0,
+        "newsletter_unconfirmed": 0,
+        "newsletter_unsubscribed": 0,
         "draft_profiles": 0,
         "draft_revisions": 0,
         "contact_messages": 0,  # contact relay
@@ -497,7 +524,7 @@ def test_purge_task_returns_and_logs_the_counts(db, caplog):
     assert (counts["unverified_accounts"], counts["outgoing_emails"]) == (1, 1)
     assert [record.getMessage() for record in caplog.records if record.name == "cops.retention"] == [
         "Retention purge: unverified_accounts 1, meeting_guests 0, event_needs 0, event_guests 0, "
-        "event_unconfirmed 0, draft_profiles 0, draft_revisions 0, "
+        "event_unconfirmed 0, newsletter_unconfirmed 0, newsletter_unsubscribed 0, draft_profiles 0, draft_revisions 0, "
         "contact_messages 0, barometer_drafts 0, barometer_invitations 0, barometer_contacts 0, selfassess_participants 0, "
         "outgoing_emails 1, login_records 0, reports 0, sessions 0"
     ]

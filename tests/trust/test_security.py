@@ -153,6 +153,8 @@ def _views(resolver: URLResolver, prefix: str = ""):
 CSRF_EXEMPT = {
     # RFC 8058 one-click unsubscribe: mail clients POST without a form; the emailed token is the proof.
     "barometre/desinscription/<str:token>/": "barometer.views.answering.unsubscribe",
+    # The same for each issue of the newsletter (List-Unsubscribe-Post), token per email.
+    "lettre/desinscription/<str:token>/": "actors.newsletter.views.unsubscribe",
 }
 
 

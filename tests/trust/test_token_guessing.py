@@ -375,6 +375,83 @@ def event_registration_link() -> SecretLink:
     )
 
 
+# --- The newsletter: confirmation, preferences, one-click unsubscribe --------------------------------
+
+
+def _newsletter_email(address: str) -> str:
+    from actors.models import NewsletterTopic
+    from actors.newsletter.subscriptions import subscription_request
+
+    subscription_request(email=address, topics=list(NewsletterTopic.objects.all()))
+    return emailed_text(address)
+
+
+def newsletter_confirm_link() -> SecretLink:
+    """The « Confirmer mon abonnement » link of the double opt-in email."""
+    from actors.models import NewsletterSubscription
+
+    path = link_in(_newsletter_email("lettre.confirmer@exemple.org"), "/lettre/confirmer/")
+    return SecretLink(
+        path=path,
+        token=path.split("/")[-2],
+        guess_path=lambda t: reverse("news:confirm", args=[t]),
+        guess=lambda: secrets.token_urlsafe(32),
+        hits=_hash_hits(NewsletterSubscription, "confirm_token_hash"),
+        refusal=404,
+        opened=lambda r: r.status_code == 200 and "lettre.confirmer@exemple.org" in r.content.decode(),
+        stored_hash=lambda: NewsletterSubscription.objects.get().confirm_token_hash,
+    )
+
+
+def newsletter_preferences_link() -> SecretLink:
+    """The preferences link of the same email (the subscription's manage token)."""
+    from actors.models import NewsletterSubscription
+
+    path = link_in(_newsletter_email("lettre.preferences@exemple.org"), "/lettre/preferences/")
+    return SecretLink(
+        path=path,
+        token=path.split("/")[-2],
+        guess_path=lambda t: reverse("news:preferences", args=[t]),
+        guess=lambda: secrets.token_urlsafe(32),
+        hits=_hash_hits(NewsletterSubscription, "manage_token_hash"),
+        refusal=404,
+        opened=lambda r: r.status_code == 200 and "lettre.preferences@exemple.org" in r.content.decode(),
+        stored_hash=lambda: NewsletterSubscription.objects.get().manage_token_hash,
+    )
+
+
+def newsletter_unsubscribe_link() -> SecretLink:
+    """The one-click unsubscribe link of an issue (List-Unsubscribe): the delivery's own token, as
+    the bulk sending engine emails it."""
+    from actors.models import NewsletterDelivery, NewsletterIssue, NewsletterSubscription, NewsletterTopic
+    from actors.models.newsletter import IssueStatus
+    from actors.newsletter.sending import issue_send
+
+    subscription = NewsletterSubscription.objects.create(
+        email="lettre.desinscription@exemple.org",
+        status="confirmed",
+        source="formulaire",
+        consented_at=timezone.now(),
+    )
+    topic = NewsletterTopic.objects.order_by("pk").first()
+    subscription.topics.set([topic])
+    issue = NewsletterIssue.objects.create(number=901, title="Lettre des secrets", status=IssueStatus.SENDING)
+    issue.topics.set([topic])
+    assert issue_send(issue_id=issue.pk).sent == 1
+    path = link_in(emailed_text("lettre.desinscription@exemple.org"), "/lettre/desinscription/")
+    token = path.split("/")[-2]
+    return SecretLink(
+        path=reverse("news:unsubscribe", args=[token]),
+        token=token,
+        guess_path=lambda t: reverse("news:unsubscribe", args=[t]),
+        guess=lambda: secrets.token_urlsafe(32),
+        hits=_hash_hits(NewsletterDelivery, "unsubscribe_hash"),
+        refusal=404,
+        opened=lambda r: r.status_code == 200 and "lettre.desinscription@exemple.org" in r.content.decode(),
+        stored_hash=lambda: NewsletterDelivery.objects.get().unsubscribe_hash,
+    )
+
+
 LINKS = {
     "barometer_personal_link": barometer_personal_link,
     "barometer_unsubscribe": barometer_unsubscribe_link,
@@ -389,6 +466,10 @@ LINKS = {
     # contact relay
     "directory_contact_reply": contact_relay_link,
     "directory_contact_abuse": contact_abuse_link,
+    # the newsletter
+    "newsletter_confirm": newsletter_confirm_link,
+    "newsletter_preferences": newsletter_preferences_link,
+    "newsletter_unsubscribe": newsletter_unsubscribe_link,
 }
 
 
@@ -442,6 +523,10 @@ def test_every_url_with_a_token_is_guarded_against_guessing():
         # contact relay
         "annuaire/messages/<str:token>/",
         "annuaire/messages/<str:token>/signaler/",
+        # the newsletter
+        "lettre/confirmer/<str:token>/",
+        "lettre/preferences/<str:token>/",
+        "lettre/desinscription/<str:token>/",
     }
 
 
@@ -570,6 +655,9 @@ def test_a_valid_link_still_opens_from_an_address_over_its_guessing_budget(clien
         ("selfassess_invitation", 43),  # token_urlsafe(32): 256 bits
         ("accompaniment_evaluation", 43),
         ("directory_contact_reply", 43),  # contact relay: cops.tokens.new_token(), 256 bits
+        ("newsletter_confirm", 43),  # the newsletter: cops.tokens.new_token(), 256 bits
+        ("newsletter_preferences", 43),
+        ("newsletter_unsubscribe", 43),
     ],
     indirect=["secret_link"],
 )

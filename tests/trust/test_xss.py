@@ -13,6 +13,7 @@ nothing from outside.
 
 import io
 import re
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -54,6 +55,7 @@ from actors.models import (
     Domain,
     EventContributor,
     EventDocument,
+    EventMessage,
     EventSession,
     Meeting,
     MeetingParticipant,
@@ -66,6 +68,7 @@ from actors.models import (
 )
 from actors.reports import annual_report_context
 from actors.services import committees as committee_services
+from barometer import event_surveys
 from barometer.enums import CampaignStatus, ResponseStatus
 from barometer.models import Answer, Choice, Response
 from barometer.reports import build_pdf as barometer_pdf
@@ -167,6 +170,8 @@ NOT_FREE_TEXT = {
     ("barometer", "Delivery"): "token hash and SMTP error",
     ("barometer", "Response", "resume_key_hash"): "hash",
     ("accompaniment", "EvaluationLink"): "token hash",
+    ("actors", "NewsletterDelivery"): "token hash and SMTP error",
+    ("actors", "NewsletterIssueItem", "url"): "an address built by the platform (SITE_URL + the item's path)",
 }
 PROJECT_APPS = ("cops", "actors", "directory", "barometer", "selfassess", "accompaniment")
 
@@ -464,6 +469,13 @@ def build_world(admin_user, referent_user) -> dict:
         session_ids=[event_session.pk],
     )  # fmt: skip
     keep(event, event_session, contributor, event_document, registration)
+    # The staff's message to the people registered, and the event's satisfaction questionnaire.
+    event_message = EventMessage.objects.create(
+        event=event, subject="Objet", body="Message", audience="inscrits", recipient_count=1,
+        client_key=uuid.uuid4(), sent_by=admin_user, sent_at=now,
+    )  # fmt: skip
+    keep(event_message)
+    event_surveys.survey_create(event=event)
 
     # Projects: a published one with its document and a person who accepted (with a role).
     project = make_project(by=referent_user, structure=structure, title="Projet")
@@ -480,6 +492,37 @@ def build_world(admin_user, referent_user) -> dict:
     )
     project_services.project_person_respond(invitation=invitation, by=person.user, accept=True)
     keep(project, project.documents.get(), invitation)
+
+    # News: a published item on a topic, linked to the event (topics show on the cards and the
+    # newsletter's subscription form).
+    from actors.models import NewsItem, NewsletterTopic
+
+    news_topic = NewsletterTopic.objects.order_by("position", "pk").first()
+    news_item = NewsItem.objects.create(
+        title="Actualité",
+        slug="actualite-xss",
+        summary="En bref",
+        body="Texte",
+        image_alt="Image",
+        published_at=now,
+    )
+    news_item.topics.set([news_topic])
+    news_item.events.set([event])
+    keep(news_item, news_topic)
+
+    # The newsletter: a sent issue (the public archive shows it) and a draft, one item each.
+    from actors.models import NewsletterIssue, NewsletterIssueItem
+
+    issues = [
+        NewsletterIssue.objects.create(number=1, title="Numéro", status="sent", sent_at=now),
+        NewsletterIssue.objects.create(number=2, title="Brouillon"),
+    ]
+    for issue in issues:
+        issue.topics.set([news_topic])
+        item = NewsletterIssueItem.objects.create(
+            issue=issue, kind="actualite", source_id=news_item.pk, title="Élément", url="http://testserver/"
+        )
+        keep(issue, item)
 
     # The payloads, field by field.
     stored: dict[tuple[str, str], list[int]] = {}
@@ -522,6 +565,9 @@ def build_world(admin_user, referent_user) -> dict:
         "refused_resource": refused,
         "project": project,
         "event": event,
+        "news_item": news_item,
+        "issue_sent": issues[0],
+        "issue_draft": issues[1],
         "event_token": event_services.personal_token(MeetingParticipant.objects.get(pk=registration.pk)),
     }
 
@@ -633,6 +679,11 @@ def public_pages(world) -> dict[str, str]:
         "barometer results": reverse("barometer:public_results", args=[world["campaign"].year]),
         "accompaniment landing": reverse("accompaniment:landing"),
         "selfassess": reverse("selfassess:index"),
+        "news": reverse("news:list"),
+        "news item": reverse("news:detail", args=[world["news_item"].slug]),
+        "newsletter subscription": reverse("news:subscribe"),
+        "newsletter archive": reverse("newsletter:archive"),
+        "newsletter issue": reverse("newsletter:issue", args=[world["issue_sent"].number]),
     }
 
 
@@ -651,6 +702,9 @@ def staff_pages(world) -> dict[str, str]:
         "event registrations": reverse("events:staff_registrations", args=[world["event"].pk]),
         "event documents": reverse("events:staff_documents", args=[world["event"].pk]),
         "event contributors": reverse("events:staff_contributors", args=[world["event"].pk]),
+        "event messages": reverse("events:staff_messages", args=[world["event"].pk]),
+        "event survey": reverse("barometer:event_survey", args=[world["event"].pk]),
+        "event survey results": reverse("barometer:event_survey_results", args=[world["event"].pk]),
         "refused resource": reverse("directory:resource_detail", args=[world["refused_resource"].slug]),
         "resource review": reverse("directory:resource_review", args=[world["refused_resource"].pk]),
         "decisions": reverse("charter:decisions"),
@@ -699,6 +753,17 @@ def staff_pages(world) -> dict[str, str]:
         "accompaniment measurement": reverse("accompaniment:measurement_add", args=[accompaniment.pk]),
         "reports": reverse("platform:report_list"),
         "report": reverse("platform:report_status", args=[world["job"].pk]),
+        "news staff list": reverse("news:staff_list"),
+        "news edit": reverse("news:staff_edit", args=[world["news_item"].pk]),
+        "news delete": reverse("news:staff_delete", args=[world["news_item"].pk]),
+        "my newsletter subscription": reverse("news:my_subscription"),
+        "newsletter issues": reverse("newsletter:staff_list"),
+        "newsletter issue sent": reverse("newsletter:staff_issue", args=[world["issue_sent"].pk]),
+        "newsletter issue draft": reverse("newsletter:staff_issue", args=[world["issue_draft"].pk]),
+        "newsletter preview": reverse("newsletter:staff_preview", args=[world["issue_draft"].pk]),
+        "newsletter preview text": reverse("newsletter:staff_preview", args=[world["issue_draft"].pk])
+        + "?format=texte",
+        "newsletter send": reverse("newsletter:staff_send", args=[world["issue_draft"].pk]),
     }
 
 

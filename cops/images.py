@@ -1,5 +1,5 @@
-"""Photos and logos: checked with Pillow, then re-encoded so that only clean pixels are kept
-(no metadata such as GPS coordinates, no crafted file reaches the disk)."""
+"""Uploaded images (photos, logos, news images): checked with Pillow, then re-encoded so that only
+clean pixels are kept (no metadata such as GPS coordinates, no crafted file reaches the disk)."""
 
 from io import BytesIO
 
@@ -12,11 +12,13 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
-MAX_SIDE = 800
+# Longest side kept, per kind: a directory photo or logo, a news item's illustration.
+MAX_SIDE = {"photo": 800, "logo": 800, "news": 1600}
 
 
 def reencode_image(upload, *, kind: str) -> ContentFile:
-    """Validate an uploaded image and return it re-encoded (JPEG for photos, PNG for logos)."""
+    """Validate an uploaded image and return it re-encoded: PNG for logos, JPEG otherwise (a
+    transparent image on white, as the pages show it)."""
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
             _("L'image est trop lourde (%(size)s Mo) : 5 Mo au maximum.")
@@ -39,7 +41,7 @@ def reencode_image(upload, *, kind: str) -> ContentFile:
     upload.seek(0)
     with Image.open(upload) as image:
         image = ImageOps.exif_transpose(image)
-        image.thumbnail((MAX_SIDE, MAX_SIDE))
+        image.thumbnail((MAX_SIDE[kind], MAX_SIDE[kind]))
         # Only the pixels go on: Pillow would otherwise write back the JPEG comment, ICC profile
         # and the like that the upload carried (a street address in a comment, a payload in a profile).
         image.info = {}
@@ -49,7 +51,12 @@ def reencode_image(upload, *, kind: str) -> ContentFile:
             image.save(buffer, format="PNG", optimize=True)
             name = "logo.png"
         else:
+            if image.mode in ("RGBA", "LA", "P"):
+                image = image.convert("RGBA")
+                background = Image.new("RGB", image.size, (255, 255, 255))
+                background.paste(image, mask=image.split()[-1])
+                image = background
             image = image.convert("RGB")
             image.save(buffer, format="JPEG", quality=85, optimize=True)
-            name = "photo.jpg"
+            name = "actualite.jpg" if kind == "news" else "photo.jpg"
     return ContentFile(buffer.getvalue(), name=name)
