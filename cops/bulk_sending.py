@@ -23,6 +23,7 @@ does the rest, the same way for every client:
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,8 +52,9 @@ class BulkResult:
     interrupted: str = ""
 
 
-class BulkClient:
-    """One sending, as the engine sees it. Subclasses set the attributes and the methods below."""
+class BulkClient(ABC):
+    """One sending, as the engine sees it. A client sets the attributes and implements the abstract
+    methods (Python refuses to build a client that misses one); the others have defaults."""
 
     model: type[models.Model]  # a cops.models.BulkDelivery
     recipient_field: str  # the delivery's foreign key to the recipient ("invitation", "subscription")
@@ -62,30 +64,33 @@ class BulkClient:
     uncertain_note: str = ""
     label: str = "Bulk sending"  # for the logs
 
+    @abstractmethod
     def lock_key(self) -> int:
-        raise NotImplementedError
+        """Second key of the advisory lock: this sending's id (one worker at a time holds it)."""
 
     def start(self) -> bool:
         """Read what the pass needs (under the lock); False: nothing to send now."""
         return True
 
+    @abstractmethod
     def emails_per_minute(self) -> int:
-        raise NotImplementedError
+        """The pace of this kind of sending (0: no pacing)."""
 
+    @abstractmethod
     def connections(self) -> int:
-        raise NotImplementedError
+        """SMTP connections driven side by side (the size of a group)."""
 
+    @abstractmethod
     def rows(self) -> QuerySet:
         """Every delivery row of this sending."""
-        raise NotImplementedError
 
+    @abstractmethod
     def eligible(self) -> QuerySet:
         """The recipients who should get it and have no row yet, in a stable order."""
-        raise NotImplementedError
 
+    @abstractmethod
     def new_row(self, recipient_id: int) -> models.Model:
         """The claim row of one recipient (unsaved)."""
-        raise NotImplementedError
 
     def load(self, rows: QuerySet) -> list:
         """The rows with what the letters need (select_related, shared objects)."""
@@ -95,11 +100,11 @@ class BulkClient:
         """The recipient no longer wants it, as read with the row: the claim is dropped."""
         return False
 
+    @abstractmethod
     def recheck(self) -> tuple[str, list]:
         """SQL giving `(id, note)` for the delivery rows listed in the CTE `v(id, …)`: `note` is
         NULL when the email may go, the reason it may not otherwise. It locks (FOR SHARE) the
         recipients' rows, so that a change being committed at this very moment is seen."""
-        raise NotImplementedError
 
     def mark_committing(self, hashes: dict[int, tuple[str, ...]], accepted: "Accepted") -> set[int]:
         return mark_committing(
@@ -110,9 +115,9 @@ class BulkClient:
             accepted=accepted,
         )
 
+    @abstractmethod
     def message(self, row, tokens: tuple[str, ...]) -> EmailMessage:
         """The email as Django builds it (any backend)."""
-        raise NotImplementedError
 
     def envelope(self, row, tokens: tuple[str, ...]) -> Envelope:
         """The email as SMTP carries it (key: row.pk); by default from `message`."""

@@ -248,3 +248,12 @@ def test_pacer_spreads_the_emails_at_the_given_rate():
         pacer.wait(2)  # groups of two: the fourth group leaves 3 × 100 ms after the first
 
     assert 0.29 <= time.monotonic() - started < 0.6
+
+
+def test_a_client_missing_part_of_the_contract_cannot_be_built():
+    class HalfClient(bulk_sending.BulkClient):
+        def lock_key(self) -> int:
+            return 1
+
+    with pytest.raises(TypeError, match="abstract method"):
+        HalfClient()
