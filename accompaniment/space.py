@@ -19,6 +19,23 @@ from accompaniment.selectors import with_alerts
 from actors.permissions import is_copil_member, is_cops_staff
 from cops.space import Badge, SpaceItem, SpaceLink, SpaceSection, Waiting, format_day
 
+# What the hooks below read (cops/space.py keeps their result per version of these tables).
+SPACE_MODELS = (
+    "accompaniment.SupportRequest",
+    "accompaniment.Accompaniment",
+    "accompaniment.PhaseTemplate",
+    "accompaniment.Phase",
+    "accompaniment.Participant",
+    "accompaniment.Meeting",
+    "accompaniment.Action",
+    "accompaniment.Evaluation",
+    "accompaniment.EvaluationInvitation",
+    "accompaniment.EvaluationResponse",
+    "actors.Person",
+    "actors.Structure",
+    "actors.Membership",
+)
+
 ACCOMPANIMENTS_SHOWN = 10
 
 

@@ -10,3 +10,7 @@ class ActorsConfig(AppConfig):
         # Connects the login receiver that fills Mon espace's menu (actors/space_menu.py), and the
         # hooks through which the charter's cache version follows the writes (actors/signals.py).
         from actors import signals, space_menu  # noqa: F401
+        from actors.events.selectors import EVENT_PAGE_MODELS, EVENT_PAGE_SET
+        from cops.dataversions import watch
+
+        watch(EVENT_PAGE_SET, EVENT_PAGE_MODELS)

@@ -33,6 +33,24 @@ from cops.space import (
 )
 from cops.tokens import hash_token
 
+# What the hooks below read (cops/space.py keeps their result per version of these tables).
+SPACE_MODELS = (
+    "actors.CharterVersion",
+    "actors.Signature",
+    "actors.Person",
+    "actors.Structure",
+    "actors.Membership",
+    "actors.Committee",
+    "actors.Mandate",
+    "actors.Meeting",
+    "actors.MeetingParticipant",
+    "actors.Commune",
+    "actors.EventContributor",
+    "actors.NewsletterSubscription",
+    "actors.NewsletterSubscription_topics",
+    "actors.NewsletterTopic",
+)
+
 UPCOMING_SHOWN = 10
 PAST_SHOWN = 5
 RESPONSE_TONES = {

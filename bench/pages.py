@@ -167,22 +167,35 @@ def pages(database: str) -> list[tuple[str, str, str]]:
 def single(port: int, path: str, cookie: str, warm_ups: int = 1) -> tuple[float, float, int, int]:
     """p50, p95 (ms), HTML size and status of one request alone, after `warm_ups` requests (one per
     gunicorn worker fills each worker's own memo, as the first visitors do)."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=60)
     headers = {"Host": HOST, "Accept-Encoding": "identity"}
     if cookie:
         headers["Cookie"] = cookie
-    durations, size, status = [], 0, 0
-    for attempt in range(RUNS + warm_ups):
-        if attempt < warm_ups:  # a new connection each: gunicorn hands it to any of its workers
-            connection.close()
-            connection = http.client.HTTPConnection(HOST, port, timeout=60)
-        started = time.perf_counter()
+
+    def get(connection: http.client.HTTPConnection) -> tuple[int, bytes]:
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
-        body = response.read()
-        if attempt >= warm_ups:
-            durations.append((time.perf_counter() - started) * 1000)
-        size, status = len(body), response.status
+        return response.status, response.read()
+
+    def warm_up() -> None:
+        connection = http.client.HTTPConnection(HOST, port, timeout=60)
+        get(connection)
+        connection.close()
+
+    # The warm-ups at once, each on its own connection: a (synchronous) gunicorn worker serves one
+    # connection at a time, so concurrent ones reach every worker. One after the other, they could
+    # all go to the same idle worker and leave another cold for the measured requests.
+    warmers = [threading.Thread(target=warm_up) for _ in range(warm_ups)]
+    for warmer in warmers:
+        warmer.start()
+    for warmer in warmers:
+        warmer.join()
+    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    durations, size, status = [], 0, 0
+    for _attempt in range(RUNS):
+        started = time.perf_counter()
+        status, body = get(connection)
+        durations.append((time.perf_counter() - started) * 1000)
+        size = len(body)
     connection.close()
     return statistics.median(durations), percentile(durations, 95), size, status
 
@@ -297,8 +310,9 @@ def main() -> int:
 
     env = server_env(args.database)
     os.environ.update({k: v for k, v in env.items() if k in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}})
-    prepare_database(env, database=args.database, scale=args.scale, reseed=False)
+    # Static files first: seeding renders pages and emails, which need the manifest in production.
     prepare_static(env, force=False)
+    prepare_database(env, database=args.database, scale=args.scale, reseed=False)
     listed = pages(args.database)
     if args.only:
         words = args.only.split(",")

@@ -40,10 +40,15 @@ class CopsConfig(AppConfig):
     verbose_name = _("Plateforme")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from cops.dataversions import install_triggers
         from cops.reports import autodiscover_reports
 
         autodiscover_modules(*CONTRIBUTION_MODULES)
         autodiscover_reports()  # marks the builders registered (the import above registered them)
+        # After every migrate: the triggers of the watched tables match the declarations.
+        post_migrate.connect(install_triggers, sender=self, dispatch_uid="cops.install_triggers")
 
 
 class Hook(NamedTuple):

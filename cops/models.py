@@ -144,3 +144,31 @@ class BulkDelivery(models.Model):
 
     class Meta:
         abstract = True
+
+
+class DataVersion(models.Model):
+    """The current token of a watched set of tables (cops/dataversions.py), written by PostgreSQL."""
+
+    name = models.CharField(_("ensemble"), max_length=60, primary_key=True)
+    token = models.UUIDField(_("jeton"))
+
+    class Meta:
+        verbose_name = _("version de données")
+        verbose_name_plural = _("versions de données")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.token}"
+
+
+class DataChange(models.Model):
+    """A watched set changed in the current transaction; the row lives until its commit (PostgreSQL
+    then writes the set's new token and deletes it, see cops/dataversions.py)."""
+
+    name = models.CharField(_("ensemble"), max_length=60)
+
+    class Meta:
+        verbose_name = _("changement de données")
+        verbose_name_plural = _("changements de données")
+
+    def __str__(self) -> str:
+        return self.name

@@ -9,20 +9,35 @@ An app may provide a `space.py` module (imported by `CopsConfig.ready()`, see co
 
 Each contribution costs a fixed number of queries whatever the number of items (the page asserts
 it), and links only to pages the person may open. cops contributes its own section (reports) here.
+
+**Kept per person.** A contributing module declares `SPACE_MODELS`, the models its hooks read
+("app_label.ModelName"; the account, its groups and the roles are read by every hook and need no
+mention). They form the watched set `space_<app>` (cops/dataversions.py): what a hook returned for
+a person is kept in each web process under the set's token, which PostgreSQL renews in the commit
+of any change to those tables, however it is written. So Mon espace reads a few rows per view, not
+a dozen tables, and never shows a person something older than their last change. SPACE_MAX_AGE
+bounds what time alone changes (a meeting becomes past, a deadline nears). tests/cops/
+test_space_kept.py checks that the hooks read no table outside their set.
 """
 
+import functools
+import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cops.apps import contributions
+from cops.apps import Hook, contributions
+from cops.dataversions import tables_of, tokens
 from cops.enums import ReportStatus
+from cops.memo import ProcessMemo
 from cops.models import ReportJob
 
 # The session key holding the menu's entries, [[key, title], …]: written when Mon espace is
@@ -123,17 +138,58 @@ def remembered_for_page(key: tuple, compute):
     return memo[key]
 
 
+# Read by every hook: the account (its address, whether it is verified) and its roles.
+ACCOUNT_MODELS = ("actors.User", "actors.User_groups", "auth.Group")
+SPACE_MODELS = ("cops.ReportJob",)  # cops' own section, below
+SPACE_MAX_AGE = 60.0  # seconds
+_kept = ProcessMemo(max_entries=4096, max_age=SPACE_MAX_AGE)
+
+
+def _set_name(app_label: str) -> str:
+    return f"space_{app_label}"
+
+
+@functools.cache
+def space_watched_sets() -> dict[str, tuple[str, ...]]:
+    """{watched set: its tables}, one set per contributing app (cops.dataversions.watched_sets)."""
+    modules = {"cops": sys.modules[__name__]}
+    for hook in contributions("space", "space_sections", exclude=__name__) + contributions(
+        "space", "space_waiting", exclude=__name__
+    ):
+        modules[hook.app] = hook.module
+    found = {}
+    for app_label, module in modules.items():
+        declared = getattr(module, "SPACE_MODELS", None)
+        if declared is None:
+            raise ImproperlyConfigured(f"{module.__name__} contributes to Mon espace without SPACE_MODELS.")
+        found[_set_name(app_label)] = tables_of((*declared, *ACCOUNT_MODELS))
+    return found
+
+
+def _page_tokens() -> dict[str, str | None]:
+    return remembered_for_page(("cops.space.tokens",), lambda: tokens(space_watched_sets()))
+
+
+def _contributed(hook: Hook, user) -> list:
+    """What the hook returns for the person: kept per token of its app's set (see above)."""
+    token = _page_tokens().get(_set_name(hook.app))
+    if token is None:  # no token yet, or changed by this very transaction
+        return hook(user)
+    key = (hook.app, hook.function.__name__, token, user.pk, get_language())
+    return _kept.get_or_compute(key, lambda: hook(user))
+
+
 def space_waiting(user) -> list[Waiting]:
     providers = contributions("space", "space_waiting", exclude=__name__)
-    waiting = [item for provider in providers for item in provider(user)]
+    waiting = [item for provider in providers for item in _contributed(provider, user)]
     # Stable: undated items keep the apps' order, after the dated ones.
     return sorted(waiting, key=lambda item: (item.due_at is None, item.due_at or timezone.now()))
 
 
 def space_sections(user) -> list[SpaceSection]:
     providers = contributions("space", "space_sections", exclude=__name__)
-    sections = [section for provider in providers for section in provider(user)]
-    sections += report_sections(user)
+    own = Hook(app="cops", module=sys.modules[__name__], function=report_sections)
+    sections = [section for provider in [*providers, own] for section in _contributed(provider, user)]
     return sorted((section for section in sections if section.applies), key=lambda section: section.position)
 
 

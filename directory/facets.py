@@ -19,11 +19,13 @@ django-filter FilterSet; their matching ids become one more bitset.
 """
 
 import math
+import pickle
 import re
 import threading
 import time
 import unicodedata
 import uuid
+import zlib
 from dataclasses import dataclass, field
 
 from django.core.cache import caches
@@ -295,8 +297,39 @@ def audience_index(audience: str, level: int, extra_prefixes: tuple[str, ...] = 
     with _lock:
         cached = _cache.get(audience)
         if cached is None or not cached.is_fresh(version):
-            cached = _cache[audience] = _load(audience, level, version, extra_prefixes)
+            cached = _cache[audience] = _shared_or_loaded(audience, level, version, extra_prefixes)
     return cached
+
+
+# Building an audience's index reads every entry (0.7–0.9 s at 25,000 actors); unpickling it takes
+# 15–25 ms. The first web process that needs a version builds it and leaves a compressed copy in the
+# shared cache, under one key per audience (each copy replaces the previous one: no stale copies
+# pile up); the others load that copy. A copy is taken only for the version it was built from and
+# while younger than MAX_AGE, so the periodic rebuild (MAX_AGE) is done once, not in every process.
+
+
+def _copy_key(audience: str, level: int, extra_prefixes: tuple[str, ...]) -> str:
+    return f"directory:index-copy:{audience}:{level}:{','.join(extra_prefixes)}"
+
+
+def _shared_or_loaded(
+    audience: str, level: int, version: str, extra_prefixes: tuple[str, ...]
+) -> AudienceIndex:
+    key = _copy_key(audience, level, extra_prefixes)
+    if version:
+        found = caches["shared"].get(key)
+        if found is not None:
+            copy_version, built_at, blob = found
+            age = time.time() - built_at
+            if copy_version == version and 0 <= age < MAX_AGE:
+                index = pickle.loads(zlib.decompress(blob))  # noqa: S301 (written by this code, above)
+                index.loaded_at = time.monotonic() - age  # it ages from its build, not from here
+                return index
+    index = _load(audience, level, version, extra_prefixes)
+    if version:
+        blob = zlib.compress(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        caches["shared"].set(key, (version, time.time(), blob), timeout=MAX_AGE)
+    return index
 
 
 def reset() -> None:

@@ -24,6 +24,19 @@ from cops.space import (
 from directory.selectors.profiles import pending_memberships_for_referent, structures_editable_by
 from directory.selectors.projects import invitations_for_user, inviter_names, projects_of_user
 
+# What the hooks below read (cops/space.py keeps their result per version of these tables).
+SPACE_MODELS = (
+    "actors.Person",
+    "actors.Person_profiles",
+    "actors.ActorProfile",
+    "actors.Structure",
+    "actors.StructureType",
+    "actors.Membership",
+    "actors.Commune",
+    "directory.Project",
+    "directory.ProjectPerson",
+)
+
 STATUS_TONES = {
     ModerationStatus.DRAFT: "neutral",
     ModerationStatus.PENDING: "pending",

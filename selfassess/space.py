@@ -15,6 +15,14 @@ from cops.space import Badge, SpaceItem, SpaceLink, SpaceSection, Waiting, forma
 from selfassess.enums import Step
 from selfassess.models import AssessmentSession, Criterion, Participant
 
+# What the hooks below read (cops/space.py keeps their result per version of these tables).
+SPACE_MODELS = (
+    "selfassess.AssessmentSession",
+    "selfassess.Participant",
+    "selfassess.Criterion",
+    "selfassess.Rating",
+)
+
 SESSIONS_SHOWN = 10
 STEP_TONES = {Step.INDIVIDUAL: "pending", Step.GROUP: "pending", Step.CLOSED: "ok"}
 

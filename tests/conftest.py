@@ -59,22 +59,19 @@ def _fresh_directory_results():
     """The directory's and the charter's per-process results (facet bitsets, rendered lists,
     signatory data) outlive a test's transaction: every test starts without them."""
     from actors.selectors.charter import forget_remembered
-    from actors.selectors.committees import forget_public_committees
     from cops.figures import forget_home_figures
+    from cops.memo import forget_everything_kept
     from directory import facets
-    from directory.selectors import remembered
 
     facets.reset()
     forget_remembered()
     forget_home_figures()
-    forget_public_committees()
-    remembered.forget()
+    forget_everything_kept()
     yield
     facets.reset()
     forget_remembered()
     forget_home_figures()
-    forget_public_committees()
-    remembered.forget()
+    forget_everything_kept()
 
 
 @pytest.fixture(scope="session")

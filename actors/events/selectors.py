@@ -13,6 +13,25 @@ from actors.charter_enums import EventKind, MeetingStatus, RegistrationStatus
 from actors.models import EventSession, Meeting, MeetingParticipant, SessionRegistration
 from cops.tokens import hash_token, is_well_formed
 
+# What an event's public page reads (actors.events.views keeps it per version of these tables;
+# barometer/apps.py adds the satisfaction questionnaires, whose published results it links to).
+EVENT_PAGE_SET = "event_page"
+EVENT_PAGE_MODELS = (
+    "actors.Meeting",
+    "actors.Meeting_territories",
+    "actors.Departement",
+    "actors.Commune",
+    "actors.EventSession",
+    "actors.SessionRegistration",
+    "actors.MeetingParticipant",
+    "actors.EventDocument",
+    "actors.EventContributor",
+    "actors.Person",
+    "actors.Structure",
+    "directory.Project",
+    "directory.Project_events",
+)
+
 
 def events() -> QuerySet[Meeting]:
     """Every event of the community: never a committee meeting (those belong to their committee)."""
@@ -51,22 +70,32 @@ class Availability:
         return self.seats_left == 0
 
 
-def event_availability(event: Meeting) -> Availability:
-    """Seats left for the event and for each of its sessions (two queries). Only confirmed
-    registrations hold a seat: an address not yet confirmed does not."""
+def sessions_with_seats(event: Meeting) -> list[EventSession]:
+    """The event's sessions in the programme's order, each annotated with `taken` (its confirmed
+    registrations)."""
+    return list(
+        EventSession.objects.filter(event=event)
+        .annotate(taken=Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED)))
+        .order_by("starts_at", "track", "pk")
+    )
+
+
+def event_availability(event: Meeting, sessions: list[EventSession] | None = None) -> Availability:
+    """Seats left for the event and for each of its sessions (two queries; one when `sessions`
+    already come from `sessions_with_seats`). Only confirmed registrations hold a seat: an address
+    not yet confirmed does not."""
     counts = event.participants.aggregate(
         confirmed=Count("pk", filter=Q(status=RegistrationStatus.CONFIRMED)),
         waiting=Count("pk", filter=Q(status=RegistrationStatus.WAITING)),
     )
-    sessions = EventSession.objects.filter(event=event).annotate(
-        taken=Count("registrations", filter=Q(registrations__status=RegistrationStatus.CONFIRMED))
-    )
+    if sessions is None:
+        sessions = sessions_with_seats(event)
     return Availability(
         seats_left=None if event.capacity is None else max(0, event.capacity - counts["confirmed"]),
         waiting=counts["waiting"],
         sessions={
             session.pk: None if session.capacity is None else max(0, session.capacity - session.taken)
-            for session in sessions.order_by("pk")
+            for session in sorted(sessions, key=lambda session: session.pk)
         },
     )
 

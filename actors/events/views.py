@@ -8,6 +8,7 @@ never on a page nor in a public calendar file: only in a confirmed participant's
 from __future__ import annotations
 
 import calendar
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -18,8 +19,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -27,12 +30,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from actors.charter_enums import EventKind, MeetingStatus, RegistrationStatus
 from actors.enums import ModerationStatus
-from actors.events import ics, selectors
+from actors.events import hooks, ics, selectors
 from actors.events import services as event_services
 from actors.events.forms import AgendaFilterForm, RegistrationForm
 from actors.models import Meeting, MeetingParticipant
 from actors.models.events import EventDocument
 from actors.permissions import directory_viewer_level, is_cops_staff
+from cops import dataversions
+from cops.fragments import kept_fragment
+from cops.memo import ProcessMemo
 from cops.ratelimit import limit_secret_guesses, secret_link_found
 from cops.uploads import stored_file_response
 from cops.views_helpers import add_service_errors
@@ -144,6 +150,42 @@ def _filter_context(request) -> tuple[AgendaFilterForm, dict, str]:
     return form, filters, query.urlencode()
 
 
+def _filter_fields(form: AgendaFilterForm) -> SafeString:
+    """The filters' three lists, kept by what they show: the values chosen and the territories."""
+    chosen = tuple(form.data.get(name) for name in form.fields) if form.is_bound else None
+    territories = tuple(form.fields["territoire"].queryset.values_list("code", "name"))
+    return kept_fragment(
+        ("events.filter_fields", chosen, territories),
+        lambda: render_to_string("actors/events/_filter_fields.html", {"form": form}),
+    )
+
+
+def _card_key(item: Card) -> tuple:
+    """Every value _card.html reads of an agenda card (which shows no documents)."""
+    event = item.event
+    return (
+        event.pk,
+        event.kind,
+        event.title,
+        event.audience,
+        event.summary,
+        item.starts_at,
+        item.place,
+        tuple(item.territories),
+        item.is_cancelled,
+        item.availability,
+        item.availability_class,
+        item.url,
+    )
+
+
+def _agenda_cards(cards: list[Card]) -> SafeString:
+    return kept_fragment(
+        ("events.agenda_cards", *(_card_key(item) for item in cards)),
+        lambda: render_to_string("actors/events/_card_list.html", {"cards": cards}),
+    )
+
+
 # --- The agenda ---------------------------------------------------------------------------------------------
 
 
@@ -158,7 +200,9 @@ def agenda(request):
         "actors/events/agenda.html",
         {
             "form": form,
+            "filter_fields": _filter_fields(form),
             "cards": cards,
+            "cards_html": _agenda_cards(cards),
             "query": query,
             "is_filtered": any(filters.values()),
             "this_month": f"{today:%Y-%m}",
@@ -198,6 +242,7 @@ def month(request, month: tuple[int, int]):
         "actors/events/month.html",
         {
             "form": form,
+            "filter_fields": _filter_fields(form),
             "query": query,
             "first": first,
             "weeks": weeks,
@@ -227,7 +272,13 @@ def past(request):
     return render(
         request,
         "actors/events/past.html",
-        {"form": form, "query": query, "page": page, "cards": [card(event, now) for event in page]},
+        {
+            "form": form,
+            "filter_fields": _filter_fields(form),
+            "query": query,
+            "page": page,
+            "cards": [card(event, now) for event in page],
+        },
     )
 
 
@@ -295,7 +346,7 @@ def _contributors(event: Meeting, level: int) -> tuple[list[dict], list[dict]]:
     return organisers, speakers
 
 
-def _programme(event: Meeting, seats: dict) -> list[dict]:
+def _programme(sessions: list, seats: dict) -> list[dict]:
     """Sessions grouped by time slot; sessions of one slot (parallel tracks) side by side."""
     from actors.events.forms import session_slots
 
@@ -305,20 +356,91 @@ def _programme(event: Meeting, seats: dict) -> list[dict]:
             "ends_at": timezone.localtime(end),
             "sessions": [{"session": s, "seats_left": seats.get(s.pk)} for s in group],
         }
-        for (start, end), group in session_slots(event.sessions.all())
+        for (start, end), group in session_slots(sessions)
     ]
 
 
-def _availability(event: Meeting):
-    return selectors.event_availability(event)
+def _form_fields(form: RegistrationForm) -> SafeString:
+    """The registration form's fields (not its CSRF token). An unbound form's HTML depends only on
+    the event's questions and programme and on the initial name and address: kept by those."""
+
+    def render() -> str:
+        return render_to_string("actors/events/_registration_fields.html", {"form": form})
+
+    if form.is_bound:
+        return mark_safe(render())  # noqa: S308 (our template, escaped there)
+    event = form.event
+    key = (
+        "events.registration_fields",
+        event.pk,
+        json.dumps(event.registration_questions, sort_keys=True),
+        event.ask_accessibility_needs,
+        settings.RETENTION_EVENT_NEEDS_DAYS,
+        tuple((s.pk, s.title, s.room, s.track, s.starts_at, s.ends_at) for s in form.sessions),
+        tuple(sorted(form.initial.items())),
+    )
+    return kept_fragment(key, render)
 
 
-def _event_context(request, event: Meeting, form: RegistrationForm | None = None) -> dict:
+@dataclass(frozen=True)
+class EventPage:
+    """What an event's page reads from the database for one viewer level (kept: `event_page`)."""
+
+    event: Meeting
+    sessions: list
+    availability: selectors.Availability
+    documents: list[EventDocument]  # all of them: the private ones are for staff and participants
+    organisers: list[dict]
+    speakers: list[dict]
+    territories: list
+    projects: list
+    after_links: list
+
+
+# An event's page is read much more often than its data change: kept per process and per token of
+# the `event_page` watched set (selectors.EVENT_PAGE_MODELS; cops/dataversions.py), which
+# PostgreSQL renews in the commit of any change to those tables (a registration, a seat…).
+_event_pages = ProcessMemo(max_entries=512, max_age=300.0)
+
+
+def _read_event_page(slug: str, level: int) -> EventPage | None:
+    event = selectors.event_by_slug(slug)
+    if event is None:
+        return None
+    sessions = selectors.sessions_with_seats(event)
+    organisers, speakers = _contributors(event, level)
+    return EventPage(
+        event=event,
+        sessions=sessions,
+        availability=selectors.event_availability(event, sessions),
+        documents=list(event.documents.all()),
+        organisers=organisers,
+        speakers=speakers,
+        territories=list(event.territories.all()),
+        projects=list(event.projects.filter(status=ModerationStatus.PUBLISHED).order_by("title")),
+        after_links=hooks.public_links(event),
+    )
+
+
+def event_page_or_404(request, slug: str) -> EventPage:
+    """As `event_or_404`, with what the page shows."""
+    level = directory_viewer_level(request.user)
+    page = dataversions.kept(
+        selectors.EVENT_PAGE_SET,
+        ("events.detail", slug, level),
+        lambda: _read_event_page(slug, level),
+        memo=_event_pages,
+    )
+    if page is None or (not page.event.is_public and not is_cops_staff(request.user)):
+        raise Http404
+    return page
+
+
+def _event_context(request, page: EventPage, form: RegistrationForm | None = None) -> dict:
+    event, sessions, availability = page.event, page.sessions, page.availability
     now = timezone.now()
     staff = is_cops_staff(request.user)
     own = _own_participant(request, event)
-    sessions = list(event.sessions.all())
-    availability = _availability(event)
     is_open = selectors.is_registration_open(event, now)
     if is_open and form is None:
         initial = {}
@@ -326,8 +448,7 @@ def _event_context(request, event: Meeting, form: RegistrationForm | None = None
             initial = {"name": request.user.get_full_name(), "email": request.user.email}
         form = RegistrationForm(event=event, sessions=sessions, initial=initial)
     may_see_private = staff or (own is not None and own.status == RegistrationStatus.CONFIRMED)
-    documents = [d for d in event.documents.all() if d.is_public or may_see_private]
-    organisers, speakers = _contributors(event, directory_viewer_level(request.user))
+    documents = [d for d in page.documents if d.is_public or may_see_private]
     position = None
     if event.commune_id:
         position = (event.commune.latitude, event.commune.longitude)
@@ -340,17 +461,19 @@ def _event_context(request, event: Meeting, form: RegistrationForm | None = None
         "is_cancelled": event.status == MeetingStatus.CANCELLED,
         "is_past": event.ends_at < now,
         "is_online": not event.location and bool(event.visio_url),
-        "territories": list(event.territories.all()),
-        "programme": _programme(event, getattr(availability, "sessions", {}) or {}),
+        "territories": page.territories,
+        "programme": _programme(sessions, availability.sessions),
         "documents_before": [d for d in documents if d.moment == "avant"],
         "documents_after": [d for d in documents if d.moment == "apres"],
-        "organisers": organisers,
-        "speakers": speakers,
-        "projects": list(event.projects.filter(status=ModerationStatus.PUBLISHED).order_by("title")),
+        "organisers": page.organisers,
+        "speakers": page.speakers,
+        "projects": page.projects,
+        "after_links": page.after_links,
         "availability": availability,
         "is_full": full,
         "registration_open": is_open,
         "form": form if is_open else None,
+        "form_fields": _form_fields(form) if is_open else "",
         "own_participant": own,
         "can_manage": staff,
         "latitude": position[0] if position else None,
@@ -362,8 +485,9 @@ def _event_context(request, event: Meeting, form: RegistrationForm | None = None
 
 @require_GET
 def detail(request, slug: str):
-    event = event_or_404(request, slug)
-    return render(request, "actors/events/detail.html", _event_context(request, event))
+    return render(
+        request, "actors/events/detail.html", _event_context(request, event_page_or_404(request, slug))
+    )
 
 
 @require_POST
@@ -392,7 +516,8 @@ def register(request, slug: str):
         else:
             request.session[SESSION_KEY] = participant.pk
             return redirect("events:registered", slug=event.slug)
-    return render(request, "actors/events/detail.html", _event_context(request, event, form), status=400)
+    page = event_page_or_404(request, slug)  # what the page shows around the form, as it is now
+    return render(request, "actors/events/detail.html", _event_context(request, page, form), status=400)
 
 
 @never_cache

@@ -86,8 +86,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Cached per instance: templates and permission helpers ask often."""
         if not self.is_active:
             return False
-        if not hasattr(self, "_role_names"):
-            self._role_names = set(self.groups.values_list("name", flat=True))
         if role == Role.ADMIN and self.is_superuser:
             return True
-        return role.value in self._role_names
+        return role.value in self.group_names()
+
+    def group_names(self) -> set[str]:
+        """The names of the account's groups (its roles), read once per instance."""
+        if not hasattr(self, "_role_names"):
+            self._role_names = set(self.groups.values_list("name", flat=True))
+        return self._role_names

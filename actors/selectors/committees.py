@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from actors.models import (
 )
 from actors.selectors.charter import charter_current_version, charter_versions_published, directory_url
 from actors.signals import CHARTER_VERSION_KEY, DIRECTORY_VERSION_KEY
+from cops.memo import ProcessMemo
 from cops.tokens import hash_token, is_well_formed
 
 # --- Committees and mandates --------------------------------------------------------------------------
@@ -501,8 +500,7 @@ COMMITTEES_DATA_MODELS = (
     "actors.Decision",
 )
 PUBLIC_MAX_AGE = 300.0
-_public_lock = threading.Lock()
-_public: dict[tuple, tuple[float, object]] = {}
+_public = ProcessMemo(max_entries=64, max_age=PUBLIC_MAX_AGE)
 
 
 def bump_committees_version() -> None:
@@ -510,8 +508,7 @@ def bump_committees_version() -> None:
 
 
 def forget_public_committees() -> None:
-    with _public_lock:
-        _public.clear()
+    _public.clear()
 
 
 def committees_data_changed(sender=None, **kwargs) -> None:
@@ -543,16 +540,7 @@ def public_committees_version() -> str:
 def public_remembered(key: tuple, compute):
     """`compute()` once per version of the committees' data, day, language and process."""
     full_key = (public_committees_version(), timezone.localdate(), get_language(), *key)
-    with _public_lock:
-        found = _public.get(full_key)
-    if found is not None and time.monotonic() - found[0] < PUBLIC_MAX_AGE:
-        return found[1]
-    value = compute()
-    with _public_lock:
-        if len(_public) > 64:
-            _public.clear()
-        _public[full_key] = (time.monotonic(), value)
-    return value
+    return _public.get_or_compute(full_key, compute)
 
 
 @dataclass

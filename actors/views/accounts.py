@@ -114,7 +114,7 @@ def account(request):
     with space_page():
         sections = space_sections(request.user)
         waiting = space_waiting(request.user)
-    names = set(request.user.groups.values_list("name", flat=True))
+    names = request.user.group_names()
     # The menu's entries follow what the page shows (they were first kept at login).
     remember_menu(request, sections)
     return render(

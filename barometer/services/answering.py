@@ -4,7 +4,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from barometer.enums import LINK_TOKEN_BYTES, WANTS_REPORT, WANTS_TO_JOIN, QuestionRole, ResponseStatus
@@ -76,8 +76,26 @@ def response_issue_resume_key(*, response: Response) -> str:
     return raw
 
 
+# The statements of every answered page, written once: through the ORM their compilation alone
+# cost more CPU than the rest of the request (a burst of respondents is CPU-bound).
+_ANSWERS_SQL = "SELECT question_id, choices, text, number FROM barometer_answer WHERE response_id = %s"
+_LOCK_SQL = "SELECT status FROM barometer_response WHERE id = %s FOR UPDATE"
+_DELETE_SQL = "DELETE FROM barometer_answer WHERE response_id = %s AND question_id = ANY(%s)"
+_UPSERT_SQL = (
+    "INSERT INTO barometer_answer (response_id, question_id, choices, text, number, tags, featured) "
+    "VALUES {rows} ON CONFLICT (response_id, question_id) "
+    "DO UPDATE SET choices = EXCLUDED.choices, text = EXCLUDED.text, number = EXCLUDED.number"
+)
+_UPSERT_ROW = "(%s, %s, %s::varchar(64)[], %s, %s, '{}', false)"
+
+
 def response_values(response: Response) -> dict[int, Value]:
-    return {answer.question_id: Value.from_answer(answer) for answer in response.answers.all()}
+    with connection.cursor() as cursor:
+        cursor.execute(_ANSWERS_SQL, [response.pk])
+        rows = cursor.fetchall()
+    return {
+        qid: Value(choices=tuple(choices), text=text, number=number) for qid, choices, text, number in rows
+    }
 
 
 @transaction.atomic
@@ -92,29 +110,28 @@ def response_save_page(
     """Save one page: upsert what was answered, remove what was emptied or hidden.
 
     `questionnaire` (with its campaign) and `page_ids` may be given by a caller that has them.
+    The draft's row stays locked until the commit: a submission waits for the page, or the page
+    finds the draft submitted and saves nothing.
     """
     _check_open(questionnaire or response.questionnaire)
-    locked = Response.objects.select_for_update().only("pk", "status").get(pk=response.pk)
-    if locked.status == ResponseStatus.SUBMITTED:
-        raise AlreadySubmitted
     if page_ids is None:
         page_ids = set(section.questions.values_list("pk", flat=True))
     to_save = {qid: v for qid, v in values.items() if qid in page_ids and v is not None and not v.is_empty}
     to_delete = page_ids - set(to_save)
-    if to_delete:
-        Answer.objects.filter(response=locked, question_id__in=to_delete).delete()
-    if to_save:
-        Answer.objects.bulk_create(
-            [
-                Answer(
-                    response=locked, question_id=qid, choices=list(v.choices), text=v.text, number=v.number
-                )
-                for qid, v in to_save.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["response", "question"],
-            update_fields=["choices", "text", "number"],
-        )
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_SQL, [response.pk])
+        row = cursor.fetchone()
+        if row is None:
+            raise Response.DoesNotExist
+        if row[0] == ResponseStatus.SUBMITTED:
+            raise AlreadySubmitted
+        if to_delete:
+            cursor.execute(_DELETE_SQL, [response.pk, sorted(to_delete)])
+        if to_save:
+            params = []
+            for qid, value in sorted(to_save.items()):
+                params += [response.pk, qid, list(value.choices), value.text, value.number]
+            cursor.execute(_UPSERT_SQL.format(rows=", ".join([_UPSERT_ROW] * len(to_save))), params)
 
 
 def missing_answers(

@@ -28,8 +28,8 @@ SESSION_KEY = "barometer"
 # --- Session state: which draft (and invitation) this browser is answering ----------------------
 
 
-def _state(request, questionnaire: Questionnaire) -> dict:
-    return dict(request.session.get(SESSION_KEY, {}).get(str(questionnaire.pk), {}))
+def _state(request, questionnaire_id: int) -> dict:
+    return dict(request.session.get(SESSION_KEY, {}).get(str(questionnaire_id), {}))
 
 
 def _set_state(request, questionnaire: Questionnaire, state: dict) -> None:
@@ -56,9 +56,18 @@ def _invalid_link(request):
     return render(request, "barometer/answer/invalid_link.html", status=404)
 
 
+# Public key → questionnaire id, learnt by this process from the questionnaire's first request: an
+# answered page then finds its draft in the session before any query (see _questionnaire_and_draft).
+_questionnaire_ids: dict[str, int] = {}
+
+
 def _questionnaire(key: str) -> Questionnaire:
     # Read on every request: the campaign's status and dates decide whether answers are accepted.
-    return get_object_or_404(Questionnaire.objects.select_related("campaign"), public_key=key)
+    questionnaire = get_object_or_404(Questionnaire.objects.select_related("campaign"), public_key=key)
+    if len(_questionnaire_ids) > 1000:
+        _questionnaire_ids.clear()
+    _questionnaire_ids[key] = questionnaire.pk
+    return questionnaire
 
 
 # The pages of a questionnaire, like its questions (barometer.selectors.questions_for): fixed once
@@ -79,7 +88,7 @@ def _sections(questionnaire: Questionnaire) -> list[Section]:
 
 
 def _draft(request, questionnaire: Questionnaire) -> tuple[Response | None, dict]:
-    state = _state(request, questionnaire)
+    state = _state(request, questionnaire.pk)
     response = None
     if state.get("response"):
         response = Response.objects.filter(pk=state["response"], questionnaire=questionnaire).first()
@@ -91,6 +100,27 @@ def _draft(request, questionnaire: Questionnaire) -> tuple[Response | None, dict
             state["response"] = response.pk
             _set_state(request, questionnaire, state)
     return response, state
+
+
+def _questionnaire_and_draft(request, key: str) -> tuple[Questionnaire, Response | None, dict]:
+    """The questionnaire (with its campaign, read afresh) and this browser's draft.
+
+    One query when the session already names the draft, as on every page after the consent: the
+    draft is read with its questionnaire and campaign, under the public key of the address (a
+    draft of another questionnaire, or a key that changed, falls back to the two reads).
+    """
+    questionnaire_id = _questionnaire_ids.get(key)
+    if questionnaire_id is not None:
+        state = _state(request, questionnaire_id)
+        if state.get("response"):
+            response = selectors.draft_for_answering(
+                response_id=state["response"], questionnaire_id=questionnaire_id, public_key=key
+            )
+            if response is not None:
+                return response.questionnaire, response, state
+    questionnaire = _questionnaire(key)
+    response, state = _draft(request, questionnaire)
+    return questionnaire, response, state
 
 
 def _already_submitted(response: Response | None, state: dict) -> bool:
@@ -280,10 +310,9 @@ def _next_number(questions, sections, saved, number: int, step: int) -> int | No
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer_page(request, key: str, number: int):
-    questionnaire = _questionnaire(key)
+    questionnaire, response, state = _questionnaire_and_draft(request, key)
     if not questionnaire.campaign.is_accepting_answers:
         return _closed(request, questionnaire)
-    response, state = _draft(request, questionnaire)
     if _already_submitted(response, state):
         return redirect("barometer:answer_thanks", key=key)
     if response is None:
@@ -349,8 +378,7 @@ def answer_page(request, key: str, number: int):
 @require_POST
 def answer_autosave(request, key: str, number: int):
     """Called by htmx when an answer changes: saves the page without enforcing required answers."""
-    questionnaire = _questionnaire(key)
-    response, _state_ = _draft(request, questionnaire)
+    questionnaire, response, _state_ = _questionnaire_and_draft(request, key)
     sections = _sections(questionnaire)
     if response is None or not 1 <= number <= len(sections):
         raise Http404
@@ -381,10 +409,9 @@ def answer_autosave(request, key: str, number: int):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer_review(request, key: str):
-    questionnaire = _questionnaire(key)
+    questionnaire, response, state = _questionnaire_and_draft(request, key)
     if not questionnaire.campaign.is_accepting_answers:
         return _closed(request, questionnaire)
-    response, state = _draft(request, questionnaire)
     if response is None and state.get("submitted"):
         return redirect("barometer:answer_thanks", key=key)
     if response is None:

@@ -89,7 +89,10 @@ def project_people(project: Project, level: int) -> list[ProjectPersonView]:
 
 
 def visible_documents(project: Project, *, all_documents: bool) -> list[ProjectDocument]:
-    return [doc for doc in project.documents.all() if all_documents or doc.approved]
+    """The project's documents (read now, not from a prefetch); only the approved ones unless
+    `all_documents` (its editors)."""
+    documents = ProjectDocument.objects.filter(project=project).order_by("kind", "title")
+    return list(documents if all_documents else documents.filter(approved=True))
 
 
 def project_position(project: Project) -> tuple[float, float] | None:

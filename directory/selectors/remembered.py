@@ -10,39 +10,18 @@ the index could leave. Before the first indexing (no token yet) nothing is kept.
 The key must hold everything else the result depends on: the viewer's level first of all.
 """
 
-import threading
-import time
-from collections import OrderedDict
-
 from django.utils.translation import get_language
 
+from cops.memo import ProcessMemo
 from directory.facets import current_version
 
 MAX_ENTRIES = 1024
 MAX_AGE = 300.0
-_lock = threading.Lock()
-_kept: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
+_kept = ProcessMemo(max_entries=MAX_ENTRIES, max_age=MAX_AGE)
 
 
 def remembered(key: tuple, compute, *, version: str | None = None):
     version = current_version() if version is None else version
     if not version:
         return compute()
-    full_key = (version, get_language(), *key)
-    with _lock:
-        found = _kept.get(full_key)
-        if found is not None and time.monotonic() - found[0] < MAX_AGE:
-            _kept.move_to_end(full_key)
-            return found[1]
-    value = compute()
-    with _lock:
-        _kept[full_key] = (time.monotonic(), value)
-        _kept.move_to_end(full_key)
-        while len(_kept) > MAX_ENTRIES:
-            _kept.popitem(last=False)
-    return value
-
-
-def forget() -> None:
-    with _lock:
-        _kept.clear()
+    return _kept.get_or_compute((version, get_language(), *key), compute)

@@ -41,6 +41,7 @@ from directory.selectors.projects import (
     radar_rows,
     visible_documents,
 )
+from directory.selectors.remembered import remembered
 from directory.selectors.resources import lexicon_anchors
 from directory.services.profiles import profile_archive, profile_current_data, profile_submit
 from directory.services.projects import (
@@ -88,14 +89,33 @@ def _tags(items) -> list[dict]:
 # --- Pages ---------------------------------------------------------------------------------------
 
 
+def _project_page(pk: int, level: int) -> dict:
+    """What a project's page shows at `level`, but its documents and its editors' banner."""
+    project = projects_for_display().get(pk=pk)
+    position = project_position(project)
+    return {
+        "project": project,
+        "people": project_people(project, level),
+        "structure_logo": structure_logo_url(project.main_structure),
+        "structures": [s for s in project.structures.all() if s.pk != project.main_structure_id],
+        "domains": _tags(project.domains.all()),
+        "practices": _tags(project.practices.all()),
+        "brakes": lessons_labels(project.brakes, "freins"),
+        "levers": lessons_labels(project.levers, "leviers"),
+        "radar": radar_rows(project.radar),
+        "latitude": position[0] if position else None,
+        "longitude": position[1] if position else None,
+    }
+
+
 @require_GET
 def project_detail(request, slug: str):
-    project = _project_or_404(request, slug, projects_for_display())
+    project = _project_or_404(request, slug)
     can_edit = can_edit_project(request.user, project)
     level = directory_viewer_level(request.user)
-    position = project_position(project)
     status = {}
-    if can_edit:
+    if can_edit:  # its editors read the current rows, published or not
+        page = _project_page(project.pk, level)
         status = {
             "status": project.status,
             "status_label": ModerationStatus(project.status).label,
@@ -105,23 +125,18 @@ def project_detail(request, slug: str):
             else "",
             "moderation_note": project.moderation_note,
         }
+    else:
+        # A published project, kept per version of the directory's index: every change shown here
+        # (the project, its persons and structures) reindexes it. Not its documents: a removal does
+        # not reindex, so they are read below.
+        page = remembered(("project_page", project.pk, int(level)), lambda: _project_page(project.pk, level))
     return render(
         request,
         "directory/projects/detail.html",
         {
-            "project": project,
+            **page,
             "can_edit": can_edit,
-            "people": project_people(project, level),
-            "structure_logo": structure_logo_url(project.main_structure),
-            "structures": [s for s in project.structures.all() if s.pk != project.main_structure_id],
             "documents": visible_documents(project, all_documents=can_edit),
-            "domains": _tags(project.domains.all()),
-            "practices": _tags(project.practices.all()),
-            "brakes": lessons_labels(project.brakes, "freins"),
-            "levers": lessons_labels(project.levers, "leviers"),
-            "radar": radar_rows(project.radar),
-            "latitude": position[0] if position else None,
-            "longitude": position[1] if position else None,
             **status,
             **map_context(),
         },

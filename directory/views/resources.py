@@ -6,11 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from actors.enums import ModerationStatus
 from actors.permissions import is_cops_staff, staff_required
+from cops.fragments import kept_fragment
 from cops.uploads import stored_file_response
 from cops.views_helpers import apply_service
 from directory.forms_resources import ResourceForm, ResourceReviewForm, ResourceSearchForm
@@ -33,6 +35,24 @@ from directory.services.resources import (
 from directory.views.browse import limit_searches
 
 PAGE_SIZE = 12
+
+
+def _card_key(resource: Resource) -> tuple:
+    """Every value _card.html reads of a resource."""
+    return (
+        resource.pk,
+        resource.kind,
+        resource.audience,
+        resource.slug,
+        resource.title,
+        resource.summary,
+        resource.author_structure.name if resource.author_structure else None,
+        resource.published_on,
+        bool(resource.link),
+        resource.file_format,
+        resource.download_count,
+        tuple(theme.label for theme in resource.themes.all()),
+    )
 
 
 @require_GET
@@ -60,15 +80,28 @@ def resource_list(request):
         }
         for name in ("type", "public", "theme")
     ]
+    resources = list(page.object_list)
     return render(
         request,
         "directory/resources/list.html",
         {
             "form": form,
-            "filter_fields": filter_fields,
+            "filter_fields_html": kept_fragment(
+                (
+                    "resources.filter_fields",
+                    *((f["name"], f["label"], tuple(f["choices"]), f["selected"]) for f in filter_fields),
+                ),
+                lambda: render_to_string(
+                    "directory/resources/_filter_fields.html", {"filter_fields": filter_fields}
+                ),
+            ),
             "selected": {"q": request.GET.get("q", "")},
             "page": page,
-            "resources": page.object_list,
+            "resources": resources,
+            "cards_html": kept_fragment(
+                ("resources.cards", *(_card_key(resource) for resource in resources)),
+                lambda: render_to_string("directory/resources/_card_list.html", {"resources": resources}),
+            ),
             "filtered": any(cleaned.get(name) for name in ("q", "type", "public", "theme")),
             "query_without_page": query.urlencode(),
             "can_propose": can_propose_resource(request.user),

@@ -154,6 +154,8 @@ MARK = re.compile(r"zqxss(\d\d)")
 NOT_FREE_TEXT = {
     ("cops", "OutgoingEmail"): "written by the platform (rendered from templates)",
     ("cops", "RateCounter"): "technical key",
+    ("cops", "DataVersion"): "written by PostgreSQL (a watched set's name and token)",
+    ("cops", "DataChange"): "written by PostgreSQL (a watched set's name)",
     ("cops", "ReportJob", "kind"): "a registered report kind",
     ("cops", "ReportJob", "filename"): "built by the platform (slugified)",
     ("cops", "ReportJob", "error"): "written by the platform",
