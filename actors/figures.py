@@ -9,7 +9,7 @@ from actors.models import Meeting, User
 from actors.newsletter.news import latest_news
 from actors.selectors.charter import charter_versions_published_cached, signatory_counts
 from actors.selectors.committees import committee_meetings, meeting_year_counts, upcoming_meetings_count
-from actors.signals import CHARTER_VERSION_KEY, charter_data_version
+from actors.signals import CHARTER_VERSION_NAME, charter_data_version
 from cops.figures import Figure, HomeBlock, StaffLink, StaffSection, WorkItem
 
 # What the home figures are counted from (cops.figures keeps them until one of these changes, or the
@@ -22,7 +22,7 @@ HOME_FIGURES_MODELS = (
     "actors.Meeting",
     "actors.MeetingParticipant",
 )
-HOME_FIGURES_VERSION_KEYS = (CHARTER_VERSION_KEY,)
+HOME_FIGURES_VERSION_NAMES = (CHARTER_VERSION_NAME,)
 
 
 def home_figures() -> list[Figure]:

@@ -147,3 +147,23 @@ def stop(process: subprocess.Popen) -> None:
 def machine_load() -> str:
     one, five, _fifteen = os.getloadavg()
     return f"load average {one:.1f} / {five:.1f} (1 / 5 min) on {os.cpu_count()} cores"
+
+
+def add_comparison_arguments(parser) -> None:
+    parser.add_argument("--save", default="", help="write this run's figures to a JSON file")
+    parser.add_argument("--baseline", default="", help="a JSON file of an earlier run, printed beside")
+
+
+def compare_and_save(figures: dict, args) -> None:
+    """Print an earlier run's figures (`--baseline`) beside these ones; write these (`--save`)."""
+    import json
+
+    if args.baseline:
+        with open(args.baseline) as handle:
+            earlier = json.load(handle)
+        print(f"\n{'':28} {'earlier':>10} {'this run':>10}")
+        for name, value in figures.items():
+            print(f"{name:28} {str(earlier.get(name, '')):>10} {str(value):>10}")
+    if args.save:
+        with open(args.save, "w") as handle:
+            json.dump(figures, handle, indent=1)

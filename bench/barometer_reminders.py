@@ -1,7 +1,7 @@
 """Barometer: one reminder round for 10,000 invitees, sent by one Celery worker to a local SMTP sink.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cops_baro CELERY_BROKER_URL=redis://127.0.0.1:6379/3 \\
-        .venv/bin/python bench/barometer_reminders.py [--invitees 10000]
+        .venv/bin/python bench/barometer_reminders.py [--invitees 10000] [--save run.json] [--baseline earlier.json]
 
 Creates an open campaign (year 2091, deleted at the end) with the invitees, starts an SMTP sink
 (aiosmtpd, separate process, counts what it accepts), gunicorn and one worker (prefork, one
@@ -9,7 +9,8 @@ process, production settings, at the sending rate the platform ships with), then
 `barometer.send_due_rounds`. Prints the time to send the round, the number of messages the sink
 accepted (must equal the invitees, each once), the site's p95 latency on the survey page and the
 landing page without a round (before and after it) and during it, and the CPU time each party
-used during the round.
+used during the round. `--save` writes the figures to a JSON file, `--baseline` prints an
+earlier run's figures beside these ones.
 """
 
 import argparse
@@ -22,7 +23,17 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from barometer_common import ROOT, Browser, free_port, machine_load, percentile, start_gunicorn, stop
+from barometer_common import (
+    ROOT,
+    Browser,
+    add_comparison_arguments,
+    compare_and_save,
+    free_port,
+    machine_load,
+    percentile,
+    start_gunicorn,
+    stop,
+)
 from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
@@ -107,6 +118,7 @@ def main():
     parser.add_argument("--connections", type=int, default=settings.BAROMETER_SMTP_CONNECTIONS)
     parser.add_argument("--nice", type=int, default=0, help="run the worker with this niceness (0-19)")
     parser.add_argument("--sink-nice", type=int, default=19, help="run the SMTP sink with this niceness")
+    add_comparison_arguments(parser)
     args = parser.parse_args()
 
     Campaign.objects.filter(year=YEAR).delete()
@@ -255,6 +267,21 @@ def main():
             + " ms"
         )
     print(f"Broker: {settings.CELERY_BROKER_URL}")
+    compare_and_save(
+        {
+            "invitees": args.invitees,
+            "SMTP connections": args.connections,
+            "round seconds": round(elapsed, 1),
+            "emails/s": round(args.invitees / elapsed),
+            "accepted once each": accepted == distinct == args.invitees,
+            "worker CPU ms/email": round(1000 * cpu["worker"] / args.invitees, 2),
+            "site p95 without, ms": round(p95_without, 1),
+            "site p95 during, ms": round(p95_during, 1),
+            "site p95 change %": round(100 * (p95_during - p95_without) / p95_without),
+            "load average (1 min)": round(os.getloadavg()[0], 1),
+        },
+        args,
+    )
     Campaign.objects.filter(year=YEAR).delete()
     return 0 if accepted == distinct == args.invitees else 1
 

@@ -17,7 +17,6 @@ prints an earlier run's figures beside these ones.
 """
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -30,6 +29,8 @@ from barometer_common import (
     CLIENT_KEY,
     CSRF,
     Browser,
+    add_comparison_arguments,
+    compare_and_save,
     free_port,
     machine_load,
     percentile,
@@ -158,8 +159,7 @@ def main():
     parser.add_argument("--respondents", type=int, default=200)
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds between pages (0: burst)")
     parser.add_argument("--ramp", type=float, default=0.0, help="respondents arrive over this many seconds")
-    parser.add_argument("--save", default="", help="write this run's figures to a JSON file")
-    parser.add_argument("--baseline", default="", help="a JSON file of an earlier run, printed beside")
+    add_comparison_arguments(parser)
     args = parser.parse_args()
 
     Campaign.objects.filter(year=YEAR).delete()
@@ -257,15 +257,7 @@ def main():
         "SQL submit": statements.get("submit"),
         "load average (1 min)": round(os.getloadavg()[0], 1),
     }
-    if args.baseline:
-        with open(args.baseline) as handle:
-            earlier = json.load(handle)
-        print(f"\n{'':24} {'earlier':>10} {'this run':>10}")
-        for name, value in figures.items():
-            print(f"{name:24} {str(earlier.get(name, '')):>10} {str(value):>10}")
-    if args.save:
-        with open(args.save, "w") as handle:
-            json.dump(figures, handle, indent=1)
+    compare_and_save(figures, args)
     Campaign.objects.filter(year=YEAR).delete()
     return 0 if not errors and submitted == args.respondents else 1
 

@@ -10,13 +10,17 @@ and the tables its readers read:
 - at commit, a deferred trigger gives the set a new random token in cops_dataversion. The token
   and the rows change in the same commit: a reader never sees the new token with the old rows.
   The lock on the token's row is held from that point of the commit to its end only;
-- `tokens(names)` reads the tokens in one query. A set that has no token yet, or that the
+- `tokens(names)` reads the tokens in one query (`joined(names)`: as one key). A set that has no token yet, or that the
   reader's own transaction changed (its new token is not written before it commits; a test's
   transaction never commits), reads as None: nothing may be kept or read for it.
 
 The sets are declared by the features that keep things: `watch(name, models)` from an app's
 ready() (an event's page: actors/apps.py), and Mon espace's own (the `SPACE_MODELS` of each app's
-space.py, see cops/space.py). `kept()` keeps a result per token of one set. `install_triggers()` runs after every
+space.py, see cops/space.py). `kept()` keeps a result per token of one set.
+
+Tokens the application writes itself, in the transaction of a change it knows of (the directory's
+index, the charter's and the committees' data, the home figures), live in the same table:
+`renew(name)` writes one (one statement), `tokens()` reads them with the others. `install_triggers()` runs after every
 `migrate` (post_migrate, like Django's permissions) and makes the triggers match the declarations:
 a table added to a set is watched from the next deployment on, one removed is not any more.
 """
@@ -49,6 +53,22 @@ def watch(name: str, labels: Iterable[str]) -> None:
     _declared.setdefault(name, set()).update(labels)
 
 
+_versioned: set[str] = set()
+
+
+def versioned(name: str) -> None:
+    """Declare a set the application renews itself (`renew`), so that it has a token from the first
+    `migrate` on (a page read before any change and one read after the first must not find two
+    different "no token" states). Called at import, before `migrate` ends."""
+    if not SET_NAME.fullmatch(name):
+        raise ValueError(f"Set name {name!r}: lowercase letters, digits and underscores only.")
+    _versioned.add(name)
+
+
+def versioned_names() -> tuple[str, ...]:
+    return tuple(sorted(_versioned))
+
+
 def watched_sets() -> dict[str, tuple[str, ...]]:
     """{set name: its tables}, from every feature that keeps things per version of its data."""
     from cops.space import space_watched_sets
@@ -71,8 +91,12 @@ def tables_of(labels: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({apps.get_model(label)._meta.db_table for label in labels}))
 
 
-def tokens(names: Iterable[str], using: str = "default") -> dict[str, str | None]:
-    """{name: the set's current token}, None when nothing may be kept for it (see above)."""
+def tokens(
+    names: Iterable[str], using: str = "default", *, start: Iterable[str] = ()
+) -> dict[str, str | None]:
+    """{name: the set's current token}, None when nothing may be kept for it (see above). The sets
+    named in `start` get a token first if they have none (so that "no token" never stands for two
+    states of their data)."""
     names = sorted(set(names))
     if not names:
         return {}
@@ -82,7 +106,39 @@ def tokens(names: Iterable[str], using: str = "default") -> dict[str, str | None
             "FROM unnest(%s::text[]) AS n LEFT JOIN cops_dataversion v ON v.name = n",
             [names],
         )
-        return {name: None if changed_here else token for name, token, changed_here in cursor.fetchall()}
+        rows = cursor.fetchall()
+        start = set(start)
+        missing = [name for name, token, _changed in rows if token is None and name in start]
+        if missing:
+            cursor.execute(
+                "INSERT INTO cops_dataversion (name, token) SELECT n, gen_random_uuid() "
+                "FROM unnest(%s::text[]) n ON CONFLICT (name) DO NOTHING",
+                [missing],
+            )
+            return tokens(names, using)
+        return {name: None if changed_here else token for name, token, changed_here in rows}
+
+
+def renew(name: str, using: str = "default") -> None:
+    """A new token for a set the application versions itself (the directory's index, the charter's
+    data…): written in the current transaction, so it is read with the change it marks and never
+    before it commits; a rolled-back change leaves the old token. Random, never a counter: a
+    rolled-back token can never be taken for another."""
+    if not SET_NAME.fullmatch(name):
+        raise ValueError(f"Set name {name!r}: lowercase letters, digits and underscores only.")
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cops_dataversion (name, token) VALUES (%s, gen_random_uuid()) "
+            "ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token",
+            [name],
+        )
+
+
+def joined(names: Iterable[str], using: str = "default", *, start: Iterable[str] = ()) -> str:
+    """The tokens of several sets as one key ("" for a set without a token), in one query."""
+    names = list(names)
+    found = tokens(names, using, start=start)
+    return ":".join(found[name] or "" for name in names)
 
 
 def install_triggers(using: str = "default", **_kwargs) -> None:
@@ -115,11 +171,11 @@ def install_triggers(using: str = "default", **_kwargs) -> None:
                 f"CREATE TRIGGER {quote(trigger)} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
                 f"ON {quote(table)} FOR EACH STATEMENT EXECUTE FUNCTION {NOTE_FUNCTION}('{name}')"
             )
-        # A first token for a new set: what a web process keeps may be kept from now on.
+        # A first token for a new set (watched or versioned): what is kept may be kept from now on.
         cursor.execute(
             "INSERT INTO cops_dataversion (name, token) SELECT n, gen_random_uuid() FROM unnest(%s::text[]) n "
             "ON CONFLICT (name) DO NOTHING",
-            [sorted(set(wanted.values()))],
+            [sorted(set(wanted.values()) | _versioned)],
         )
 
 

@@ -11,12 +11,10 @@ A staff link must open for its reader: an admin page is listed for admins (`is_s
 
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.apps import apps
-from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.urls import reverse
@@ -25,6 +23,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cops import dataversions
 from cops.apps import contributions
 from cops.enums import ReportStatus
 from cops.models import ReportJob
@@ -79,13 +78,14 @@ def compute_home_figures() -> list[Figure]:
 
 # --- When the figures change ---------------------------------------------------------------------
 # A contributing module may name the models its figures are counted from (`HOME_FIGURES_MODELS`,
-# "app_label.ModelName" strings; by default every model of its app) and the shared-cache keys of
-# the versions it already keeps (`HOME_FIGURES_VERSION_KEYS`, e.g. the directory's index version,
-# whose rows are written in SQL, without model signals). A save or a delete of one of those models
-# replaces FIGURES_VERSION_KEY when its transaction commits (nothing if it is rolled back), and
+# "app_label.ModelName" strings; by default every model of its app) and the tokens of the
+# versions it already keeps (`HOME_FIGURES_VERSION_NAMES`, cops.dataversions: e.g. the directory's
+# index version, whose rows are written in SQL, without model signals). A save or a delete of one
+# of those models renews FIGURES_VERSION_NAME when its transaction commits (nothing if it is rolled back), and
 # empties this process's memo at once.
 
-FIGURES_VERSION_KEY = "cops:figures-version"
+FIGURES_VERSION_NAME = "home_figures"
+dataversions.versioned(FIGURES_VERSION_NAME)
 FIGURES_MAX_AGE = 60.0
 _memo_lock = threading.Lock()
 _memo: dict[tuple, tuple[float, list[Figure]]] = {}
@@ -93,23 +93,22 @@ _memo: dict[tuple, tuple[float, list[Figure]]] = {}
 IGNORED_UPDATE_FIELDS = frozenset({"last_login"})
 
 
-def _version_keys() -> list[str]:
-    keys = [FIGURES_VERSION_KEY]
+def _version_names() -> list[str]:
+    names = [FIGURES_VERSION_NAME]
     for provider in contributions("figures", "home_figures", exclude=__name__):
-        keys += [key for key in getattr(provider.module, "HOME_FIGURES_VERSION_KEYS", ()) if key not in keys]
-    return keys
+        names += [
+            name for name in getattr(provider.module, "HOME_FIGURES_VERSION_NAMES", ()) if name not in names
+        ]
+    return names
 
 
-def figures_version() -> tuple:
+def figures_version() -> str:
     """The tokens the figures depend on, read in one query."""
-    keys = _version_keys()
-    found = caches["shared"].get_many(keys)
-    return tuple(found.get(key, "") for key in keys)
+    return dataversions.joined(_version_names())
 
 
 def bump_figures_version() -> None:
-    """A random token (not a counter), so that a rolled-back change is never taken for another."""
-    caches["shared"].set(FIGURES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    dataversions.renew(FIGURES_VERSION_NAME)
 
 
 def forget_home_figures() -> None:

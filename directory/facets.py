@@ -24,16 +24,16 @@ import re
 import threading
 import time
 import unicodedata
-import uuid
 import zlib
 from dataclasses import dataclass, field
 
 from django.core.cache import caches
 
+from cops import dataversions
 from directory import listing_cache
 from directory.models import Entry
 
-VERSION_KEY = "directory:index-version"
+VERSION_NAME = "directory_index"  # its token in cops_dataversion (cops.dataversions.renew)
 # Location tags (thousands of communes and postal codes, a few entries each): position lists.
 SPARSE_PREFIXES = ("c:", "cp:")
 # The map icon's family of an entry (see _feature): read when the index is loaded, never filtered on.
@@ -48,11 +48,11 @@ _cache: dict[str, "AudienceIndex"] = {}
 def bump_version() -> None:
     """Called when the index changes; written in the same transaction as the rows. A random token
     (not a counter) so that a rolled-back change can never be mistaken for another one."""
-    caches["shared"].set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    dataversions.renew(VERSION_NAME)
 
 
 def current_version() -> str:
-    return caches["shared"].get(VERSION_KEY, "")
+    return dataversions.tokens([VERSION_NAME])[VERSION_NAME] or ""
 
 
 def _bits_from_positions(positions, size: int) -> int:

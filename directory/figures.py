@@ -10,7 +10,7 @@ from actors.enums import ActorKind, MembershipStatus
 from actors.models import Membership, Person, Structure
 from actors.permissions import is_cops_staff
 from cops.figures import Figure, StaffLink, StaffSection, WorkItem
-from directory.facets import VERSION_KEY, current_version
+from directory.facets import VERSION_NAME, current_version
 from directory.selectors.contact import oldest_open_abuse_report, open_abuse_reports_count, recipient_title
 from directory.selectors.listing import directory_counts
 from directory.selectors.profiles import moderation_queue_count, moderation_queue_filter
@@ -21,7 +21,7 @@ _counts_by_version: dict[str, dict] = {}
 # For cops.figures' cache of the home figures: these counts change with the index version only
 # (its rows are written in SQL, without model signals), never with a directory model's save.
 HOME_FIGURES_MODELS = ()
-HOME_FIGURES_VERSION_KEYS = (VERSION_KEY,)
+HOME_FIGURES_VERSION_NAMES = (VERSION_NAME,)
 
 
 def home_figures() -> list[Figure]:

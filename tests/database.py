@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def migrations_fingerprint() -> str:
     """What the schema and the migrated rows are made of: every migration file, Django's version,
     the watched tables."""
-    from cops.dataversions import watched_sets
+    from cops.dataversions import versioned_names, watched_sets
 
     digest = hashlib.sha256(django.get_version().encode())
     for config in sorted(apps.get_app_configs(), key=lambda config: config.label):
@@ -40,8 +40,9 @@ def migrations_fingerprint() -> str:
         for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
             digest.update(f"{config.label}/{path.name}".encode())
             digest.update(path.read_bytes())
-    # The watching triggers follow the declarations after migrate (cops/dataversions.py).
-    digest.update(repr(sorted(watched_sets().items())).encode())
+    # The watching triggers and the first tokens follow the declarations after migrate
+    # (cops/dataversions.py).
+    digest.update(repr((sorted(watched_sets().items()), versioned_names())).encode())
     return digest.hexdigest()[:32]
 
 

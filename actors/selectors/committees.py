@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.cache import caches
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.signals import post_delete, post_save
@@ -28,7 +26,8 @@ from actors.models import (
     Signature,
 )
 from actors.selectors.charter import charter_current_version, charter_versions_published, directory_url
-from actors.signals import CHARTER_VERSION_KEY, DIRECTORY_VERSION_KEY
+from actors.signals import CHARTER_VERSION_NAME, DIRECTORY_VERSION_NAME
+from cops import dataversions
 from cops.memo import ProcessMemo
 from cops.tokens import hash_token, is_well_formed
 
@@ -490,7 +489,8 @@ def binomes_of(committee: Committee) -> QuerySet[Binome]:
 # visibility, signatures), by the day (current mandates, past meetings) and the language.
 # PUBLIC_MAX_AGE bounds what a write sending no model signal (a queryset update) could leave.
 
-COMMITTEES_VERSION_KEY = "actors:committees-version"
+COMMITTEES_VERSION_NAME = "committees_data"
+dataversions.versioned(COMMITTEES_VERSION_NAME)
 COMMITTEES_DATA_MODELS = (
     "actors.Committee",
     "actors.Mandate",
@@ -504,7 +504,7 @@ _public = ProcessMemo(max_entries=64, max_age=PUBLIC_MAX_AGE)
 
 
 def bump_committees_version() -> None:
-    caches["shared"].set(COMMITTEES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    dataversions.renew(COMMITTEES_VERSION_NAME)
 
 
 def forget_public_committees() -> None:
@@ -531,10 +531,7 @@ for _model in COMMITTEES_DATA_MODELS:
 
 def public_committees_version() -> str:
     """The committees' token and the charter's (its data and the directory's index), one query."""
-    values = caches["shared"].get_many([COMMITTEES_VERSION_KEY, CHARTER_VERSION_KEY, DIRECTORY_VERSION_KEY])
-    return ":".join(
-        values.get(key, "") for key in (COMMITTEES_VERSION_KEY, CHARTER_VERSION_KEY, DIRECTORY_VERSION_KEY)
-    )
+    return dataversions.joined([COMMITTEES_VERSION_NAME, CHARTER_VERSION_NAME, DIRECTORY_VERSION_NAME])
 
 
 def public_remembered(key: tuple, compute):

@@ -9,9 +9,9 @@ from actors.enums import Visibility
 from actors.models import Domain
 from actors.selectors import charter as selectors
 from actors.services.charter import charter_sign, signature_withdraw
-from actors.signals import DIRECTORY_VERSION_KEY
+from actors.signals import DIRECTORY_VERSION_NAME
 from directory import facets
-from directory.facets import VERSION_KEY
+from directory.facets import VERSION_NAME
 from directory.services.merge import person_merge
 from directory.services.profiles import person_delete, person_save
 from tests.factories.charter import CharterVersionFactory, PersonFactory, StructureFactory, sign
@@ -73,7 +73,7 @@ def warm(client) -> None:
 
 
 def test_the_directory_token_named_by_actors_is_the_directorys():
-    assert DIRECTORY_VERSION_KEY == VERSION_KEY
+    assert DIRECTORY_VERSION_NAME == VERSION_NAME
 
 
 def test_a_new_signature_appears_at_once_on_every_cached_page(version, partner, client):

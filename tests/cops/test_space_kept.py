@@ -211,3 +211,20 @@ def test_what_is_kept_grows_old_and_leaves_room():
         assert len(memo) == 2
         assert memo.get_or_compute("a", lambda: compute(6)) == 6  # the least recently used went
     assert calls == [1, 3, 4, 5, 6]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_the_application_renews_is_read_with_its_change_and_a_rolled_back_one_never():
+    from actors.signals import CHARTER_VERSION_NAME
+
+    before = dataversions.tokens([CHARTER_VERSION_NAME])[CHARTER_VERSION_NAME]
+    assert before is not None  # given by migrate: "no token" never stands for a state of the data
+    inside = None
+    with pytest.raises(RuntimeError), transaction.atomic():
+        dataversions.renew(CHARTER_VERSION_NAME)
+        inside = dataversions.tokens([CHARTER_VERSION_NAME])[CHARTER_VERSION_NAME]
+        raise RuntimeError
+    assert inside not in {None, before}
+    assert dataversions.tokens([CHARTER_VERSION_NAME])[CHARTER_VERSION_NAME] == before
+    dataversions.renew(CHARTER_VERSION_NAME)
+    assert dataversions.tokens([CHARTER_VERSION_NAME])[CHARTER_VERSION_NAME] not in {None, before, inside}
