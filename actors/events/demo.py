@@ -177,7 +177,10 @@ def seed_events(ctx) -> None:
             location="" if commune else "",
             audience=audience,
             summary=summary,
-            description=summary,
+            description=(
+                "Gratuit, sur inscription. Chaque personne inscrite reçoit une confirmation par courriel "
+                "et peut modifier ou annuler son inscription depuis le lien qu'il contient."
+            ),
             capacity=capacity,
             registration_open=True,
             registration_closes_at=datetime.combine(day - timedelta(days=2), time(23, 59), tzinfo=PARIS),
