@@ -7,9 +7,11 @@ and the tables its readers read:
 
 - a statement-level trigger on each of the tables notes, once per transaction, that the set
   changed (a row in cops_datachange, and a transaction-local setting);
-- at commit, a deferred trigger gives the set a new random token in cops_dataversion. The token
-  and the rows change in the same commit: a reader never sees the new token with the old rows.
-  The lock on the token's row is held from that point of the commit to its end only;
+- at commit, a deferred trigger gives each set the transaction changed a new random token in
+  cops_dataversion, in one statement and in the order of the sets' names (commits never lock two
+  tokens in crossing orders). The tokens and the rows change in the same commit: a reader never
+  sees a new token with the old rows. A token's row is locked from that point of the commit to
+  its end only;
 - `tokens(names)` reads the tokens in one query (`joined(names)`: as one key). A set that has no token yet, or that the
   reader's own transaction changed (its new token is not written before it commits; a test's
   transaction never commits), reads as None: nothing may be kept or read for it.

@@ -2,6 +2,7 @@
 a few rows read per view, and never a page older than the person's last change, whatever wrote it."""
 
 import re
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -228,3 +229,36 @@ def test_a_token_the_application_renews_is_read_with_its_change_and_a_rolled_bac
     assert dataversions.tokens([CHARTER_VERSION_NAME])[CHARTER_VERSION_NAME] == before
     dataversions.renew(CHARTER_VERSION_NAME)
     assert dataversions.tokens([CHARTER_VERSION_NAME])[CHARTER_VERSION_NAME] not in {None, before, inside}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_renews_its_tokens_in_the_order_of_their_names_whatever_it_touched_first():
+    """Two commits never lock the tokens' rows in crossing orders (no deadlock between them)."""
+    import threading
+
+    import psycopg
+
+    def connect():
+        db = connection.settings_dict
+        return psycopg.connect(
+            dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432, autocommit=False
+        )
+
+    dataversions.tokens(["event_page", "space_selfassess"])  # both have their rows (from migrate)
+    holder, writer = connect(), connect()
+    # Another commit in progress holds the first token in name order.
+    holder.execute("SELECT 1 FROM cops_dataversion WHERE name = 'event_page' FOR UPDATE")
+    # This transaction touches the second set first, then the first one.
+    writer.execute("UPDATE selfassess_rating SET score = score WHERE id = -1")
+    writer.execute("UPDATE actors_eventsession SET title = title WHERE id = -1")
+    committing = threading.Thread(target=writer.commit)
+    committing.start()
+    time.sleep(0.5)  # the commit waits for the first token's row…
+    assert committing.is_alive()
+    # …and has not locked the second one before it: taken at once, without waiting.
+    holder.execute("SELECT 1 FROM cops_dataversion WHERE name = 'space_selfassess' FOR UPDATE NOWAIT")
+    holder.rollback()
+    committing.join(timeout=10)
+    assert not committing.is_alive()
+    holder.close()
+    writer.close()
