@@ -34,6 +34,7 @@ from directory import listing_cache
 from directory.models import Entry
 
 VERSION_NAME = "directory_index"  # its token in cops_dataversion (cops.dataversions.renew)
+dataversions.versioned(VERSION_NAME)  # a token from `migrate` on, renewed by every indexing
 # Location tags (thousands of communes and postal codes, a few entries each): position lists.
 SPARSE_PREFIXES = ("c:", "cp:")
 # The map icon's family of an entry (see _feature): read when the index is loaded, never filtered on.

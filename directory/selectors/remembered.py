@@ -5,7 +5,7 @@ tables; it changes only when a profile, a membership, a project or a signature c
 such change reindexes the entries concerned, which writes a new index version token
 (directory.facets.bump_version, in the transaction of the change). Keyed by that token, what is
 kept here is never served once the directory changed; MAX_AGE bounds what a write that bypasses
-the index could leave. Before the first indexing (no token yet) nothing is kept.
+the index could leave. The token exists from `migrate` on; without one, nothing is kept.
 
 The key must hold everything else the result depends on: the viewer's level first of all.
 """
