@@ -3,9 +3,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cops_baro .venv/bin/python bench/barometer_submit.py
         [--respondents 200] [--think 0] [--save run.json] [--baseline earlier.json]
 
-Starts gunicorn on loopback, creates an open campaign (a copy of the 2023 edition, year 2090,
-deleted at the end), and runs one thread per respondent: consent, the 8 pages of the patients'
-questionnaire with realistic answers, then "Envoyer mes réponses". All respondents start at
+Starts gunicorn on loopback (3 synchronous workers, as in production), creates an open campaign
+(a copy of the 2023 edition, year 2090, deleted at the end), and runs one thread per respondent:
+consent, the 8 pages of the patients' questionnaire with realistic answers, then "Envoyer mes
+réponses". All respondents start at
 once. Prints errors, lost or duplicated responses, and latencies (median, p95) per request.
 
 Beside them, what the machine's load does not blur: the server's CPU time per request (user +
@@ -182,7 +183,10 @@ def main():
     port = free_port()
     # Persistent database connections, as in production (COPS_ENV=production keeps them 60 s): a
     # new connection per request would measure PostgreSQL's connection set-up, not the pages.
-    server = start_gunicorn(port, {"DB_CONN_MAX_AGE": "60"})
+    # Three synchronous workers, as the Dockerfile, docker-compose.yml and `make run` serve the site
+    # (threads inside a worker share its interpreter: keep-alive connections piled on one worker
+    # waited for each other, which no production server does).
+    server = start_gunicorn(port, {"DB_CONN_MAX_AGE": "60"}, threads=1)
     errors, submit_times, all_times = [], [], []
     warm_up(port, server.pid, questionnaire.public_key)
     cpu_before = server_cpu_seconds(server.pid)
