@@ -6,8 +6,8 @@
 Starts gunicorn on loopback (3 synchronous workers, as in production), creates an open campaign
 (a copy of the 2023 edition, year 2090, deleted at the end), and runs one thread per respondent:
 consent, the 8 pages of the patients' questionnaire with realistic answers, then "Envoyer mes
-réponses". All respondents start at
-once. Prints errors, lost or duplicated responses, and latencies (median, p95) per request.
+réponses". All respondents start at once. Prints errors, lost or duplicated responses, and
+latencies (median, p95) per request.
 
 Beside them, what the machine's load does not blur: the server's CPU time per request (user +
 system time of the gunicorn processes, read from /proc before and after the run) and the SQL
