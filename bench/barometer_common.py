@@ -167,3 +167,69 @@ def compare_and_save(figures: dict, args) -> None:
     if args.save:
         with open(args.save, "w") as handle:
             json.dump(figures, handle, indent=1)
+
+
+# --- A local SMTP sink standing for the mail relay, and the CPU each party uses ---------------------
+
+_SINK = r"""
+import signal, sys
+from aiosmtpd.controller import Controller
+import collections
+PREFIX = sys.argv[2]
+class Counter:
+    # Counts only this benchmark's recipients: another process on the machine may reuse a port.
+    count = 0
+    seen = collections.Counter()
+    async def handle_DATA(self, server, session, envelope):
+        mine = [a for a in envelope.rcpt_tos if a.startswith(PREFIX) and a.endswith("@exemple.fr")]
+        Counter.count += len(mine)
+        Counter.seen.update(mine)
+        return "250 OK"
+controller = Controller(Counter(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+def done(*_):
+    controller.stop()
+    twice = {address: n for address, n in Counter.seen.items() if n > 1}
+    print(Counter.count, len(Counter.seen), repr(dict(list(twice.items())[:5])), flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+signal.pause()
+"""
+
+
+def start_sink(port: int, *, prefix: str, nice: int) -> subprocess.Popen:
+    """An SMTP sink (aiosmtpd, its own process) counting the messages to addresses starting with
+    `prefix`. It stands for the remote mail relay of a real deployment: run at a low CPU priority
+    (`nice`), its work on this machine does not count as the site's own load."""
+    return subprocess.Popen(
+        ["nice", "-n", str(nice), sys.executable, "-c", _SINK, str(port), prefix],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def sink_counts(sink: subprocess.Popen) -> tuple[int, int, str]:
+    """Stop the sink: (messages accepted, distinct addresses, addresses received more than once)."""
+    sink.terminate()
+    output = (sink.communicate(timeout=20)[0] or "0 0 {}").strip().split(" ", 2)
+    return int(output[0]), int(output[1]), output[2]
+
+
+def cpu_by_party(parties: dict[str, str]):
+    """CPU seconds used so far by the processes whose command line contains each marker."""
+    from collections import Counter
+
+    used, tick = Counter(), os.sysconf("SC_CLK_TCK")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (proc / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        for party, marker in parties.items():
+            if marker in command:
+                used[party] += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+                break
+    return used

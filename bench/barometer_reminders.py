@@ -19,19 +19,20 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 from barometer_common import (
     ROOT,
     Browser,
     add_comparison_arguments,
     compare_and_save,
+    cpu_by_party,
     free_port,
     machine_load,
     percentile,
+    sink_counts,
     start_gunicorn,
+    start_sink,
     stop,
 )
 from django.conf import settings
@@ -44,29 +45,6 @@ from barometer.reference import load_first_edition
 from barometer.services import campaigns
 
 YEAR = 2091
-SINK = r"""
-import asyncio, signal, sys
-from aiosmtpd.controller import Controller
-import collections
-class Counter:
-    # Counts only this benchmark's invitees: another process on the machine may reuse a port.
-    count = 0
-    seen = collections.Counter()
-    async def handle_DATA(self, server, session, envelope):
-        mine = [a for a in envelope.rcpt_tos if a.startswith("invite") and a.endswith("@exemple.fr")]
-        Counter.count += len(mine)
-        Counter.seen.update(mine)
-        return "250 OK"
-controller = Controller(Counter(), hostname="127.0.0.1", port=int(sys.argv[1]))
-controller.start()
-def done(*_):
-    controller.stop()
-    twice = {address: n for address, n in Counter.seen.items() if n > 1}
-    print(Counter.count, len(Counter.seen), repr(dict(list(twice.items())[:5])), flush=True)
-    sys.exit(0)
-signal.signal(signal.SIGTERM, done)
-signal.pause()
-"""
 
 
 def probe(port, paths, stop_event, timings):
@@ -86,24 +64,6 @@ def measure(port, paths, seconds):
     event.set()
     thread.join()
     return timings
-
-
-def cpu_by_party(parties: dict[str, str]) -> Counter:
-    """CPU seconds used so far by the processes whose command line contains each marker."""
-    used, tick = Counter(), os.sysconf("SC_CLK_TCK")
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            fields = (proc / "stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        for party, marker in parties.items():
-            if marker in command:
-                used[party] += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
-                break
-    return used
 
 
 def main():
@@ -150,13 +110,7 @@ def main():
     survey = f"/barometre/q/{questionnaires[0].public_key}/"
 
     sink_port, web_port = free_port(), free_port()
-    # The sink stands for the remote mail relay of a real deployment: it runs at the lowest CPU
-    # priority so that its work on this machine does not count as the site's own load.
-    sink = subprocess.Popen(
-        ["nice", "-n", str(args.sink_nice), sys.executable, "-c", SINK, str(sink_port)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    sink = start_sink(sink_port, prefix="invite", nice=args.sink_nice)
     env = {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
@@ -228,9 +182,7 @@ def main():
         if worker is not None:
             stop(worker)
         stop(web)
-        sink.terminate()
-        output = (sink.communicate(timeout=20)[0] or "0 0 {}").strip().split(" ", 2)
-        accepted, distinct, repeated = int(output[0]), int(output[1]), output[2]
+        accepted, distinct, repeated = sink_counts(sink)
     statuses = dict(
         Delivery.objects.filter(invitation__campaign=campaign)
         .values_list("status")
